@@ -1,0 +1,96 @@
+# pyssl — CPython's ssl module for Lua.
+#   make demo    the main job: a verified TLS conversation, start to end
+#   make test    build, generate the test PKI, run every spec
+#   make check   the specs under AddressSanitizer + UBSan, then valgrind
+#   make bench   pyssl side by side with C, Python's ssl and LuaSec
+# Packages missing on a Debian machine are installed first (tools/deps.sh).
+
+LUA      ?= lua5.4
+LUA_PC   ?= lua5.4
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARNINGS  = -Wall -Wextra -Werror
+BUILD    ?= build
+
+# Recursive (=), not immediate: pkg-config must run after `deps`.
+PKG_CFLAGS = $(shell pkg-config --cflags $(LUA_PC) openssl)
+PKG_LIBS   = $(shell pkg-config --libs openssl)
+
+SRC  := $(wildcard src/*.c)
+OBJ   = $(SRC:src/%.c=$(BUILD)/obj/%.o)
+SO    = $(BUILD)/pyssl/core.so
+PKI  := $(CURDIR)/build/pki
+
+export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;
+export LUA_CPATH  = $(CURDIR)/$(BUILD)/?.so;;
+export PYSSL_PKI := $(PKI)
+
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_PRELOAD = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
+
+.PHONY: all deps build pki test demo check check-asan check-valgrind bench rock clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+build: $(SO)
+
+$(BUILD)/obj/%.o: src/%.c src/pyssl.h src/compat.h src/err_names.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -fPIC $(PKG_CFLAGS) -c $< -o $@
+
+$(SO): $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $(OBJ) $(PKG_LIBS)
+
+# Regenerate the OpenSSL error mnemonics (needs only the headers).
+src/err_names.h: tools/gen_err_names.lua
+	$(LUA) tools/gen_err_names.lua $$(pkg-config --variable=includedir openssl)/openssl > $@
+
+pki:
+	@sh spec/support/mkpki.sh $(PKI)
+
+test: deps
+	@$(MAKE) --no-print-directory build >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@LUA=$(LUA) tools/run_specs.sh $(SPECS)
+
+demo: deps
+	@$(MAKE) --no-print-directory build >/dev/null
+	@$(LUA) examples/demo.lua
+
+check: check-asan check-valgrind
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@echo "== specs under AddressSanitizer + UBSan"
+	@LUA_CPATH="$(CURDIR)/build-asan/?.so;;" LD_PRELOAD="$(SAN_PRELOAD)" \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp PYSSL_SLOW=1 \
+	  LUA=$(LUA) tools/run_specs.sh $(SPECS)
+
+check-valgrind: deps
+	@tools/deps.sh valgrind
+	@$(MAKE) --no-print-directory build >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@echo "== specs under valgrind"
+	@RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --suppressions=$(CURDIR)/tools/valgrind.supp" \
+	  PYSSL_SLOW=1 SPEC_TIMEOUT=900 LUA=$(LUA) tools/run_specs.sh $(SPECS)
+
+bench: deps
+	@$(MAKE) --no-print-directory build >/dev/null
+	@$(MAKE) --no-print-directory -C bench run
+
+# Install with luarocks into a local tree (what users do), then run the specs against it.
+rock: deps
+	luarocks --lua-version=5.4 --tree=$(BUILD)/rocktree make
+	LUA_PATH="$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?.lua;$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?/init.lua;;" \
+	LUA_CPATH="$(CURDIR)/$(BUILD)/rocktree/lib/lua/5.4/?.so;;" $(MAKE) --no-print-directory pki
+	LUA_PATH="$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?.lua;$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?/init.lua;;" \
+	LUA_CPATH="$(CURDIR)/$(BUILD)/rocktree/lib/lua/5.4/?.so;;" LUA=$(LUA) tools/run_specs.sh $(SPECS)
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,3 @@
+-- pyssl.socket: not written yet.
+local core = require "pyssl.core"
+return core.socket or {}

@@ -1,0 +1,3 @@
+-- Python-level part of the sslobject classes: not written yet.
+local core = require "pyssl.core"
+return core

@@ -1,0 +1,58 @@
+-- Shared helpers for the specs. Area-specific helpers go in their own
+-- spec/support/<area>.lua so that this file stays small.
+local json = require "dkjson"
+
+local H = {}
+
+H.PKI = os.getenv("PYSSL_PKI") or "build/pki"
+
+-- Path of a file of the test PKI (spec/support/mkpki.sh).
+function H.pki(name)
+  return H.PKI .. "/" .. name
+end
+
+-- A message without its source location: "... (_ssl.c:123)" and the
+-- handshake timeout's "_ssl.c:123: " prefix (spec §0.3).
+function H.norm(msg)
+  msg = tostring(msg)
+  msg = msg:gsub("%s*%([%w_./]+%.c:%d+%)$", "")
+  msg = msg:gsub("^[%w_]+%.c:%d+: ", "")
+  return msg
+end
+
+-- Calls fn(...) and asserts that it raises an instance of class `cls`
+-- (a class table of pyssl) whose normalised message is `msg` (when given).
+-- Returns the error object.
+function H.raises(cls, msg, fn, ...)
+  local ssl = require "pyssl.core"
+  local ok, err = pcall(fn, ...)
+  assert(not ok, "expected an error, got success")
+  if not ssl.isinstance(err, cls) then
+    error(string.format("expected %s, got %s: %s", tostring(cls), ssl._typename(err), tostring(err)), 2)
+  end
+  if msg ~= nil and H.norm(err) ~= msg then
+    error(string.format("expected message %q, got %q", msg, H.norm(err)), 2)
+  end
+  return err
+end
+
+-- Runs python3 on `code` (with PKI = path of the test PKI defined) and
+-- returns what it prints as JSON, decoded. The script must print exactly
+-- one JSON document.
+function H.python(code)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "w"))
+  f:write("import json, ssl, sys\nPKI = ", string.format("%q", H.PKI .. "/"), "\n", code)
+  f:close()
+  local p = assert(io.popen("python3 -W ignore " .. path .. " 2>&1"))
+  local out = p:read("a")
+  p:close()
+  os.remove(path)
+  local value, _, err = json.decode(out, 1, json.null)
+  if err then error("python3 did not print JSON: " .. out, 2) end
+  return value
+end
+
+H.json = json
+
+return H

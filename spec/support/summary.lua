@@ -1,0 +1,49 @@
+-- busted output handler: names every failure with its place and message,
+-- and ends with the one line `make test` promises: "N passed, N failed".
+-- Pending tests count as failed: nothing skipped is ever called done.
+return function(options)
+  local busted = require 'busted'
+  local handler = require 'busted.outputHandlers.base'()
+
+  local function report(kind, t)
+    local message = t.message
+    if type(message) ~= 'string' then message = tostring(message) end
+    local where = t.element.trace and (t.element.trace.short_src .. ':' .. t.element.trace.currentline) or '?'
+    io.write(string.format('%s: %s\n  at %s\n  %s\n', kind, t.name or handler.getFullName(t.element),
+      where, (message or 'nil'):gsub('\n', '\n  ')))
+    if t.trace and t.trace.traceback and options.verbose then
+      io.write(t.trace.traceback, '\n')
+    end
+    io.flush()
+  end
+
+  handler.testEnd = function(element, parent, status)
+    if status == 'failure' then
+      report('FAIL', handler.failures[#handler.failures])
+    elseif status == 'error' then
+      report('ERROR', handler.errors[#handler.errors])
+    elseif status == 'pending' then
+      report('PENDING', handler.pendings[#handler.pendings])
+    end
+    return nil, true
+  end
+
+  handler.error = function(element)
+    if element.descriptor ~= 'it' then
+      report('ERROR', handler.errors[#handler.errors])
+    end
+    return nil, true
+  end
+
+  handler.suiteEnd = function()
+    local failed = handler.failuresCount + handler.errorsCount + handler.pendingsCount
+    io.write(string.format('%d passed, %d failed\n', handler.successesCount, failed))
+    io.flush()
+    return nil, true
+  end
+
+  busted.subscribe({ 'suite', 'end' }, handler.suiteEnd)
+  busted.subscribe({ 'test', 'end' }, handler.testEnd, { predicate = handler.cancelOnPending })
+  busted.subscribe({ 'error' }, handler.error)
+  return handler
+end

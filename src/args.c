@@ -1,0 +1,267 @@
+/* Arguments: how Lua values are checked and named the way Python's
+ * messages name them (spec §1, rules 1, 2 and 4).
+ */
+#include <string.h>
+#include "pyssl.h"
+
+static int is_sequence(lua_State *L, int idx)
+{
+    if (lua_rawlen(L, idx) > 0)
+        return 1;
+    lua_pushnil(L);
+    if (lua_next(L, idx)) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    return 1;
+}
+
+const char *pyssl_typename(lua_State *L, int idx)
+{
+    const char *cls;
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: case LUA_TNONE: return "NoneType";
+    case LUA_TBOOLEAN: return "bool";
+    case LUA_TNUMBER: return lua_isinteger(L, idx) ? "int" : "float";
+    case LUA_TSTRING: return "str";
+    case LUA_TFUNCTION: return "function";
+    case LUA_TTABLE:
+        if ((cls = pyssl_object_classname(L, idx)) != NULL)
+            return cls;
+        return is_sequence(L, idx) ? "list" : "dict";
+    case LUA_TUSERDATA:
+        if ((cls = pyssl_object_classname(L, idx)) != NULL)
+            return cls;
+        return "userdata";
+    default:
+        return lua_typename(L, lua_type(L, idx));
+    }
+}
+
+void pyssl_add_repr(luaL_Buffer *b, const char *s, size_t len)
+{
+    size_t i;
+    char quote = '\'';
+    if (memchr(s, '\'', len) && !memchr(s, '"', len))
+        quote = '"';
+    luaL_addchar(b, quote);
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\' || c == (unsigned char)quote) {
+            luaL_addchar(b, '\\');
+            luaL_addchar(b, (char)c);
+        } else if (c == '\n') {
+            luaL_addstring(b, "\\n");
+        } else if (c == '\r') {
+            luaL_addstring(b, "\\r");
+        } else if (c == '\t') {
+            luaL_addstring(b, "\\t");
+        } else if (c < 0x20 || c == 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            luaL_addstring(b, "\\x");
+            luaL_addchar(b, hex[c >> 4]);
+            luaL_addchar(b, hex[c & 15]);
+        } else {
+            luaL_addchar(b, (char)c);
+        }
+    }
+    luaL_addchar(b, quote);
+}
+
+const char *pyssl_push_repr(lua_State *L, int idx)
+{
+    luaL_Buffer b;
+    size_t len;
+    const char *s;
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: case LUA_TNONE: lua_pushliteral(L, "None"); break;
+    case LUA_TBOOLEAN: lua_pushstring(L, lua_toboolean(L, idx) ? "True" : "False"); break;
+    case LUA_TSTRING:
+        s = lua_tolstring(L, idx, &len);
+        luaL_buffinit(L, &b);
+        pyssl_add_repr(&b, s, len);
+        luaL_pushresult(&b);
+        break;
+    case LUA_TTABLE:
+        if (!pyssl_object_classname(L, idx) && is_sequence(L, idx)) {
+            int i, n = (int)lua_rawlen(L, idx);
+            luaL_buffinit(L, &b);
+            luaL_addchar(&b, '[');
+            for (i = 1; i <= n; i++) {
+                if (i > 1)
+                    luaL_addstring(&b, ", ");
+                lua_rawgeti(L, idx, i);
+                pyssl_push_repr(L, -1);
+                lua_remove(L, -2);
+                luaL_addvalue(&b);
+            }
+            luaL_addchar(&b, ']');
+            luaL_pushresult(&b);
+            break;
+        }
+        /* fall through */
+    default:
+        luaL_tolstring(L, idx, NULL);
+    }
+    return lua_tostring(L, -1);
+}
+
+lua_Integer pyssl_check_index(lua_State *L, int idx)
+{
+    lua_Integer value;
+    if (lua_isinteger(L, idx))
+        return lua_tointeger(L, idx);
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        lua_Number n = lua_tonumber(L, idx);
+        if (lua_numbertointeger(n, &value) && (lua_Number)value == n)
+            return value;
+    }
+    pyssl_raise(L, "TypeError", "'%s' object cannot be interpreted as an integer",
+                pyssl_typename(L, idx));
+    return 0;
+}
+
+const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len)
+{
+    if (lua_type(L, idx) != LUA_TSTRING)
+        pyssl_raise(L, "TypeError", "a bytes-like object is required, not '%s'",
+                    pyssl_typename(L, idx));
+    return lua_tolstring(L, idx, len);
+}
+
+/* A keyword table: a plain table (no metatable), non-empty, string keys only. */
+static int is_keyword_table(lua_State *L, int idx)
+{
+    int only_strings = 1, empty = 1;
+    if (!lua_istable(L, idx))
+        return 0;
+    if (lua_getmetatable(L, idx)) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        empty = 0;
+        if (lua_type(L, -2) != LUA_TSTRING)
+            only_strings = 0;
+        lua_pop(L, 1);
+    }
+    return !empty && only_strings;
+}
+
+static int param_index(const char *const names[], const char *name)
+{
+    int i;
+    for (i = 0; names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+void pyssl_parse_args(lua_State *L, int first, const char *fname,
+                      const char *const names[], int npos)
+{
+    int top = lua_gettop(L), nparams = 0, npositional, kw = 0, i;
+    while (names[nparams])
+        nparams++;
+    if (top >= first && is_keyword_table(L, top))
+        kw = top;
+    npositional = top - first + 1 - (kw ? 1 : 0);
+    if (npositional < 0)
+        npositional = 0;
+    if (npositional > npos)
+        pyssl_raise(L, "TypeError", "%s() takes at most %d positional argument%s (%d given)",
+                    fname, npos, npos == 1 ? "" : "s", npositional);
+    if (kw) {
+        lua_pushnil(L);
+        while (lua_next(L, kw)) {
+            const char *key = lua_tostring(L, -2);
+            int at = param_index(names, key);
+            lua_pop(L, 1);
+            if (at < 0)
+                pyssl_raise(L, "TypeError", "%s() got an unexpected keyword argument '%s'",
+                            fname, key);
+            if (at < npositional)
+                pyssl_raise(L, "TypeError", "%s() got multiple values for argument '%s'",
+                            fname, key);
+        }
+    }
+    luaL_checkstack(L, nparams, "too many parameters");
+    for (i = 0; i < nparams; i++) {
+        if (i < npositional)
+            lua_pushvalue(L, first + i);
+        else if (kw)
+            lua_getfield(L, kw, names[i]);
+        else
+            lua_pushnil(L);
+    }
+    /* Move the normalised values down to `first`. */
+    for (i = 0; i < nparams; i++) {
+        lua_pushvalue(L, top + 1 + i);
+        lua_replace(L, first + i);
+    }
+    lua_settop(L, first + nparams - 1);
+}
+
+/* core._parse_args(fname, names, npos, ...) -> one value per name: the
+ * same normalisation for the Lua facade's Python-level functions. */
+static int l_parse_args(lua_State *L)
+{
+    const char *fname = luaL_checkstring(L, 1);
+    int npos = (int)luaL_checkinteger(L, 3), n, i;
+    const char *names[33];
+    luaL_checktype(L, 2, LUA_TTABLE);
+    n = (int)lua_rawlen(L, 2);
+    luaL_argcheck(L, n <= 32, 2, "too many parameters");
+    for (i = 0; i < n; i++) {
+        lua_rawgeti(L, 2, i + 1);
+        names[i] = lua_tostring(L, -1);   /* kept alive by the names table */
+        lua_pop(L, 1);
+    }
+    names[n] = NULL;
+    pyssl_parse_args(L, 4, fname, names, npos);
+    return n;
+}
+
+static int l_typename(lua_State *L)
+{
+    lua_pushstring(L, pyssl_typename(L, 1));
+    return 1;
+}
+
+static int l_repr(lua_State *L)
+{
+    pyssl_push_repr(L, 1);
+    return 1;
+}
+
+static int l_raise(lua_State *L)
+{
+    /* core._raise(class_name, ...): raise cls(...) from Lua. */
+    const char *cls = luaL_checkstring(L, 1);
+    pyssl_push_error(L, cls, lua_gettop(L) - 1);
+    return lua_error(L);
+}
+
+static int l_table_class(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    pyssl_table_class(L);
+    return 1;
+}
+
+void pyssl_open_args(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        {"_parse_args", l_parse_args},
+        {"_typename", l_typename},
+        {"_repr", l_repr},
+        {"_raise", l_raise},
+        {"_table_class", l_table_class},
+        {NULL, NULL}
+    };
+    luaL_setfuncs(L, fns, 0);
+}

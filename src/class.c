@@ -1,0 +1,495 @@
+/* Classes: the one way pyssl declares the types Lua sees.
+ *
+ * Userdata classes (SSLContext, SSLObject, ...) get
+ *   - a class table (what `pyssl.core.SSLContext` is): the methods, plus
+ *     __name, __qualname, __getters, __setters, __bases, __new;
+ *     its metatable chains lookups to the base class and makes it callable;
+ *   - an instance metatable "pyssl.<name>" whose __index/__newindex resolve,
+ *     in this order, methods, properties (getters/setters) and the instance
+ *     attribute table (user value 1), and raise Python's AttributeError
+ *     otherwise.
+ * Table classes (the error hierarchy, named tuples) are plain tables used
+ * as the metatable of their instances.
+ *
+ * Every class table is recorded in registry["pyssl.classes"], which is how
+ * isinstance() knows a pyssl class from any other table.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "pyssl.h"
+
+#define CLASSES_KEY "pyssl.classes"
+#define STATE_KEY "pyssl.state"
+
+const char *pyssl_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static void push_metatable_name(lua_State *L, const char *name)
+{
+    lua_pushfstring(L, "pyssl.%s", name);
+}
+
+void pyssl_push_class(lua_State *L, const char *name)
+{
+    push_metatable_name(L, name);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    if (lua_istable(L, -1)) {
+        /* A userdata class: its metatable knows the class table. */
+        if (lua_getfield(L, -1, "__class") == LUA_TTABLE) {
+            lua_remove(L, -2);
+            return;
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* Registers the table at the top of the stack as a pyssl class. */
+static void remember_class(lua_State *L)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CLASSES_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, CLASSES_KEY);
+    }
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+static int is_class(lua_State *L, int idx)
+{
+    int found;
+    if (!lua_istable(L, idx))
+        return 0;
+    idx = lua_absindex(L, idx);
+    lua_getfield(L, LUA_REGISTRYINDEX, CLASSES_KEY);
+    lua_pushvalue(L, idx);
+    found = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return found;
+}
+
+/* Pushes the class of the value at idx (a pyssl object or an instance of a
+ * table class); returns 0 and pushes nothing if it has none. */
+static int push_class_of(lua_State *L, int idx)
+{
+    int t = lua_type(L, idx);
+    if ((t != LUA_TUSERDATA && t != LUA_TTABLE) || !lua_getmetatable(L, idx))
+        return 0;
+    if (t == LUA_TUSERDATA) {
+        lua_getfield(L, -1, "__class");
+        lua_remove(L, -2);
+    }
+    if (is_class(L, -1))
+        return 1;
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* Is the class at idx `target` or derived from it? Walks all bases. */
+static int class_derives(lua_State *L, int idx, int target, int depth)
+{
+    int i, n, found = 0;
+    if (lua_rawequal(L, idx, target))
+        return 1;
+    if (depth > 32)
+        return 0;
+    if (lua_getfield(L, idx, "__bases") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    n = (int)lua_rawlen(L, -1);
+    for (i = 1; i <= n && !found; i++) {
+        lua_rawgeti(L, -1, i);
+        found = class_derives(L, lua_gettop(L), target, depth + 1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return found;
+}
+
+int pyssl_isinstance(lua_State *L, int obj, int cls)
+{
+    int result;
+    cls = lua_absindex(L, cls);
+    if (!is_class(L, cls) || !push_class_of(L, obj))
+        return 0;
+    result = class_derives(L, lua_gettop(L), cls, 0);
+    lua_pop(L, 1);
+    return result;
+}
+
+const char *pyssl_object_classname(lua_State *L, int idx)
+{
+    const char *name = NULL;
+    if (push_class_of(L, idx)) {
+        if (lua_getfield(L, -1, "__name") == LUA_TSTRING)
+            name = lua_tostring(L, -1);   /* the class keeps it alive */
+        lua_pop(L, 2);
+    }
+    return name;
+}
+
+void pyssl_push_dict(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_getiuservalue(L, idx, PYSSL_UV_DICT) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, idx, PYSSL_UV_DICT);
+    }
+}
+
+/* Pushes field `field` of class `cls` and the key as strings; returns
+ * them in order (C leaves argument evaluation order open, so never push
+ * inside an argument list). */
+static void class_and_key(lua_State *L, int cls, const char *field, int key,
+                          const char **class_name, const char **key_name)
+{
+    *key_name = luaL_tolstring(L, key, NULL);
+    lua_getfield(L, cls, field);
+    *class_name = lua_tostring(L, -1);
+}
+
+static int raise_no_attribute(lua_State *L, int cls, int key)
+{
+    const char *class_name, *key_name;
+    class_and_key(L, cls, "__qualname", key, &class_name, &key_name);
+    return pyssl_raise(L, "AttributeError", "'%s' object has no attribute '%s'",
+                       class_name, key_name);
+}
+
+/* obj[key]: upvalues 1 state, 2 class table, 3 getters. */
+static int object_index(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_gettable(L, lua_upvalueindex(2)) != LUA_TNIL)
+        return 1;                       /* a method (the hot path) */
+    lua_pop(L, 1);
+    lua_pushvalue(L, 2);
+    if (lua_gettable(L, lua_upvalueindex(3)) != LUA_TNIL) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        return 1;
+    }
+    lua_pop(L, 1);
+    if (lua_getiuservalue(L, 1, PYSSL_UV_DICT) == LUA_TTABLE) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, -2) != LUA_TNIL)
+            return 1;
+    }
+    return raise_no_attribute(L, lua_upvalueindex(2), 2);
+}
+
+/* obj[key] = value: upvalues 1 state, 2 class table, 3 setters,
+ * 4 getters, 5 has_dict. */
+static int object_newindex(lua_State *L)
+{
+    const char *class_name, *key_name;
+    int kind;
+    lua_settop(L, 3);
+    lua_pushvalue(L, 2);
+    kind = lua_gettable(L, lua_upvalueindex(3));
+    if (kind == LUA_TFUNCTION) {
+        lua_pushvalue(L, 1);
+        lua_pushvalue(L, 3);
+        lua_call(L, 2, 0);
+        return 0;
+    }
+    lua_pop(L, 1);
+    if (kind == LUA_TBOOLEAN) {
+        /* false in __setters: a read-only Python property. */
+        class_and_key(L, lua_upvalueindex(2), "__name", 2, &class_name, &key_name);
+        return pyssl_raise(L, "AttributeError", "property '%s' of '%s' object has no setter",
+                           key_name, class_name);
+    }
+    lua_pushvalue(L, 2);
+    if (lua_gettable(L, lua_upvalueindex(4)) != LUA_TNIL) {
+        /* A getter without setter: a read-only C-level attribute. */
+        class_and_key(L, lua_upvalueindex(2), "__qualname", 2, &class_name, &key_name);
+        return pyssl_raise(L, "AttributeError", "attribute '%s' of '%s' objects is not writable",
+                           key_name, class_name);
+    }
+    if (!lua_toboolean(L, lua_upvalueindex(5)))
+        return raise_no_attribute(L, lua_upvalueindex(2), 2);
+    pyssl_push_dict(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, -3);
+    return 0;
+}
+
+static int object_tostring(lua_State *L)
+{
+    lua_getfield(L, lua_upvalueindex(2), "__name");
+    lua_pushfstring(L, "<ssl.%s object at %p>", lua_tostring(L, -1), lua_topointer(L, 1));
+    return 1;
+}
+
+/* Class(...): calls the class's own __new (never a base's) as
+ * __new(cls, ...); userdata-class constructors drop cls themselves. */
+static int class_call(lua_State *L)
+{
+    lua_pushliteral(L, "__new");
+    if (lua_rawget(L, 1) == LUA_TNIL) {
+        if (lua_getfield(L, 1, "__no_construct") == LUA_TSTRING)
+            return pyssl_raise(L, "TypeError", "%s", lua_tostring(L, -1));
+        lua_getfield(L, 1, "__qualname");
+        return pyssl_raise(L, "TypeError", "cannot create '%s' instances", lua_tostring(L, -1));
+    }
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int class_tostring(lua_State *L)
+{
+    lua_getfield(L, 1, "__name");
+    lua_pushfstring(L, "<class 'ssl.%s'>", lua_tostring(L, -1));
+    return 1;
+}
+
+/* Pushes the per-state userdata (created by core.c). */
+static void push_state(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+}
+
+/* Sets the functions of `fns` into the table on top, each a closure over
+ * the state userdata. */
+static void set_functions(lua_State *L, const luaL_Reg *fns)
+{
+    if (!fns)
+        return;
+    push_state(L);
+    luaL_setfuncs(L, fns, 1);
+}
+
+/* Pushes a new table whose lookups fall back to field `field` of the base
+ * class (so getters and setters are inherited like methods). */
+static void push_inheriting_table(lua_State *L, int base, const char *field)
+{
+    lua_newtable(L);
+    if (base) {
+        lua_createtable(L, 0, 1);
+        lua_getfield(L, base, field);
+        lua_setfield(L, -2, "__index");
+        lua_setmetatable(L, -2);
+    }
+}
+
+static void push_method_closure(lua_State *L, lua_CFunction f)
+{
+    push_state(L);
+    lua_pushcclosure(L, f, 1);
+}
+
+void pyssl_class_register(lua_State *L, const pyssl_class *cls)
+{
+    int base = 0, klass, mt;
+
+    if (cls->base) {
+        pyssl_push_class(L, cls->base);
+        base = lua_gettop(L);
+    }
+
+    /* The class table and its metatable. */
+    lua_newtable(L);
+    klass = lua_gettop(L);
+    set_functions(L, cls->methods);
+    lua_pushstring(L, cls->name);
+    lua_setfield(L, klass, "__name");
+    lua_pushstring(L, cls->qualname ? cls->qualname : cls->name);
+    lua_setfield(L, klass, "__qualname");
+    push_inheriting_table(L, base, "__getters");
+    set_functions(L, cls->getters);
+    lua_setfield(L, klass, "__getters");
+    push_inheriting_table(L, base, "__setters");
+    set_functions(L, cls->setters);
+    lua_setfield(L, klass, "__setters");
+    lua_newtable(L);
+    if (base) {
+        lua_pushvalue(L, base);
+        lua_rawseti(L, -2, 1);
+    }
+    lua_setfield(L, klass, "__bases");
+    if (cls->construct) {
+        push_method_closure(L, cls->construct);
+        lua_setfield(L, klass, "__new");
+    }
+    if (cls->no_construct) {
+        lua_pushstring(L, cls->no_construct);
+        lua_setfield(L, klass, "__no_construct");
+    }
+    lua_createtable(L, 0, 3);
+    if (base) {
+        lua_pushvalue(L, base);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pushcfunction(L, class_call);
+    lua_setfield(L, -2, "__call");
+    lua_pushcfunction(L, class_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_setmetatable(L, klass);
+    remember_class(L);
+
+    /* The instance metatable. */
+    push_metatable_name(L, cls->name);
+    lua_newtable(L);
+    mt = lua_gettop(L);
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, mt);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+    lua_pushstring(L, cls->name);
+    lua_setfield(L, mt, "__name");
+    lua_pushvalue(L, klass);
+    lua_setfield(L, mt, "__class");
+    lua_pushinteger(L, cls->nuv);
+    lua_setfield(L, mt, "__nuv");
+
+    push_state(L);
+    lua_pushvalue(L, klass);
+    lua_getfield(L, klass, "__getters");
+    lua_pushcclosure(L, object_index, 3);
+    lua_setfield(L, mt, "__index");
+
+    push_state(L);
+    lua_pushvalue(L, klass);
+    lua_getfield(L, klass, "__setters");
+    lua_getfield(L, klass, "__getters");
+    lua_pushboolean(L, cls->has_dict);
+    lua_pushcclosure(L, object_newindex, 5);
+    lua_setfield(L, mt, "__newindex");
+
+    if (cls->close) {
+        push_method_closure(L, cls->close);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, mt, "__gc");
+        lua_setfield(L, mt, "__close");
+    }
+    push_state(L);
+    lua_pushvalue(L, klass);
+    if (cls->tostring)
+        lua_pushcclosure(L, cls->tostring, 2);
+    else
+        lua_pushcclosure(L, object_tostring, 2);
+    lua_setfield(L, mt, "__tostring");
+    if (cls->eq) {
+        push_method_closure(L, cls->eq);
+        lua_setfield(L, mt, "__eq");
+    }
+    lua_settop(L, base ? base - 1 : klass - 1);
+}
+
+void *pyssl_new_object(lua_State *L, const char *name, size_t size)
+{
+    void *p;
+    int nuv;
+    push_metatable_name(L, name);
+    if (lua_rawget(L, LUA_REGISTRYINDEX) != LUA_TTABLE)
+        luaL_error(L, "pyssl: class %s is not registered", name);
+    lua_getfield(L, -1, "__nuv");
+    nuv = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    p = lua_newuserdatauv(L, size, nuv);
+    memset(p, 0, size);
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
+    return p;
+}
+
+void *pyssl_test_object(lua_State *L, int idx, const char *name)
+{
+    void *p = lua_touserdata(L, idx);
+    const char *have;
+    int found;
+    if (!p || !lua_getmetatable(L, idx))
+        return NULL;
+    /* Fast path: exactly the class asked for. */
+    lua_getfield(L, -1, "__name");
+    have = lua_tostring(L, -1);
+    if (have && strcmp(have, name) == 0) {
+        lua_pop(L, 2);
+        return p;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, -1, "__class") != LUA_TTABLE || !is_class(L, -1)) {
+        lua_pop(L, 2);
+        return NULL;
+    }
+    pyssl_push_class(L, name);
+    found = lua_istable(L, -1) && class_derives(L, lua_gettop(L) - 1, lua_gettop(L), 0);
+    lua_pop(L, 3);
+    return found ? p : NULL;
+}
+
+void *pyssl_check_object(lua_State *L, int idx, const char *name)
+{
+    void *p = pyssl_test_object(L, idx, name);
+    lua_Debug ar;
+    if (p)
+        return p;
+    if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name)
+        pyssl_raise(L, "TypeError", "descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
+                    ar.name, name, pyssl_typename(L, idx));
+    pyssl_raise(L, "TypeError", "expected a '%s' object, got '%s'", name, pyssl_typename(L, idx));
+    return NULL;
+}
+
+/* Table classes ------------------------------------------------------- */
+
+static const char *const inherited_metamethods[] = {
+    "__tostring", "__eq", "__index", "__close", "__new", NULL
+};
+
+void pyssl_table_class(lua_State *L)
+{
+    int klass = lua_gettop(L), i;
+    int has_base = 0;
+    if (lua_getfield(L, klass, "__bases") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, klass, "__bases");
+    }
+    has_base = lua_rawgeti(L, -1, 1) == LUA_TTABLE;
+    /* Metamethods are looked up raw, so a class copies its primary base's. */
+    for (i = 0; has_base && inherited_metamethods[i]; i++) {
+        lua_getfield(L, klass, inherited_metamethods[i]);
+        if (lua_isnil(L, -1)) {
+            lua_getfield(L, -2, inherited_metamethods[i]);
+            /* A base whose instances index the base itself: index ourselves. */
+            if (strcmp(inherited_metamethods[i], "__index") == 0 && lua_rawequal(L, -1, -3)) {
+                lua_pop(L, 1);
+                lua_pushvalue(L, klass);
+            }
+            lua_setfield(L, klass, inherited_metamethods[i]);
+        }
+        lua_pop(L, 1);
+    }
+    if (lua_getfield(L, klass, "__index") == LUA_TNIL) {
+        lua_pushvalue(L, klass);
+        lua_setfield(L, klass, "__index");
+    }
+    lua_pop(L, 1);
+    /* Class-level lookups (Class.method) fall back to the primary base. */
+    lua_createtable(L, 0, 3);
+    if (has_base) {
+        lua_pushvalue(L, -2);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pushcfunction(L, class_call);
+    lua_setfield(L, -2, "__call");
+    lua_pushcfunction(L, class_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_setmetatable(L, klass);
+    lua_settop(L, klass);
+    remember_class(L);
+}

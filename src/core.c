@@ -1,0 +1,48 @@
+/* pyssl.core: the module table of the C core (CPython's _ssl).
+ *
+ * Initialises OpenSSL as CPython does (the default configuration file is
+ * loaded, so OPENSSL_CONF works), creates the per-state data every C
+ * function sees as upvalue 1, and lets each concept's file register its
+ * classes, functions and constants.
+ */
+#include <openssl/crypto.h>
+#include "pyssl.h"
+
+int pyssl_conn_exdata_index = -1;
+int pyssl_context_exdata_index = -1;
+
+static CRYPTO_ONCE init_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void init_openssl(void)
+{
+    if (!OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL))
+        return;
+    pyssl_conn_exdata_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    pyssl_context_exdata_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+int luaopen_pyssl_core(lua_State *L)
+{
+    if (!CRYPTO_THREAD_run_once(&init_once, init_openssl) ||
+        pyssl_conn_exdata_index < 0 || pyssl_context_exdata_index < 0)
+        return luaL_error(L, "pyssl: OpenSSL initialisation failed");
+
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state") != LUA_TUSERDATA) {
+        lua_newuserdatauv(L, sizeof(pyssl_state), 0);
+        lua_setfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    }
+    lua_pop(L, 1);
+
+    lua_newtable(L);
+    pyssl_open_args(L);
+    pyssl_open_errors(L);
+    pyssl_open_constants(L);
+    pyssl_open_x509(L);
+    pyssl_open_misc(L);
+    pyssl_open_bio(L);
+    pyssl_open_session(L);
+    pyssl_open_context(L);
+    pyssl_open_sslobject(L);
+    pyssl_open_socket(L);
+    return 1;
+}

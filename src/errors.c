@@ -1,0 +1,546 @@
+/* Errors: Python's exception hierarchy as table classes, and the one way
+ * the core raises them.
+ *
+ * An error object is a table whose metatable is its class: fields args,
+ * errno, strerror, filename, library, reason, verify_code, verify_message
+ * as Python sets them; tostring(e) is Python's str(e).
+ *
+ * OpenSSL failures become errors in two shapes (spec §4.3):
+ *  (a) I/O calls: errno = SSL_ERROR_* code, see pyssl_raise_io;
+ *  (b) other calls: errno = reason code of the last queued error,
+ *      see pyssl_raise_queue.
+ * Library and reason mnemonics come from err_names.h, generated from the
+ * OpenSSL headers.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pyssl.h"
+#include "err_names.h"
+
+/* name, primary base, second base (Python's multiple inheritance). */
+static const struct {
+    const char *name, *base, *base2;
+} hierarchy[] = {
+    {"BaseException", NULL, NULL},
+    {"Exception", "BaseException", NULL},
+    {"ArithmeticError", "Exception", NULL},
+    {"OverflowError", "ArithmeticError", NULL},
+    {"AttributeError", "Exception", NULL},
+    {"LookupError", "Exception", NULL},
+    {"KeyError", "LookupError", NULL},
+    {"RuntimeError", "Exception", NULL},
+    {"NotImplementedError", "RuntimeError", NULL},
+    {"TypeError", "Exception", NULL},
+    {"ValueError", "Exception", NULL},
+    {"UnicodeError", "ValueError", NULL},
+    {"OSError", "Exception", NULL},
+    {"BlockingIOError", "OSError", NULL},
+    {"ChildProcessError", "OSError", NULL},
+    {"ConnectionError", "OSError", NULL},
+    {"BrokenPipeError", "ConnectionError", NULL},
+    {"ConnectionAbortedError", "ConnectionError", NULL},
+    {"ConnectionRefusedError", "ConnectionError", NULL},
+    {"ConnectionResetError", "ConnectionError", NULL},
+    {"FileExistsError", "OSError", NULL},
+    {"FileNotFoundError", "OSError", NULL},
+    {"InterruptedError", "OSError", NULL},
+    {"IsADirectoryError", "OSError", NULL},
+    {"NotADirectoryError", "OSError", NULL},
+    {"PermissionError", "OSError", NULL},
+    {"ProcessLookupError", "OSError", NULL},
+    {"TimeoutError", "OSError", NULL},
+    {"gaierror", "OSError", NULL},
+    {"herror", "OSError", NULL},
+    {"SSLError", "OSError", NULL},
+    {"SSLZeroReturnError", "SSLError", NULL},
+    {"SSLWantReadError", "SSLError", NULL},
+    {"SSLWantWriteError", "SSLError", NULL},
+    {"SSLSyscallError", "SSLError", NULL},
+    {"SSLEOFError", "SSLError", NULL},
+    {"SSLCertVerificationError", "SSLError", "ValueError"},
+};
+
+/* The OSError subclass Python's OSError(errno, ...) constructor picks. */
+static const struct {
+    int err;
+    const char *cls;
+} errno_classes[] = {
+    {EAGAIN, "BlockingIOError"}, {EALREADY, "BlockingIOError"},
+    {EINPROGRESS, "BlockingIOError"}, {EWOULDBLOCK, "BlockingIOError"},
+    {EPIPE, "BrokenPipeError"}, {ESHUTDOWN, "BrokenPipeError"},
+    {ECHILD, "ChildProcessError"}, {ECONNABORTED, "ConnectionAbortedError"},
+    {ECONNREFUSED, "ConnectionRefusedError"}, {ECONNRESET, "ConnectionResetError"},
+    {EEXIST, "FileExistsError"}, {ENOENT, "FileNotFoundError"},
+    {EISDIR, "IsADirectoryError"}, {ENOTDIR, "NotADirectoryError"},
+    {EINTR, "InterruptedError"}, {EACCES, "PermissionError"},
+    {EPERM, "PermissionError"}, {ESRCH, "ProcessLookupError"},
+    {ETIMEDOUT, "TimeoutError"},
+};
+
+static const char *class_for_errno(lua_Integer err)
+{
+    size_t i;
+    for (i = 0; i < sizeof errno_classes / sizeof errno_classes[0]; i++)
+        if (errno_classes[i].err == err)
+            return errno_classes[i].cls;
+    return NULL;
+}
+
+/* str() of one value, as BaseException.__str__ shows a single argument. */
+static void add_str(luaL_Buffer *b, lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: luaL_addstring(b, "None"); break;
+    case LUA_TBOOLEAN: luaL_addstring(b, lua_toboolean(L, idx) ? "True" : "False"); break;
+    default:
+        luaL_tolstring(L, idx, NULL);
+        luaL_addvalue(b);
+    }
+}
+
+/* repr(args): Python's tuple repr. */
+static void push_args_repr(lua_State *L, int args)
+{
+    luaL_Buffer b;
+    int i, n = (int)lua_rawlen(L, args);
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '(');
+    for (i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addstring(&b, ", ");
+        lua_rawgeti(L, args, i);
+        pyssl_push_repr(L, -1);
+        lua_remove(L, -2);
+        luaL_addvalue(&b);
+    }
+    if (n == 1)
+        luaL_addchar(&b, ',');
+    luaL_addchar(&b, ')');
+    luaL_pushresult(&b);
+}
+
+/* BaseException.__str__ */
+static int base_str(lua_State *L)
+{
+    int n;
+    if (lua_getfield(L, 1, "args") != LUA_TTABLE) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    n = (int)lua_rawlen(L, -1);
+    if (n == 0) {
+        lua_pushliteral(L, "");
+    } else if (n == 1) {
+        luaL_Buffer b;
+        lua_rawgeti(L, -1, 1);
+        luaL_buffinit(L, &b);
+        add_str(&b, L, -2);
+        luaL_pushresult(&b);
+    } else {
+        push_args_repr(L, lua_gettop(L));
+    }
+    return 1;
+}
+
+/* OSError.__str__ */
+static int oserror_str(lua_State *L)
+{
+    luaL_Buffer b;
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "errno");
+    lua_getfield(L, 1, "strerror");
+    lua_getfield(L, 1, "filename");
+    if (lua_isnil(L, 4) && (lua_isnil(L, 2) || lua_isnil(L, 3)))
+        return base_str(L);
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "[Errno ");
+    add_str(&b, L, 2);
+    luaL_addstring(&b, "] ");
+    add_str(&b, L, 3);
+    if (!lua_isnil(L, 4)) {
+        luaL_addstring(&b, ": ");
+        pyssl_push_repr(L, 4);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* SSLError.__str__: strerror when it is a string, else repr(args). */
+static int sslerror_str(lua_State *L)
+{
+    if (lua_getfield(L, 1, "strerror") == LUA_TSTRING)
+        return 1;
+    if (lua_getfield(L, 1, "args") != LUA_TTABLE) {
+        lua_pushliteral(L, "()");
+        return 1;
+    }
+    push_args_repr(L, lua_gettop(L));
+    return 1;
+}
+
+/* Makes the instance table: args from the values at 2..top, metatable cls
+ * (at 1). Leaves the instance at the top. */
+static void make_instance(lua_State *L, int nargs_kept)
+{
+    int i, n = lua_gettop(L) - 1;
+    lua_createtable(L, 0, 4);
+    lua_createtable(L, nargs_kept, 0);
+    for (i = 1; i <= nargs_kept && i <= n; i++) {
+        lua_pushvalue(L, i + 1);
+        lua_rawseti(L, -2, i);
+    }
+    lua_setfield(L, -2, "args");
+    lua_pushvalue(L, 1);
+    lua_setmetatable(L, -2);
+}
+
+/* BaseException(*args) */
+static int base_new(lua_State *L)
+{
+    make_instance(L, lua_gettop(L) - 1);
+    return 1;
+}
+
+/* OSError(errno, strerror[, filename[, winerror[, filename2]]]) */
+static int oserror_new(lua_State *L)
+{
+    int n = lua_gettop(L) - 1, inst;
+    /* OSError itself picks the subclass that matches errno. */
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.OSError");
+    if (n >= 2 && lua_rawequal(L, 1, -1) && lua_isinteger(L, 2)) {
+        const char *sub = class_for_errno(lua_tointeger(L, 2));
+        if (sub) {
+            lua_getfield(L, LUA_REGISTRYINDEX, lua_pushfstring(L, "pyssl.%s", sub));
+            lua_replace(L, 1);
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    make_instance(L, (n >= 3 && n <= 5 && !lua_isnil(L, 4)) ? 2 : n);
+    inst = lua_gettop(L);
+    if (n >= 2 && n <= 5) {
+        lua_pushvalue(L, 2);
+        lua_setfield(L, inst, "errno");
+        lua_pushvalue(L, 3);
+        lua_setfield(L, inst, "strerror");
+        if (n >= 3) {
+            lua_pushvalue(L, 4);
+            lua_setfield(L, inst, "filename");
+        }
+        if (n >= 5) {
+            lua_pushvalue(L, 6);
+            lua_setfield(L, inst, "filename2");
+        }
+    }
+    return 1;
+}
+
+void pyssl_push_error(lua_State *L, const char *cls, int nargs)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, lua_pushfstring(L, "pyssl.%s", cls));
+    lua_remove(L, -2);
+    lua_getfield(L, -1, "__new");
+    lua_insert(L, -nargs - 2);
+    lua_insert(L, -nargs - 1);
+    lua_call(L, nargs + 1, 1);
+}
+
+/* Pushes a printf-formatted string (all of printf's formats work). */
+static void push_vformat(lua_State *L, const char *fmt, va_list ap)
+{
+    luaL_Buffer b;
+    va_list copy;
+    int n;
+    char *p;
+    va_copy(copy, ap);
+    n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0)
+        n = 0;
+    p = luaL_buffinitsize(L, &b, (size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    luaL_pushresultsize(&b, (size_t)n);
+}
+
+int pyssl_raise(lua_State *L, const char *cls, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    push_vformat(L, fmt, ap);
+    va_end(ap);
+    pyssl_push_error(L, cls, 1);
+    return lua_error(L);
+}
+
+int pyssl_raise_errno(lua_State *L, int err, const char *filename)
+{
+    lua_pushinteger(L, err);
+    lua_pushstring(L, strerror(err));
+    if (filename)
+        lua_pushstring(L, filename);
+    pyssl_push_error(L, "OSError", filename ? 3 : 2);
+    return lua_error(L);
+}
+
+int pyssl_raise_bare(lua_State *L, const char *cls, const char *text)
+{
+    lua_pushstring(L, text);
+    pyssl_push_error(L, cls, 1);
+    return lua_error(L);
+}
+
+static int compare_reason(const void *key, const void *entry)
+{
+    const pyssl_reason_name *a = key, *b = entry;
+    if (a->lib != b->lib)
+        return a->lib < b->lib ? -1 : 1;
+    return a->code < b->code ? -1 : a->code > b->code;
+}
+
+static const char *lib_name(int lib)
+{
+    size_t i;
+    for (i = 0; i < sizeof pyssl_lib_names / sizeof pyssl_lib_names[0]; i++)
+        if (pyssl_lib_names[i].code == lib)
+            return pyssl_lib_names[i].name;
+    return NULL;
+}
+
+static const char *reason_name(int lib, int reason)
+{
+    pyssl_reason_name key = {lib, reason, NULL};
+    const pyssl_reason_name *found =
+        bsearch(&key, pyssl_reason_names, sizeof pyssl_reason_names / sizeof pyssl_reason_names[0],
+                sizeof key, compare_reason);
+    return found ? found->name : NULL;
+}
+
+/* What one raised SSLError is made of. */
+typedef struct ssl_error_parts {
+    const char *cls;
+    int code;                  /* args[1]/errno */
+    unsigned long queued;      /* the OpenSSL error it describes, or 0 */
+    const char *text;          /* message text, or NULL for the reason string */
+    const char *verify;        /* verify_message, or NULL */
+    long verify_code;
+    const char *file;
+    int line;
+} ssl_error_parts;
+
+/* Python's fill_and_set_sslerror: builds the message and the fields. */
+static int raise_ssl_parts(lua_State *L, const ssl_error_parts *p)
+{
+    const char *lib = NULL, *reason = NULL, *text = p->text;
+    char unknown[48];
+    int err;
+    if (p->queued) {
+        lib = lib_name(ERR_GET_LIB(p->queued));
+        reason = reason_name(ERR_GET_LIB(p->queued), ERR_GET_REASON(p->queued));
+        if (!text)
+            text = ERR_reason_error_string(p->queued);
+    }
+    if (!text) {
+        snprintf(unknown, sizeof unknown, "unknown error (0x%lx)", p->queued);
+        text = unknown;
+    }
+    lua_pushinteger(L, p->code);
+    if (p->verify && lib && reason)
+        lua_pushfstring(L, "[%s: %s] %s: %s (%s:%d)", lib, reason, text, p->verify, p->file, p->line);
+    else if (lib && reason)
+        lua_pushfstring(L, "[%s: %s] %s (%s:%d)", lib, reason, text, p->file, p->line);
+    else if (lib)
+        lua_pushfstring(L, "[%s] %s (%s:%d)", lib, text, p->file, p->line);
+    else
+        lua_pushfstring(L, "%s (%s:%d)", text, p->file, p->line);
+    pyssl_push_error(L, p->cls, 2);
+    err = lua_gettop(L);
+    if (lib) {
+        lua_pushstring(L, lib);
+        lua_setfield(L, err, "library");
+    }
+    if (reason) {
+        lua_pushstring(L, reason);
+        lua_setfield(L, err, "reason");
+    }
+    if (p->verify) {
+        lua_pushinteger(L, p->verify_code);
+        lua_setfield(L, err, "verify_code");
+        lua_pushstring(L, p->verify);
+        lua_setfield(L, err, "verify_message");
+    }
+    ERR_clear_error();
+    return lua_error(L);
+}
+
+int pyssl_raise_queue(lua_State *L, const char *cls, const char *fallback,
+                      const char *file, int line)
+{
+    ssl_error_parts p = {0};
+    p.cls = cls ? cls : "SSLError";
+    p.queued = ERR_peek_last_error();
+    p.code = p.queued ? ERR_GET_REASON(p.queued) : 0;
+    p.text = p.queued ? NULL : fallback;
+    p.file = file;
+    p.line = line;
+    return raise_ssl_parts(L, &p);
+}
+
+int pyssl_raise_located(lua_State *L, const char *text, const char *file, int line)
+{
+    ssl_error_parts p = {0};
+    p.cls = "SSLError";
+    p.text = text;
+    p.file = file;
+    p.line = line;
+    return raise_ssl_parts(L, &p);
+}
+
+static int is_ssl_reason(unsigned long e, int reason)
+{
+    return e && ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == reason;
+}
+
+/* The verify message Python shows for a failed certificate check. */
+static const char *verify_message(lua_State *L, long code, const char *hostname)
+{
+    if (code == X509_V_ERR_HOSTNAME_MISMATCH && hostname)
+        return lua_pushfstring(L, "Hostname mismatch, certificate is not valid for '%s'.", hostname);
+    if (code == X509_V_ERR_IP_ADDRESS_MISMATCH && hostname)
+        return lua_pushfstring(L, "IP address mismatch, certificate is not valid for '%s'.", hostname);
+    return X509_verify_cert_error_string(code);
+}
+
+int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_socket,
+                   const char *hostname, const char *file, int line)
+{
+    ssl_error_parts p = {0};
+    p.cls = "SSLError";
+    p.queued = ERR_peek_last_error();
+    p.file = file;
+    p.line = line;
+    switch (res->ssl_error) {
+    case SSL_ERROR_ZERO_RETURN:
+        p.code = SSL_ERROR_ZERO_RETURN;
+        p.cls = "SSLZeroReturnError";
+        p.text = "TLS/SSL connection has been closed (EOF)";
+        break;
+    case SSL_ERROR_WANT_READ:
+        p.code = SSL_ERROR_WANT_READ;
+        p.cls = "SSLWantReadError";
+        p.text = "The operation did not complete (read)";
+        break;
+    case SSL_ERROR_WANT_WRITE:
+        p.code = SSL_ERROR_WANT_WRITE;
+        p.cls = "SSLWantWriteError";
+        p.text = "The operation did not complete (write)";
+        break;
+    case SSL_ERROR_WANT_X509_LOOKUP:
+        p.code = SSL_ERROR_WANT_X509_LOOKUP;
+        p.text = "The operation did not complete (X509 lookup)";
+        break;
+    case SSL_ERROR_WANT_CONNECT:
+        p.code = SSL_ERROR_WANT_CONNECT;
+        p.text = "The operation did not complete (connect)";
+        break;
+    case SSL_ERROR_SYSCALL:
+        p.code = SSL_ERROR_SYSCALL;
+        if (p.queued == 0) {
+            if (has_socket && res->ret == -1 && res->sys_errno) {
+                ERR_clear_error();
+                return pyssl_raise_errno(L, res->sys_errno, NULL);
+            }
+            if (res->ret == 0 || has_socket) {
+                p.code = 8; /* PY_SSL_ERROR_EOF */
+                p.cls = "SSLEOFError";
+                p.text = "EOF occurred in violation of protocol";
+            } else {
+                p.cls = "SSLSyscallError";
+                p.text = "Some I/O error occurred";
+            }
+        }
+        break;
+    case SSL_ERROR_SSL:
+        p.code = SSL_ERROR_SSL;
+        if (p.queued == 0)
+            p.text = "A failure in the SSL library occurred";
+        if (is_ssl_reason(p.queued, SSL_R_CERTIFICATE_VERIFY_FAILED)) {
+            p.cls = "SSLCertVerificationError";
+            p.verify_code = SSL_get_verify_result(ssl);
+            p.verify = verify_message(L, p.verify_code, hostname);
+        }
+        break;
+    default:
+        p.code = 10; /* PY_SSL_ERROR_INVALID_ERROR_CODE */
+        p.text = "Invalid error code";
+    }
+    if (is_ssl_reason(p.queued, SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+        p.code = 8; /* PY_SSL_ERROR_EOF */
+        p.cls = "SSLEOFError";
+        p.text = "EOF occurred in violation of protocol";
+    }
+    return raise_ssl_parts(L, &p);
+}
+
+/* pyssl.isinstance(value, class) */
+static int l_isinstance(lua_State *L)
+{
+    lua_pushboolean(L, pyssl_isinstance(L, 1, 2));
+    return 1;
+}
+
+static void set_method(lua_State *L, int cls, const char *name, lua_CFunction f)
+{
+    lua_pushcfunction(L, f);
+    lua_setfield(L, cls, name);
+}
+
+void pyssl_open_errors(lua_State *L)
+{
+    size_t i;
+    int mod = lua_gettop(L);
+    for (i = 0; i < sizeof hierarchy / sizeof hierarchy[0]; i++) {
+        int cls;
+        lua_newtable(L);
+        cls = lua_gettop(L);
+        lua_pushstring(L, hierarchy[i].name);
+        lua_setfield(L, cls, "__name");
+        lua_pushstring(L, hierarchy[i].name);
+        lua_setfield(L, cls, "__qualname");
+        lua_newtable(L);
+        if (hierarchy[i].base) {
+            lua_getfield(L, mod, hierarchy[i].base);
+            lua_rawseti(L, -2, 1);
+        }
+        if (hierarchy[i].base2) {
+            lua_getfield(L, mod, hierarchy[i].base2);
+            lua_rawseti(L, -2, 2);
+        }
+        lua_setfield(L, cls, "__bases");
+        if (!hierarchy[i].base) {
+            set_method(L, cls, "__new", base_new);
+            set_method(L, cls, "__tostring", base_str);
+        } else if (strcmp(hierarchy[i].name, "OSError") == 0) {
+            set_method(L, cls, "__new", oserror_new);
+            set_method(L, cls, "__tostring", oserror_str);
+        } else if (strcmp(hierarchy[i].name, "SSLError") == 0) {
+            set_method(L, cls, "__tostring", sslerror_str);
+        }
+        pyssl_table_class(L);
+        lua_pushfstring(L, "pyssl.%s", hierarchy[i].name);
+        lua_pushvalue(L, cls);
+        lua_rawset(L, LUA_REGISTRYINDEX);
+        lua_setfield(L, mod, hierarchy[i].name);
+    }
+    /* Python's aliases: the same class under a second name. */
+    lua_getfield(L, mod, "SSLCertVerificationError");
+    lua_setfield(L, mod, "CertificateError");
+    lua_getfield(L, mod, "OSError");
+    lua_setfield(L, mod, "socket_error");
+    lua_pushcfunction(L, l_isinstance);
+    lua_setfield(L, mod, "isinstance");
+    lua_settop(L, mod);
+}

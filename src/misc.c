@@ -1,0 +1,7 @@
+/* misc: not written yet. */
+#include "pyssl.h"
+
+void pyssl_open_misc(lua_State *L)
+{
+    (void)L;
+}

@@ -1,0 +1,246 @@
+/* pyssl: declarations shared by the C files of the core (pyssl.core).
+ *
+ * One file per concept; this header is the only place where one file learns
+ * about another. Conventions (see DESIGN.md):
+ *  - every class is declared with pyssl_class_register() (class.c);
+ *  - every error is raised through errors.c;
+ *  - argument checking that must produce Python's TypeError/ValueError goes
+ *    through args.c.
+ */
+#ifndef PYSSL_H
+#define PYSSL_H
+
+#include <stddef.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include "compat.h"
+
+/* Source location appended to OpenSSL error messages, like CPython's
+ * "(_ssl.c:1234)". Only the basename is kept. */
+#define PYSSL_LOC pyssl_basename(__FILE__), __LINE__
+const char *pyssl_basename(const char *path);
+
+/* ------------------------------------------------------------------ core.c */
+
+/* Largest plaintext of one TLS record: one SSL_read never returns more. */
+#define PYSSL_RECORD_MAX 16384
+
+/* Per-lua_State data. It is upvalue 1 of every C function the core
+ * registers, so hot paths reach it without a table lookup. */
+typedef struct pyssl_state {
+    unsigned char scratch[PYSSL_RECORD_MAX];
+} pyssl_state;
+
+#define pyssl_state_of(L) ((pyssl_state *)lua_touserdata((L), lua_upvalueindex(1)))
+
+/* Index of the SSL ex_data slot that points back to the pyssl_conn. */
+extern int pyssl_conn_exdata_index;
+/* Index of the SSL_CTX ex_data slot that points back to the pyssl_context. */
+extern int pyssl_context_exdata_index;
+
+/* Module openers, called in this order by luaopen_pyssl_core with the
+ * module table on top of the stack. Each registers its classes and adds its
+ * functions and constants to the module table, leaving the stack as found. */
+void pyssl_open_args(lua_State *L);
+void pyssl_open_errors(lua_State *L);
+void pyssl_open_constants(lua_State *L);
+void pyssl_open_x509(lua_State *L);
+void pyssl_open_misc(lua_State *L);
+void pyssl_open_bio(lua_State *L);
+void pyssl_open_session(lua_State *L);
+void pyssl_open_context(lua_State *L);
+void pyssl_open_sslobject(lua_State *L);
+void pyssl_open_socket(lua_State *L);
+
+/* ----------------------------------------------------------------- class.c */
+
+/* A class of userdata objects. The class table Lua sees (pyssl.core.<name>)
+ * holds the methods; Lua code may add methods, getters and setters to it
+ * later (the facade does, for what CPython writes in Python). */
+typedef struct pyssl_class {
+    const char *name;          /* "SSLContext": metatable "pyssl.SSLContext" */
+    const char *qualname;      /* name in C-level messages: "_ssl._SSLContext" */
+    const char *base;          /* name of the base class, or NULL */
+    const luaL_Reg *methods;
+    const luaL_Reg *getters;   /* obj.x: function(obj) -> value */
+    const luaL_Reg *setters;   /* obj.x = v: function(obj, v) */
+    lua_CFunction construct;   /* Class(...) calls construct(cls, ...); NULL: not constructible */
+    const char *no_construct;  /* TypeError text when construct is NULL */
+    lua_CFunction close;       /* __gc and __close; must be idempotent */
+    lua_CFunction tostring;    /* NULL: "<pyssl.Name object at 0x...>" */
+    lua_CFunction eq;          /* __eq, or NULL */
+    int nuv;                   /* user values per object (slot 1: attributes) */
+    int has_dict;              /* instances take new attributes (Python __dict__) */
+} pyssl_class;
+
+/* User value slot 1 of every object holds its attribute table (created on
+ * first use); class-specific slots start at 2. */
+#define PYSSL_UV_DICT 1
+
+/* Registers cls; pushes nothing. Its base must be registered first. */
+void pyssl_class_register(lua_State *L, const pyssl_class *cls);
+/* Pushes the class table of a registered class (pyssl.core.<name>). */
+void pyssl_push_class(lua_State *L, const char *name);
+/* Creates a zeroed object of class `name` with the class's user values and
+ * metatable, leaves it on the stack and returns its memory. */
+void *pyssl_new_object(lua_State *L, const char *name, size_t size);
+/* The object at idx if it is an instance of `name` or of a subclass, else NULL. */
+void *pyssl_test_object(lua_State *L, int idx, const char *name);
+/* Same, or raises TypeError "descriptor 'm' requires a 'X' object but received 'Y'"-style
+ * text Python gives for a wrong self, worded as Python's argument errors. */
+void *pyssl_check_object(lua_State *L, int idx, const char *name);
+/* Python's isinstance(obj, cls) for pyssl objects, errors and table classes. */
+int pyssl_isinstance(lua_State *L, int obj, int cls);
+/* Pushes the class name of a pyssl object at idx, or NULL if it is not one. */
+const char *pyssl_object_classname(lua_State *L, int idx);
+/* Pushes the attribute table of the object at idx, creating it if needed. */
+void pyssl_push_dict(lua_State *L, int idx);
+
+/* Table classes: instances are plain tables whose metatable is the class
+ * table (errors, named tuples). Creates the class from the table at the
+ * top of the stack: fields __name, __bases (sequence of class tables),
+ * __call (constructor, called as f(cls, ...)). Leaves the class on the stack. */
+void pyssl_table_class(lua_State *L);
+
+/* ------------------------------------------------------------------ args.c */
+
+/* Python's type name of the Lua value at idx, for messages (rule 2 of the
+ * spec: nil -> NoneType, integer -> int, sequence table -> list, ...). */
+const char *pyssl_typename(lua_State *L, int idx);
+/* Python repr() of a string, appended to a buffer: 'abc' or "it's". */
+void pyssl_add_repr(luaL_Buffer *b, const char *s, size_t len);
+/* Pushes repr() of the value at idx (strings quoted, None, True, ...). */
+const char *pyssl_push_repr(lua_State *L, int idx);
+
+/* An integer argument as Python's index protocol takes it: integers and
+ * integral floats; else TypeError "'<type>' object cannot be interpreted as
+ * an integer". */
+lua_Integer pyssl_check_index(lua_State *L, int idx);
+/* A bytes-like argument (Lua string); else TypeError "a bytes-like object is
+ * required, not '<type>'". */
+const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len);
+
+/* Python-style call normalisation. The arguments from stack index `first`
+ * on are positional values optionally followed by a keyword table (a plain
+ * table whose keys are all strings, non-empty). `names` lists the
+ * parameters in order (NULL-terminated); the first `npos` may be passed
+ * positionally. Replaces the arguments by exactly one value per parameter
+ * (nil when absent) starting at `first`. Raises Python's TypeErrors for
+ * unknown keywords, duplicates and too many positional arguments. */
+void pyssl_parse_args(lua_State *L, int first, const char *fname,
+                      const char *const names[], int npos);
+
+/* ---------------------------------------------------------------- errors.c */
+
+/* Pushes a new error object of class `cls` built, as Python's constructor
+ * would, from the `nargs` values on top of the stack (which it pops). */
+void pyssl_push_error(lua_State *L, const char *cls, int nargs);
+/* Raises cls(message) with a printf-style message. Never returns. */
+int pyssl_raise(lua_State *L, const char *cls, const char *fmt, ...);
+/* Raises the OSError subclass Python picks for errno `err`:
+ * [Errno N] strerror, with filename when not NULL. */
+int pyssl_raise_errno(lua_State *L, int err, const char *filename);
+/* Raises an SSLError (or `cls`) from the OpenSSL error queue, shape (b) of
+ * the spec: errno = the reason code, "[LIB: REASON] text (file:line)". When
+ * the queue is empty, `fallback` is the text. Clears the queue. */
+int pyssl_raise_queue(lua_State *L, const char *cls, const char *fallback,
+                      const char *file, int line);
+/* Raises an SSLError with errno 0 and message "text (file:line)" (Python's
+ * messages composed with a location, e.g. "Cannot create a server socket
+ * with a PROTOCOL_TLS_CLIENT context"). */
+int pyssl_raise_located(lua_State *L, const char *text, const char *file, int line);
+/* Raises a bare-message SSLError: args = {text}, tostring = "('text',)". */
+int pyssl_raise_bare(lua_State *L, const char *cls, const char *text);
+
+/* What an I/O call on an SSL object left behind, captured right after the
+ * call (errno and the SSL_get_error code change with later calls). */
+typedef struct pyssl_io_result {
+    int ret;            /* return value of the SSL_* call */
+    int ssl_error;      /* SSL_get_error(ssl, ret) */
+    int sys_errno;      /* errno right after the call */
+} pyssl_io_result;
+
+/* Raises the error Python raises for a failed SSL_do_handshake, SSL_read,
+ * SSL_write or SSL_shutdown (shape (a) of the spec). `hostname` is the
+ * server_hostname that was checked (for the mismatch messages) or NULL;
+ * `has_socket` is 1 for an SSLSocket's connection, 0 for memory BIOs. */
+int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_socket,
+                   const char *hostname, const char *file, int line);
+
+/* ------------------------------------------------------------------- bio.c */
+
+typedef struct pyssl_bio {
+    BIO *bio;           /* a memory BIO; NULL once closed */
+    int eof_written;    /* write_eof() was called */
+} pyssl_bio;
+
+/* --------------------------------------------------------------- context.c */
+
+typedef struct pyssl_context {
+    SSL_CTX *ctx;             /* NULL once closed */
+    int protocol;             /* PROTOCOL_* the context was made with */
+    int check_hostname;
+    int post_handshake_auth;
+    unsigned int hostflags;   /* X509_CHECK_FLAG_* for hostname checks */
+    BIO *keylog_bio;          /* open keylog file, or NULL */
+} pyssl_context;
+
+/* User value slots of an SSLContext. */
+enum {
+    PYSSL_CTX_UV_SNI = 2,       /* sni_callback */
+    PYSSL_CTX_UV_PSK_CLIENT,    /* PSK client callback */
+    PYSSL_CTX_UV_PSK_SERVER,    /* PSK server callback */
+    PYSSL_CTX_UV_KEYLOG,        /* keylog_filename string */
+    PYSSL_CTX_NUV = PYSSL_CTX_UV_KEYLOG
+};
+
+/* ------------------------------------------------------------- sslobject.c */
+
+/* One TLS connection: SSLObject over memory BIOs, or the TLS state of an
+ * SSLSocket over a file descriptor. */
+typedef struct pyssl_conn {
+    SSL *ssl;                 /* NULL once closed */
+    int server_side;
+    int socket_fd;            /* descriptor for SSLSocket, -1 for BIO mode */
+    /* The Lua call currently inside OpenSSL: callbacks find their state
+     * here; both are cleared when OpenSSL returns (DESIGN.md). */
+    lua_State *L;
+    int self_index;           /* stack index of this object in L */
+    int callback_failed;      /* a callback stored an error to re-raise */
+} pyssl_conn;
+
+/* User value slots of an SSLObject. */
+enum {
+    PYSSL_CONN_UV_CONTEXT = 2,  /* the SSLContext (kept alive) */
+    PYSSL_CONN_UV_INCOMING,     /* MemoryBIO, or nil */
+    PYSSL_CONN_UV_OUTGOING,     /* MemoryBIO, or nil */
+    PYSSL_CONN_UV_OWNER,        /* SSLSocket that owns the state, or nil */
+    PYSSL_CONN_UV_HOSTNAME,     /* server_hostname string, or nil */
+    PYSSL_CONN_UV_ERROR,        /* error stored by a callback */
+    PYSSL_CONN_NUV = PYSSL_CONN_UV_ERROR
+};
+
+/* The connection whose SSL is `ssl` (from ex_data). */
+pyssl_conn *pyssl_conn_of(const SSL *ssl);
+
+/* ---------------------------------------------------------------- x509.c */
+
+/* Pushes Python's getpeercert()-style table for cert (_decode_certificate). */
+void pyssl_push_cert_dict(lua_State *L, X509 *cert);
+/* Pushes the DER encoding of cert as a string. */
+void pyssl_push_cert_der(lua_State *L, X509 *cert);
+/* Pushes a name as a sequence of RDNs of {attr, value} pairs. */
+void pyssl_push_x509_name(lua_State *L, const X509_NAME *name);
+
+/* --------------------------------------------------------------- session.c */
+
+/* Pushes an SSLSession for sess (takes a reference); ctx_index is the stack
+ * index of the SSLContext the session belongs to. */
+void pyssl_push_session(lua_State *L, SSL_SESSION *sess, int ctx_index);
+/* The SSL_SESSION of an SSLSession at idx, or NULL if idx is not one. */
+SSL_SESSION *pyssl_test_session(lua_State *L, int idx);
+
+#endif
