@@ -226,6 +226,25 @@ enum {
 /* The connection whose SSL is `ssl` (from ex_data). */
 pyssl_conn *pyssl_conn_of(const SSL *ssl);
 
+/* ---------------------------------------------------------------- socket.c */
+
+/* A socket of pyssl.socket (Python's socket.socket). SSLSocket is a
+ * subclass with the same memory layout. */
+typedef struct pyssl_socket {
+    int fd;                   /* -1 once closed or detached */
+    int family, type, proto;
+    double timeout;           /* seconds; < 0 means blocking (Python's None) */
+} pyssl_socket;
+
+/* The socket at idx (a socket or SSLSocket), or NULL. */
+pyssl_socket *pyssl_test_socket(lua_State *L, int idx);
+/* Monotonic clock in seconds. */
+double pyssl_monotonic(void);
+/* Waits until fd is readable (writing == 0) or writable, at most until
+ * `deadline` (pyssl_monotonic() time; < 0 waits forever). Returns 1 when
+ * ready, 0 on timeout; EINTR is retried; other poll() errors raise OSError. */
+int pyssl_socket_wait(lua_State *L, int fd, int writing, double deadline);
+
 /* ---------------------------------------------------------------- x509.c */
 
 /* Pushes Python's getpeercert()-style table for cert (_decode_certificate). */
