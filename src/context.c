@@ -1,7 +1,568 @@
-/* context: not written yet. */
+/* SSLContext: an SSL_CTX with Python's defaults, properties and loaders
+ * (CPython's _ssl._SSLContext; the Python-level parts are in
+ * lua/pyssl/context.lua).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include "pyssl.h"
+
+#define CLASS "SSLContext"
+
+/* Python's PROTOCOL_* numbers (_SSLMethod). */
+enum {
+    PROTO_TLS = 2, PROTO_TLSv1 = 3, PROTO_TLSv1_1 = 4, PROTO_TLSv1_2 = 5,
+    PROTO_TLS_CLIENT = 0x10, PROTO_TLS_SERVER = 0x11
+};
+
+/* Python's VerifyMode. */
+enum { CERT_NONE = 0, CERT_OPTIONAL = 1, CERT_REQUIRED = 2 };
+
+/* CPython's default cipher string (PY_SSL_DEFAULT_CIPHER_STRING). */
+#define DEFAULT_CIPHERS \
+    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
+
+/* Longest password OpenSSL's PEM code accepts (PEM_BUFSIZE). */
+#define PASSWORD_MAX 1024
+
+static const uint64_t deprecated_protocol_options =
+    SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 |
+    SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3;
+
+pyssl_context *pyssl_check_context(lua_State *L, int idx)
+{
+    pyssl_context *self = pyssl_check_object(L, idx, CLASS);
+    if (!self->ctx)
+        pyssl_raise(L, "ValueError", "SSLContext has been closed");
+    return self;
+}
+
+static void deprecated(lua_State *L, const char *what)
+{
+    lua_warning(L, "DeprecationWarning: ", 1);
+    lua_warning(L, what, 0);
+}
+
+/* The OpenSSL method for a Python protocol number, or NULL. */
+static const SSL_METHOD *method_for(lua_State *L, lua_Integer protocol)
+{
+    switch (protocol) {
+    case PROTO_TLS:
+        deprecated(L, "ssl.PROTOCOL_TLS is deprecated");
+        return TLS_method();
+    case PROTO_TLS_CLIENT:
+        return TLS_client_method();
+    case PROTO_TLS_SERVER:
+        return TLS_server_method();
+    /* The version-pinned methods are deprecated in OpenSSL 3 too, but
+     * CPython still uses them: their contexts report no min/max version. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    case PROTO_TLSv1:
+        deprecated(L, "ssl.PROTOCOL_TLSv1 is deprecated");
+        return TLSv1_method();
+    case PROTO_TLSv1_1:
+        deprecated(L, "ssl.PROTOCOL_TLSv1_1 is deprecated");
+        return TLSv1_1_method();
+    case PROTO_TLSv1_2:
+        deprecated(L, "ssl.PROTOCOL_TLSv1_2 is deprecated");
+        return TLSv1_2_method();
+#pragma GCC diagnostic pop
+    default:
+        return NULL;
+    }
+}
+
+/* Applies CPython's defaults to a new SSL_CTX. */
+static int configure_defaults(pyssl_context *self)
+{
+    SSL_CTX *ctx = self->ctx;
+    uint64_t options = (SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS) |
+                       SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_COMPRESSION |
+                       SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_SINGLE_DH_USE |
+                       SSL_OP_SINGLE_ECDH_USE;
+    static const unsigned char session_id_context[] = "pyssl";
+
+    if (self->protocol == PROTO_TLS_CLIENT) {
+        self->check_hostname = 1;
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    } else {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    }
+    SSL_CTX_set_options(ctx, options);
+    if (!SSL_CTX_set_cipher_list(ctx, DEFAULT_CIPHERS))
+        return 0;
+    if (self->protocol == PROTO_TLS || self->protocol == PROTO_TLS_CLIENT ||
+        self->protocol == PROTO_TLS_SERVER)
+        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    /* Idle connections give their read/write buffers back. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_session_id_context(ctx, session_id_context, sizeof session_id_context - 1);
+    X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_TRUSTED_FIRST);
+    self->hostflags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+    X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(ctx), self->hostflags);
+    return 1;
+}
+
+/* SSLContext(protocol) */
+static int ctx_new(lua_State *L)
+{
+    static const char *const names[] = {"protocol", NULL};
+    pyssl_context *self;
+    const SSL_METHOD *method;
+    lua_Integer protocol;
+
+    pyssl_parse_args(L, 2, "SSLContext", names, 1);
+    if (lua_isnil(L, 2)) {
+        deprecated(L, "ssl.SSLContext() without protocol argument is deprecated.");
+        protocol = PROTO_TLS;
+    } else {
+        protocol = pyssl_check_index(L, 2);
+    }
+    method = method_for(L, protocol);
+    if (!method)
+        return pyssl_raise(L, "ValueError", "invalid or unsupported protocol version %lld",
+                           (long long)protocol);
+    self = pyssl_new_object(L, CLASS, sizeof *self);
+    self->protocol = (int)protocol;
+    ERR_clear_error();
+    self->ctx = SSL_CTX_new(method);
+    if (!self->ctx)
+        return pyssl_raise_queue(L, NULL, "failed to allocate SSL context", PYSSL_LOC);
+    SSL_CTX_set_ex_data(self->ctx, pyssl_context_exdata_index, self);
+    if (!configure_defaults(self)) {
+        ERR_clear_error();
+        return pyssl_raise_bare(L, "SSLError", "No cipher can be selected.");
+    }
+    return 1;
+}
+
+/* __gc / __close. Live SSL objects keep their own reference to the SSL_CTX. */
+static int ctx_close(lua_State *L)
+{
+    pyssl_context *self = lua_touserdata(L, 1);
+    if (self && self->ctx) {
+        SSL_CTX_set_ex_data(self->ctx, pyssl_context_exdata_index, NULL);
+        SSL_CTX_free(self->ctx);
+        self->ctx = NULL;
+    }
+    if (self && self->keylog_bio) {
+        BIO_free_all(self->keylog_bio);
+        self->keylog_bio = NULL;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ properties */
+
+static int get_protocol(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_pushinteger(L, self->protocol);
+    return 1;
+}
+
+static int get_verify_mode(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    int mode = SSL_CTX_get_verify_mode(self->ctx);
+    if (!(mode & SSL_VERIFY_PEER))
+        lua_pushinteger(L, CERT_NONE);
+    else if (mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+        lua_pushinteger(L, CERT_REQUIRED);
+    else
+        lua_pushinteger(L, CERT_OPTIONAL);
+    return 1;
+}
+
+/* Sets the OpenSSL verify mode for a Python VerifyMode value. */
+void pyssl_context_set_verify(lua_State *L, pyssl_context *self, lua_Integer mode)
+{
+    int flags;
+    switch (mode) {
+    case CERT_NONE: flags = SSL_VERIFY_NONE; break;
+    case CERT_OPTIONAL: flags = SSL_VERIFY_PEER; break;
+    case CERT_REQUIRED: flags = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT; break;
+    default:
+        pyssl_raise(L, "ValueError", "invalid value for verify_mode");
+        return;
+    }
+    if (mode == CERT_NONE && self->check_hostname)
+        pyssl_raise(L, "ValueError",
+                    "Cannot set verify_mode to CERT_NONE when check_hostname is enabled.");
+    /* A server that allows post-handshake authentication asks for it. */
+    if (flags != SSL_VERIFY_NONE && self->post_handshake_auth)
+        flags |= SSL_VERIFY_POST_HANDSHAKE;
+    SSL_CTX_set_verify(self->ctx, flags, SSL_CTX_get_verify_callback(self->ctx));
+}
+
+static int set_verify_mode(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    pyssl_context_set_verify(L, self, pyssl_check_index(L, 2));
+    return 0;
+}
+
+static int get_check_hostname(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_pushboolean(L, self->check_hostname);
+    return 1;
+}
+
+static int set_check_hostname(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    int enable = lua_toboolean(L, 2);
+    /* Checking a hostname needs a verified certificate. */
+    if (enable && SSL_CTX_get_verify_mode(self->ctx) == SSL_VERIFY_NONE)
+        pyssl_context_set_verify(L, self, CERT_REQUIRED);
+    self->check_hostname = enable;
+    return 0;
+}
+
+static int get_options(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_pushinteger(L, (lua_Integer)SSL_CTX_get_options(self->ctx));
+    return 1;
+}
+
+static int set_options(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    uint64_t wanted = (uint64_t)pyssl_check_index(L, 2);
+    uint64_t current = SSL_CTX_get_options(self->ctx);
+    uint64_t to_set = wanted & ~current, to_clear = current & ~wanted;
+    if (to_set & deprecated_protocol_options)
+        deprecated(L, "ssl.OP_NO_SSL*/ssl.OP_NO_TLS* options are deprecated");
+    SSL_CTX_clear_options(self->ctx, to_clear);
+    SSL_CTX_set_options(self->ctx, to_set);
+    return 0;
+}
+
+static int get_verify_flags(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_pushinteger(L, (lua_Integer)X509_VERIFY_PARAM_get_flags(SSL_CTX_get0_param(self->ctx)));
+    return 1;
+}
+
+static int set_verify_flags(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(self->ctx);
+    unsigned long wanted, current = X509_VERIFY_PARAM_get_flags(param);
+    if (!lua_isinteger(L, 2))
+        return pyssl_raise(L, "TypeError", "argument must be int, not %s",
+                           lua_isnil(L, 2) ? "None" : pyssl_typename(L, 2));
+    wanted = (unsigned long)lua_tointeger(L, 2);
+    ERR_clear_error();
+    if (!X509_VERIFY_PARAM_clear_flags(param, current & ~wanted) ||
+        !X509_VERIFY_PARAM_set_flags(param, wanted & ~current))
+        return pyssl_raise_queue(L, NULL, "failed to set verify flags", PYSSL_LOC);
+    return 0;
+}
+
+/* -------------------------------------------------------- load_cert_chain */
+
+/* What the PEM password callback needs; lives on the C stack during one
+ * load_cert_chain call. */
+typedef struct password_source {
+    lua_State *L;
+    int value;       /* stack index of the password (string or function) */
+    int error_slot;  /* stack index where a callback error is stored */
+    int failed;      /* the callback stored an error there */
+} password_source;
+
+/* Stores the error at the top of the stack for the caller to re-raise. */
+static int password_fail(password_source *src)
+{
+    lua_replace(src->L, src->error_slot);
+    src->failed = 1;
+    return -1;
+}
+
+/* OpenSSL's pem_password_cb. Runs Lua under lua_pcall: errors never
+ * unwind through OpenSSL. */
+static int password_callback(char *buf, int size, int rwflag, void *userdata)
+{
+    password_source *src = userdata;
+    lua_State *L = src->L;
+    const char *password;
+    size_t len;
+    (void)rwflag;
+    if (src->failed)
+        return -1;
+    if (lua_isfunction(L, src->value)) {
+        lua_pushvalue(L, src->value);
+        if (lua_pcall(L, 0, 1, 0) != LUA_OK)
+            return password_fail(src);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            lua_pop(L, 1);
+            lua_pushliteral(L, "password callback must return a string");
+            pyssl_push_error(L, "TypeError", 1);
+            return password_fail(src);
+        }
+    } else {
+        lua_pushvalue(L, src->value);
+    }
+    password = lua_tolstring(L, -1, &len);
+    if (len > PASSWORD_MAX || len > (size_t)size) {
+        lua_pop(L, 1);
+        lua_pushfstring(L, "password cannot be longer than %d bytes", PASSWORD_MAX);
+        pyssl_push_error(L, "ValueError", 1);
+        return password_fail(src);
+    }
+    memcpy(buf, password, len);
+    lua_pop(L, 1);
+    return (int)len;
+}
+
+/* Raises what a failed certificate/key load means, as CPython decides:
+ * the callback's own error, an OSError from errno, or the queue. */
+static int raise_load_failure(lua_State *L, password_source *src, int saved_errno)
+{
+    if (src->failed) {
+        ERR_clear_error();
+        lua_pushvalue(L, src->error_slot);
+        return lua_error(L);
+    }
+    if (saved_errno != 0) {
+        ERR_clear_error();
+        return pyssl_raise_errno(L, saved_errno, NULL);
+    }
+    return pyssl_raise_queue(L, NULL, "failed to load certificate", PYSSL_LOC);
+}
+
+static int is_path(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TSTRING;
+}
+
+/* load_cert_chain(certfile, keyfile=None, password=None) */
+static int ctx_load_cert_chain(lua_State *L)
+{
+    static const char *const names[] = {"certfile", "keyfile", "password", NULL};
+    pyssl_context *self = pyssl_check_context(L, 1);
+    password_source src = {L, 4, 5, 0};
+    pem_password_cb *old_cb;
+    void *old_userdata;
+    const char *certfile, *keyfile;
+    int ok, saved_errno;
+
+    pyssl_parse_args(L, 2, "load_cert_chain", names, 3);
+    if (!is_path(L, 2))
+        return pyssl_raise(L, "TypeError", "certfile should be a valid filesystem path");
+    if (!lua_isnil(L, 3) && !is_path(L, 3))
+        return pyssl_raise(L, "TypeError", "keyfile should be a valid filesystem path");
+    if (!lua_isnil(L, 4) && !lua_isfunction(L, 4) && lua_type(L, 4) != LUA_TSTRING)
+        return pyssl_raise(L, "TypeError", "password should be a string or callable");
+    if (lua_type(L, 4) == LUA_TSTRING && lua_rawlen(L, 4) > PASSWORD_MAX)
+        return pyssl_raise(L, "ValueError", "password cannot be longer than %d bytes", PASSWORD_MAX);
+    certfile = lua_tostring(L, 2);
+    keyfile = lua_isnil(L, 3) ? certfile : lua_tostring(L, 3);
+    lua_settop(L, 4);
+    lua_pushnil(L);                        /* 5: error slot for the callback */
+
+    old_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
+    old_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
+    if (!lua_isnil(L, 4)) {
+        SSL_CTX_set_default_passwd_cb(self->ctx, password_callback);
+        SSL_CTX_set_default_passwd_cb_userdata(self->ctx, &src);
+    }
+
+    ERR_clear_error();
+    errno = 0;
+    ok = SSL_CTX_use_certificate_chain_file(self->ctx, certfile) == 1;
+    if (ok) {
+        errno = 0;
+        ok = SSL_CTX_use_PrivateKey_file(self->ctx, keyfile, SSL_FILETYPE_PEM) == 1;
+    }
+    saved_errno = errno;
+    SSL_CTX_set_default_passwd_cb(self->ctx, old_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(self->ctx, old_userdata);
+    if (!ok)
+        return raise_load_failure(L, &src, saved_errno);
+    if (SSL_CTX_check_private_key(self->ctx) != 1)
+        return pyssl_raise_queue(L, NULL, "key values mismatch", PYSSL_LOC);
+    return 0;
+}
+
+/* --------------------------------------------------- load_verify_locations */
+
+/* Adds every certificate (and nothing else) from cadata to the store.
+ * Returns 0 when done; on failure raises. */
+static int add_ca_certs(lua_State *L, pyssl_context *self, const char *data, size_t len, int pem)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
+    BIO *bio = BIO_new_mem_buf(data, (int)len);
+    int loaded = 0;
+    unsigned long err;
+
+    if (!bio)
+        return pyssl_raise_queue(L, NULL, "cannot allocate a memory BIO", PYSSL_LOC);
+    ERR_clear_error();
+    for (;;) {
+        X509 *cert = pem ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : d2i_X509_bio(bio, NULL);
+        int added;
+        if (!cert)
+            break;
+        added = X509_STORE_add_cert(store, cert);
+        X509_free(cert);
+        if (!added) {
+            err = ERR_peek_last_error();
+            if (ERR_GET_LIB(err) != ERR_LIB_X509 ||
+                ERR_GET_REASON(err) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+                BIO_free(bio);
+                return pyssl_raise_queue(L, NULL, "cannot add a CA certificate", PYSSL_LOC);
+            }
+            ERR_clear_error();
+        }
+        loaded++;
+    }
+    /* The reader stops with an error; at the end of the data it is the
+     * one that means "nothing more". */
+    err = ERR_peek_last_error();
+    BIO_free(bio);
+    if (loaded == 0) {
+        ERR_clear_error();
+        return pyssl_raise_located(L, pem ? "no start line: cadata does not contain a certificate"
+                                          : "not enough data: cadata does not contain a certificate",
+                                   PYSSL_LOC);
+    }
+    if (pem ? (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE)
+            : (ERR_GET_LIB(err) == ERR_LIB_ASN1 && ERR_GET_REASON(err) == ASN1_R_HEADER_TOO_LONG)) {
+        ERR_clear_error();
+        return 0;
+    }
+    if (err)
+        return pyssl_raise_queue(L, NULL, "cannot load cadata", PYSSL_LOC);
+    return 0;
+}
+
+/* load_verify_locations(cafile=None, capath=None, cadata=None) */
+static int ctx_load_verify_locations(lua_State *L)
+{
+    static const char *const names[] = {"cafile", "capath", "cadata", NULL};
+    pyssl_context *self = pyssl_check_context(L, 1);
+    const char *cafile = NULL, *capath = NULL;
+
+    pyssl_parse_args(L, 2, "load_verify_locations", names, 3);
+    if (lua_isnil(L, 2) && lua_isnil(L, 3) && lua_isnil(L, 4))
+        return pyssl_raise(L, "TypeError", "cafile, capath and cadata cannot be all omitted");
+    if (!lua_isnil(L, 2) && !is_path(L, 2))
+        return pyssl_raise(L, "TypeError", "cafile should be a valid filesystem path");
+    if (!lua_isnil(L, 3) && !is_path(L, 3))
+        return pyssl_raise(L, "TypeError", "capath should be a valid filesystem path");
+    if (!lua_isnil(L, 4)) {
+        size_t len;
+        const char *data;
+        if (lua_type(L, 4) != LUA_TSTRING)
+            return pyssl_raise(L, "TypeError", "cadata should be an ASCII string or a bytes-like object");
+        data = lua_tolstring(L, 4, &len);
+        if (len == 0)
+            return pyssl_raise(L, "ValueError", "Empty certificate data");
+        if (len > INT_MAX)
+            return pyssl_raise(L, "OverflowError", "cadata is too long");
+        /* Lua has one string type: PEM text is recognised by its marker. */
+        add_ca_certs(L, self, data, len, strstr(data, "-----BEGIN ") != NULL);
+    }
+    cafile = lua_tostring(L, 2);
+    capath = lua_tostring(L, 3);
+    if (cafile || capath) {
+        int saved_errno;
+        ERR_clear_error();
+        errno = 0;
+        if (SSL_CTX_load_verify_locations(self->ctx, cafile, capath) != 1) {
+            saved_errno = errno;
+            if (saved_errno != 0) {
+                ERR_clear_error();
+                return pyssl_raise_errno(L, saved_errno, NULL);
+            }
+            return pyssl_raise_queue(L, NULL, "cannot load verify locations", PYSSL_LOC);
+        }
+    }
+    return 0;
+}
+
+/* cert_store_stats() -> {x509=, crl=, x509_ca=} */
+static int ctx_cert_store_stats(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    STACK_OF(X509_OBJECT) *objs;
+    int i, x509 = 0, crl = 0, ca = 0;
+    if (lua_gettop(L) > 1)
+        return pyssl_raise(L, "TypeError", "_SSLContext.cert_store_stats() takes no arguments (%d given)",
+                           lua_gettop(L) - 1);
+    objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(self->ctx));
+    for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
+        switch (X509_OBJECT_get_type(obj)) {
+        case X509_LU_X509:
+            x509++;
+            if (X509_check_ca(X509_OBJECT_get0_X509(obj)))
+                ca++;
+            break;
+        case X509_LU_CRL:
+            crl++;
+            break;
+        default:
+            break;
+        }
+    }
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, x509);
+    lua_setfield(L, -2, "x509");
+    lua_pushinteger(L, crl);
+    lua_setfield(L, -2, "crl");
+    lua_pushinteger(L, ca);
+    lua_setfield(L, -2, "x509_ca");
+    return 1;
+}
 
 void pyssl_open_context(lua_State *L)
 {
-    (void)L;
+    static const luaL_Reg methods[] = {
+        {"load_cert_chain", ctx_load_cert_chain},
+        {"load_verify_locations", ctx_load_verify_locations},
+        {"cert_store_stats", ctx_cert_store_stats},
+        {NULL, NULL}
+    };
+    static const luaL_Reg getters[] = {
+        {"protocol", get_protocol},
+        {"verify_mode", get_verify_mode},
+        {"check_hostname", get_check_hostname},
+        {"options", get_options},
+        {"verify_flags", get_verify_flags},
+        {NULL, NULL}
+    };
+    static const luaL_Reg setters[] = {
+        {"verify_mode", set_verify_mode},
+        {"check_hostname", set_check_hostname},
+        {"options", set_options},
+        {"verify_flags", set_verify_flags},
+        {NULL, NULL}
+    };
+    static const pyssl_class cls = {
+        .name = CLASS,
+        .qualname = "_ssl._SSLContext",
+        .methods = methods,
+        .getters = getters,
+        .setters = setters,
+        .construct = ctx_new,
+        .close = ctx_close,
+        .nuv = PYSSL_CTX_NUV,
+        .has_dict = 1,
+    };
+    pyssl_class_register(L, &cls);
+    pyssl_push_class(L, CLASS);
+    /* `protocol` is a Python property in ssl.py: read-only with its wording. */
+    lua_getfield(L, -1, "__setters");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "protocol");
+    lua_pop(L, 1);
+    lua_setfield(L, -2, CLASS);
 }

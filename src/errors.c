@@ -169,6 +169,18 @@ static int oserror_str(lua_State *L)
     return 1;
 }
 
+/* KeyError.__str__: a single key shows as its repr. */
+static int keyerror_str(lua_State *L)
+{
+    if (lua_getfield(L, 1, "args") == LUA_TTABLE && lua_rawlen(L, -1) == 1) {
+        lua_rawgeti(L, -1, 1);
+        pyssl_push_repr(L, -1);
+        return 1;
+    }
+    lua_settop(L, 1);
+    return base_str(L);
+}
+
 /* SSLError.__str__: strerror when it is a string, else repr(args). */
 static int sslerror_str(lua_State *L)
 {
@@ -526,6 +538,8 @@ void pyssl_open_errors(lua_State *L)
         } else if (strcmp(hierarchy[i].name, "OSError") == 0) {
             set_method(L, cls, "__new", oserror_new);
             set_method(L, cls, "__tostring", oserror_str);
+        } else if (strcmp(hierarchy[i].name, "KeyError") == 0) {
+            set_method(L, cls, "__tostring", keyerror_str);
         } else if (strcmp(hierarchy[i].name, "SSLError") == 0) {
             set_method(L, cls, "__tostring", sslerror_str);
         }

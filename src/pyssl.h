@@ -197,6 +197,12 @@ enum {
     PYSSL_CTX_NUV = PYSSL_CTX_UV_KEYLOG
 };
 
+/* The SSLContext at idx (subclasses too); raises TypeError otherwise and
+ * ValueError if it was closed. */
+pyssl_context *pyssl_check_context(lua_State *L, int idx);
+/* Sets verify_mode (a Python VerifyMode value) with Python's checks. */
+void pyssl_context_set_verify(lua_State *L, pyssl_context *self, lua_Integer mode);
+
 /* ------------------------------------------------------------- sslobject.c */
 
 /* One TLS connection: SSLObject over memory BIOs, or the TLS state of an
