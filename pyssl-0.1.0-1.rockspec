@@ -1,0 +1,54 @@
+rockspec_format = "3.0"
+package = "pyssl"
+version = "0.1.0-1"
+source = {
+   url = "git+https://example.invalid/pyssl.git",
+   tag = "v0.1.0",
+}
+description = {
+   summary = "CPython's ssl module for Lua: same classes, methods, constants and errors, on OpenSSL 3",
+   detailed = [[
+pyssl mirrors Python's ssl module one to one (SSLContext, SSLSocket,
+SSLObject, MemoryBIO, SSLSession, the error hierarchy and every constant),
+so Python's documentation is pyssl's documentation. It also brings the
+part of Python's socket module that ssl users need (pyssl.socket).
+]],
+   license = "MIT",
+}
+dependencies = {
+   "lua >= 5.4, < 5.5",
+}
+external_dependencies = {
+   OPENSSL = {
+      header = "openssl/ssl.h",
+      library = "ssl",
+   },
+}
+build = {
+   type = "builtin",
+   modules = {
+      ["pyssl.core"] = {
+         sources = {
+            "src/args.c",
+            "src/bio.c",
+            "src/class.c",
+            "src/constants.c",
+            "src/context.c",
+            "src/core.c",
+            "src/errors.c",
+            "src/misc.c",
+            "src/session.c",
+            "src/socket.c",
+            "src/sslobject.c",
+            "src/x509.c",
+         },
+         libraries = { "ssl", "crypto" },
+         incdirs = { "$(OPENSSL_INCDIR)" },
+         libdirs = { "$(OPENSSL_LIBDIR)" },
+      },
+      ["pyssl"] = "lua/pyssl/init.lua",
+      ["pyssl.context"] = "lua/pyssl/context.lua",
+      ["pyssl.sslobject"] = "lua/pyssl/sslobject.lua",
+      ["pyssl.socket"] = "lua/pyssl/socket.lua",
+   },
+}

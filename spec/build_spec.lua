@@ -1,0 +1,52 @@
+-- The rockspec is how users install pyssl (`luarocks make`): it must build
+-- every C file of the core and install every Lua module of the facade.
+local function read(path)
+  local f = assert(io.open(path))
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+local function listing(cmd)
+  local names, p = {}, assert(io.popen(cmd))
+  for line in p:lines() do names[#names + 1] = line end
+  p:close()
+  table.sort(names)
+  return names
+end
+
+local function load_rockspec()
+  local path = listing("ls *.rockspec")[1]
+  local env = {}
+  assert(load(read(path), path, "t", env))()
+  return env
+end
+
+describe("the rockspec", function()
+  local spec = load_rockspec()
+
+  it("builds every C file of src/", function()
+    local sources = {}
+    for _, s in ipairs(spec.build.modules["pyssl.core"].sources) do sources[#sources + 1] = s end
+    table.sort(sources)
+    assert.same(listing("ls src/*.c"), sources)
+  end)
+
+  it("installs every Lua module of lua/pyssl/", function()
+    local installed = {}
+    for name, path in pairs(spec.build.modules) do
+      if type(path) == "string" then
+        installed[#installed + 1] = path
+        local expected = name == "pyssl" and "lua/pyssl/init.lua" or ("lua/" .. name:gsub("%.", "/") .. ".lua")
+        assert.equal(expected, path)
+      end
+    end
+    table.sort(installed)
+    assert.same(listing("ls lua/pyssl/*.lua"), installed)
+  end)
+
+  it("has the version the module reports", function()
+    local ssl = require "pyssl"
+    assert.equal(ssl._VERSION .. "-1", spec.version)
+  end)
+end)
