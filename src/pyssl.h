@@ -232,6 +232,37 @@ enum {
 /* The connection whose SSL is `ssl` (from ex_data). */
 pyssl_conn *pyssl_conn_of(const SSL *ssl);
 
+/* Creates a connection on the SSLContext at ctx_index and pushes it (an
+ * SSLObject). Transport: the MemoryBIOs at stack indexes incoming/outgoing,
+ * or, when incoming is 0, the descriptor fd (socket_fd; the caller sets
+ * non-blocking BIOs if it wants them). hostname_index: a stack index
+ * holding the A-label server_hostname (or nil), 0 for none. owner_index:
+ * what callbacks get as the connection (0: the object itself).
+ * session_index: an SSLSession to resume (0 or nil: none). Raises
+ * Python's errors (wrong side, bad hostname, session checks); nothing
+ * leaks on error. */
+pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hostname_index,
+                           int incoming, int outgoing, int fd, int owner_index,
+                           int session_index);
+
+/* The I/O steps: one OpenSSL call each, with the callback state published
+ * in the connection (self = stack index of the connection object) and the
+ * result captured in *res. They return 1 on success (shutdown: SSL_shutdown's
+ * value). On failure call pyssl_conn_raise; after success call
+ * pyssl_conn_check_callback (a callback may have stored an error). */
+int pyssl_conn_handshake_step(lua_State *L, pyssl_conn *c, int self, pyssl_io_result *res);
+int pyssl_conn_read_step(lua_State *L, pyssl_conn *c, int self, void *buf, size_t len,
+                         size_t *count, pyssl_io_result *res);
+int pyssl_conn_write_step(lua_State *L, pyssl_conn *c, int self, const void *buf, size_t len,
+                          size_t *count, pyssl_io_result *res);
+int pyssl_conn_shutdown_step(lua_State *L, pyssl_conn *c, int self, pyssl_io_result *res);
+/* Raises the error a callback stored during the last step, if any. */
+void pyssl_conn_check_callback(lua_State *L, pyssl_conn *c, int self);
+/* Raises the error of a failed step: the stored callback error if any,
+ * else pyssl_raise_io (has_socket = socket_fd >= 0). */
+int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_result *res,
+                     const char *file, int line);
+
 /* ---------------------------------------------------------------- socket.c */
 
 /* A socket of pyssl.socket (Python's socket.socket). SSLSocket is a
@@ -262,10 +293,14 @@ void pyssl_push_x509_name(lua_State *L, const X509_NAME *name);
 
 /* --------------------------------------------------------------- session.c */
 
-/* Pushes an SSLSession for sess (takes a reference); ctx_index is the stack
+/* Pushes an SSLSession for sess (it takes a reference of its own: the
+ * caller keeps its own); ctx_index is the stack
  * index of the SSLContext the session belongs to. */
 void pyssl_push_session(lua_State *L, SSL_SESSION *sess, int ctx_index);
 /* The SSL_SESSION of an SSLSession at idx, or NULL if idx is not one. */
 SSL_SESSION *pyssl_test_session(lua_State *L, int idx);
+/* Pushes the SSLContext the SSLSession at idx belongs to (nil if idx is
+ * not a session). */
+void pyssl_push_session_context(lua_State *L, int idx);
 
 #endif
