@@ -1,7 +1,436 @@
-/* x509: not written yet. */
+/* Certificates as data: Python's getpeercert() dictionary (CPython's
+ * _decode_certificate), DER bytes, and X.509 names as sequences of RDNs.
+ *
+ * Every OpenSSL temporary lives in a scratch object on the Lua stack while
+ * the result is built: if anything raises (a decoding error, or Lua running
+ * out of memory), the collector frees what the scratch still holds.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include "pyssl.h"
+
+#define SCRATCH "_X509Scratch"
+
+/* OpenSSL's printers write into a BIO; CPython reads them back with one
+ * BIO_gets into a buffer of this size, so a value ends at its first
+ * newline (long serial numbers are cut where OpenSSL wraps them). */
+#define LINE_MAX_BYTES 2048
+/* Longest attribute or OID name CPython renders (X509_NAME_MAXLEN). */
+#define NAME_MAX_BYTES 256
+
+typedef struct x509_scratch {
+    BIO *bio;                    /* memory BIO for OpenSSL's printers */
+    X509 *cert;                  /* certificate read by _test_decode_cert */
+    GENERAL_NAMES *names;        /* one decoded subjectAltName extension */
+    AUTHORITY_INFO_ACCESS *aia;
+    CRL_DIST_POINTS *dps;
+    unsigned char *utf8;         /* one attribute value as UTF-8 */
+} x509_scratch;
+
+static void scratch_free(x509_scratch *s)
+{
+    BIO_free(s->bio);
+    s->bio = NULL;
+    X509_free(s->cert);
+    s->cert = NULL;
+    GENERAL_NAMES_free(s->names);
+    s->names = NULL;
+    AUTHORITY_INFO_ACCESS_free(s->aia);
+    s->aia = NULL;
+    CRL_DIST_POINTS_free(s->dps);
+    s->dps = NULL;
+    OPENSSL_free(s->utf8);
+    s->utf8 = NULL;
+}
+
+static int scratch_close(lua_State *L)
+{
+    x509_scratch *s = lua_touserdata(L, 1);
+    if (s)
+        scratch_free(s);
+    return 0;
+}
+
+/* Pushes a new, empty scratch object. */
+static x509_scratch *push_scratch(lua_State *L)
+{
+    return pyssl_new_object(L, SCRATCH, sizeof(x509_scratch));
+}
+
+/* Frees what the scratch at idx holds and removes it from the stack. */
+static void drop_scratch(lua_State *L, int idx)
+{
+    scratch_free(lua_touserdata(L, idx));
+    lua_remove(L, idx);
+}
+
+static void append(lua_State *L, int seq)
+{
+    lua_rawseti(L, seq, (lua_Integer)lua_rawlen(L, seq) + 1);
+}
+
+/* Pushes the pair {a, <value on top>} in place of the value on top. */
+static void make_pair(lua_State *L, const char *a)
+{
+    lua_createtable(L, 2, 0);
+    lua_pushstring(L, a);
+    lua_rawseti(L, -2, 1);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, 2);
+}
+
+/* Pushes {name, value} for one attribute: the OpenSSL long name of its
+ * type (or the dotted OID) and its value converted to UTF-8. */
+static void push_attribute(lua_State *L, x509_scratch *s, const ASN1_OBJECT *obj,
+                           const ASN1_STRING *value)
+{
+    char name[NAME_MAX_BYTES];
+    int len;
+    ERR_clear_error();
+    /* A name longer than the buffer comes out truncated. */
+    if (OBJ_obj2txt(name, sizeof name, obj, 0) < 0)
+        pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+    len = ASN1_STRING_to_UTF8(&s->utf8, value);
+    if (len < 0) {
+        s->utf8 = NULL;
+        pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+    }
+    lua_createtable(L, 2, 0);
+    lua_pushstring(L, name);
+    lua_rawseti(L, -2, 1);
+    lua_pushlstring(L, (const char *)s->utf8, (size_t)len);
+    lua_rawseti(L, -2, 2);
+    OPENSSL_free(s->utf8);
+    s->utf8 = NULL;
+}
+
+/* Pushes a name as {rdn, ...}, each rdn a sequence of {attr, value}:
+ * entries that share a "set" number form one multi-valued RDN. */
+static void push_name(lua_State *L, x509_scratch *s, const X509_NAME *name)
+{
+    int i, n = X509_NAME_entry_count(name), rdn_set = -1, dn, rdn = 0;
+    lua_createtable(L, n, 0);
+    dn = lua_gettop(L);
+    for (i = 0; i < n; i++) {
+        const X509_NAME_ENTRY *entry = X509_NAME_get_entry(name, i);
+        int set = X509_NAME_ENTRY_set(entry);
+        if (!rdn || set != rdn_set) {
+            if (rdn)
+                append(L, dn);
+            lua_newtable(L);
+            rdn = lua_gettop(L);
+        }
+        rdn_set = set;
+        push_attribute(L, s, X509_NAME_ENTRY_get_object(entry), X509_NAME_ENTRY_get_data(entry));
+        append(L, rdn);
+    }
+    if (rdn)
+        append(L, dn);
+}
+
+void pyssl_push_x509_name(lua_State *L, const X509_NAME *name)
+{
+    x509_scratch *s = push_scratch(L);
+    push_name(L, s, name);
+    drop_scratch(L, -2);
+}
+
+/* Pushes the first line of what the scratch BIO holds (CPython's one
+ * BIO_gets), then empties the BIO. */
+static void push_bio_line(lua_State *L, x509_scratch *s)
+{
+    char buf[LINE_MAX_BYTES];
+    int len = BIO_gets(s->bio, buf, (int)sizeof buf - 1);
+    if (len < 0) {
+        (void)BIO_reset(s->bio);
+        pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+    }
+    lua_pushlstring(L, buf, (size_t)len);
+    (void)BIO_reset(s->bio);
+}
+
+/* Pushes an ASN1 string's bytes as they are (IA5 strings of names). */
+static void push_asn1_bytes(lua_State *L, const ASN1_STRING *str)
+{
+    lua_pushlstring(L, (const char *)ASN1_STRING_get0_data(str), (size_t)ASN1_STRING_length(str));
+}
+
+/* Pushes the text of an iPAddress name: dotted quad, eight uppercase hex
+ * groups without "::" compression, or "<invalid>". */
+static void push_ip(lua_State *L, const ASN1_OCTET_STRING *ip)
+{
+    const unsigned char *p = ASN1_STRING_get0_data(ip);
+    char buf[64];
+    if (ASN1_STRING_length(ip) == 4) {
+        snprintf(buf, sizeof buf, "%d.%d.%d.%d", p[0], p[1], p[2], p[3]);
+    } else if (ASN1_STRING_length(ip) == 16) {
+        int i, off = 0;
+        for (i = 0; i < 8; i++)
+            off += snprintf(buf + off, sizeof buf - (size_t)off, i ? ":%X" : "%X",
+                            (unsigned)(p[2 * i] << 8 | p[2 * i + 1]));
+    } else {
+        snprintf(buf, sizeof buf, "<invalid>");
+    }
+    lua_pushstring(L, buf);
+}
+
+/* Pushes {type, value} for one general name of a subjectAltName. */
+static void push_general_name(lua_State *L, x509_scratch *s, const GENERAL_NAME *gn)
+{
+    char buf[LINE_MAX_BYTES];
+    const char *colon;
+    int len;
+    switch (gn->type) {
+    case GEN_DIRNAME:
+        push_name(L, s, gn->d.directoryName);
+        make_pair(L, "DirName");
+        return;
+    case GEN_EMAIL:
+        push_asn1_bytes(L, gn->d.rfc822Name);
+        make_pair(L, "email");
+        return;
+    case GEN_DNS:
+        push_asn1_bytes(L, gn->d.dNSName);
+        make_pair(L, "DNS");
+        return;
+    case GEN_URI:
+        push_asn1_bytes(L, gn->d.uniformResourceIdentifier);
+        make_pair(L, "URI");
+        return;
+    case GEN_RID:
+        /* The object's name when OpenSSL knows one, else dotted. */
+        len = i2t_ASN1_OBJECT(buf, (int)sizeof buf - 1, gn->d.registeredID);
+        if (len < 0)
+            pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+        if (len >= (int)sizeof buf - 1)
+            lua_pushliteral(L, "<INVALID>");
+        else
+            lua_pushlstring(L, buf, (size_t)len);
+        make_pair(L, "Registered ID");
+        return;
+    case GEN_IPADD:
+        push_ip(L, gn->d.iPAddress);
+        make_pair(L, "IP Address");
+        return;
+    default:
+        /* othername, X400Name, EdiPartyName: OpenSSL's printed form,
+         * split at its first colon. */
+        (void)BIO_reset(s->bio);
+        GENERAL_NAME_print(s->bio, (GENERAL_NAME *)gn);
+        len = BIO_gets(s->bio, buf, (int)sizeof buf - 1);
+        (void)BIO_reset(s->bio);
+        if (len < 0)
+            pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+        buf[len] = '\0';
+        colon = strchr(buf, ':');
+        if (!colon)
+            pyssl_raise(L, "ValueError", "Invalid value %.200s", buf);
+        lua_createtable(L, 2, 0);
+        lua_pushlstring(L, buf, (size_t)(colon - buf));
+        lua_rawseti(L, -2, 1);
+        lua_pushstring(L, colon + 1);
+        lua_rawseti(L, -2, 2);
+        return;
+    }
+}
+
+/* Sets result.subjectAltName when the certificate has the extension:
+ * the names of every subjectAltName extension, in order. An extension
+ * that does not decode is skipped, as CPython does. */
+static void set_alt_names(lua_State *L, int result, x509_scratch *s, X509 *cert)
+{
+    int i = -1, j, list = 0;
+    while ((i = X509_get_ext_by_NID(cert, NID_subject_alt_name, i)) >= 0) {
+        X509_EXTENSION *ext = X509_get_ext(cert, i);
+        s->names = X509V3_EXT_d2i(ext);
+        if (!s->names) {
+            ERR_clear_error();
+            continue;
+        }
+        if (!list) {
+            lua_newtable(L);
+            list = lua_gettop(L);
+        }
+        for (j = 0; j < sk_GENERAL_NAME_num(s->names); j++) {
+            push_general_name(L, s, sk_GENERAL_NAME_value(s->names, j));
+            append(L, list);
+        }
+        GENERAL_NAMES_free(s->names);
+        s->names = NULL;
+    }
+    if (list)
+        lua_setfield(L, result, "subjectAltName");
+}
+
+/* Sets result[key] to the URIs of the Authority Information Access
+ * entries whose method is `nid`; nothing when there are none. */
+static void set_aia(lua_State *L, int result, x509_scratch *s, X509 *cert, int nid,
+                    const char *key)
+{
+    int i, n;
+    s->aia = X509_get_ext_d2i(cert, NID_info_access, NULL, NULL);
+    ERR_clear_error();
+    if (!s->aia)
+        return;
+    lua_newtable(L);
+    n = sk_ACCESS_DESCRIPTION_num(s->aia);
+    for (i = 0; i < n; i++) {
+        ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(s->aia, i);
+        if (OBJ_obj2nid(ad->method) != nid || ad->location->type != GEN_URI)
+            continue;
+        push_asn1_bytes(L, ad->location->d.uniformResourceIdentifier);
+        append(L, -2);
+    }
+    AUTHORITY_INFO_ACCESS_free(s->aia);
+    s->aia = NULL;
+    if (lua_rawlen(L, -1) > 0)
+        lua_setfield(L, result, key);
+    else
+        lua_pop(L, 1);
+}
+
+/* Sets result.crlDistributionPoints to the URIs of the full names of the
+ * distribution points; nothing when there are none. Points without a
+ * name, or named relative to the issuer, have no URI to give. */
+static void set_crl_dp(lua_State *L, int result, x509_scratch *s, X509 *cert)
+{
+    int i, j;
+    s->dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+    ERR_clear_error();
+    if (!s->dps)
+        return;
+    lua_newtable(L);
+    for (i = 0; i < sk_DIST_POINT_num(s->dps); i++) {
+        DIST_POINT *dp = sk_DIST_POINT_value(s->dps, i);
+        GENERAL_NAMES *names;
+        if (!dp->distpoint || dp->distpoint->type != 0)
+            continue;
+        names = dp->distpoint->name.fullname;
+        for (j = 0; j < sk_GENERAL_NAME_num(names); j++) {
+            GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, j);
+            if (gn->type != GEN_URI)
+                continue;
+            push_asn1_bytes(L, gn->d.uniformResourceIdentifier);
+            append(L, -2);
+        }
+    }
+    CRL_DIST_POINTS_free(s->dps);
+    s->dps = NULL;
+    if (lua_rawlen(L, -1) > 0)
+        lua_setfield(L, result, "crlDistributionPoints");
+    else
+        lua_pop(L, 1);
+}
+
+/* Fills the table at `result` with Python's certificate dictionary. */
+static void fill_cert_dict(lua_State *L, int result, x509_scratch *s, X509 *cert)
+{
+    ERR_clear_error();
+    push_name(L, s, X509_get_subject_name(cert));
+    lua_setfield(L, result, "subject");
+    push_name(L, s, X509_get_issuer_name(cert));
+    lua_setfield(L, result, "issuer");
+    lua_pushinteger(L, (lua_Integer)X509_get_version(cert) + 1);
+    lua_setfield(L, result, "version");
+
+    s->bio = BIO_new(BIO_s_mem());
+    if (!s->bio)
+        pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+    i2a_ASN1_INTEGER(s->bio, X509_get0_serialNumber(cert));
+    push_bio_line(L, s);
+    lua_setfield(L, result, "serialNumber");
+    ASN1_TIME_print(s->bio, X509_get0_notBefore(cert));
+    push_bio_line(L, s);
+    lua_setfield(L, result, "notBefore");
+    ASN1_TIME_print(s->bio, X509_get0_notAfter(cert));
+    push_bio_line(L, s);
+    lua_setfield(L, result, "notAfter");
+
+    set_alt_names(L, result, s, cert);
+    set_aia(L, result, s, cert, NID_ad_OCSP, "OCSP");
+    set_aia(L, result, s, cert, NID_ad_ca_issuers, "caIssuers");
+    set_crl_dp(L, result, s, cert);
+    ERR_clear_error();
+}
+
+void pyssl_push_cert_dict(lua_State *L, X509 *cert)
+{
+    x509_scratch *s;
+    int result;
+    lua_newtable(L);
+    result = lua_gettop(L);
+    s = push_scratch(L);
+    fill_cert_dict(L, result, s, cert);
+    drop_scratch(L, result + 1);
+}
+
+void pyssl_push_cert_der(lua_State *L, X509 *cert)
+{
+    unsigned char *der = NULL;
+    int len;
+    ERR_clear_error();
+    len = i2d_X509(cert, &der);
+    if (len < 0)
+        pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+    /* Copy into a buffer first: if Lua raises for memory, der is not lost. */
+    {
+        luaL_Buffer b;
+        char *p = luaL_buffinitsize(L, &b, (size_t)len);
+        memcpy(p, der, (size_t)len);
+        OPENSSL_free(der);
+        luaL_pushresultsize(&b, (size_t)len);
+    }
+}
+
+/* _test_decode_cert(path): the dictionary of the first certificate of a
+ * PEM file (CPython's private _ssl._test_decode_cert). */
+static int l_test_decode_cert(lua_State *L)
+{
+    size_t len;
+    const char *path;
+    x509_scratch *s;
+    int result;
+    if (lua_type(L, 1) != LUA_TSTRING)
+        return pyssl_raise(L, "TypeError", "expected str, bytes or os.PathLike object, not %s",
+                           pyssl_typename(L, 1));
+    path = lua_tolstring(L, 1, &len);
+    if (strlen(path) != len)
+        return pyssl_raise(L, "ValueError", "embedded null byte");
+    lua_settop(L, 1);
+    lua_newtable(L);
+    result = lua_gettop(L);
+    s = push_scratch(L);
+    ERR_clear_error();
+    s->bio = BIO_new(BIO_s_file());
+    if (!s->bio || BIO_read_filename(s->bio, path) <= 0) {
+        ERR_clear_error();
+        return pyssl_raise_bare(L, "SSLError", "Can't open file");
+    }
+    s->cert = PEM_read_bio_X509(s->bio, NULL, NULL, NULL);
+    BIO_free(s->bio);
+    s->bio = NULL;
+    if (!s->cert) {
+        ERR_clear_error();
+        return pyssl_raise_bare(L, "SSLError", "Error decoding PEM-encoded file");
+    }
+    fill_cert_dict(L, result, s, s->cert);
+    drop_scratch(L, result + 1);
+    return 1;
+}
 
 void pyssl_open_x509(lua_State *L)
 {
-    (void)L;
+    static const pyssl_class scratch_class = {
+        .name = SCRATCH,
+        .qualname = "_ssl._X509Scratch",
+        .no_construct = "cannot create '_ssl._X509Scratch' instances",
+        .close = scratch_close,
+        .nuv = 1,
+    };
+    pyssl_class_register(L, &scratch_class);
+    lua_pushcfunction(L, l_test_decode_cert);
+    lua_setfield(L, -2, "_test_decode_cert");
 }
