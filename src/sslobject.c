@@ -1,7 +1,752 @@
-/* sslobject: not written yet. */
+/* SSLObject: one TLS connection (CPython's _ssl._SSLSocket).
+ *
+ * Over two MemoryBIOs it is what ctx:wrap_bio() returns; over a file
+ * descriptor it is the TLS state inside an SSLSocket (socket_fd >= 0; the
+ * socket code drives the same I/O steps with its own waiting and timeouts).
+ *
+ * Every OpenSSL call that can run callbacks goes through one small "step"
+ * function (handshake, read, write, shutdown): it clears the error queue,
+ * publishes the calling lua_State in the connection (callbacks find it
+ * through the SSL's ex_data), makes the call, captures ret/SSL_get_error/
+ * errno at once, and unpublishes the state. Errors are raised only after
+ * that, never from inside OpenSSL.
+ *
+ * The Python-level part (wrap_bio, IDNA, sslobject_class) is in
+ * lua/pyssl/sslobject.lua.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <openssl/comp.h>
+#include <openssl/x509v3.h>
 #include "pyssl.h"
+
+#define CLASS "SSLObject"
+
+/* Longest Finished message OpenSSL can report (CPython's PySSL_CB_MAXLEN). */
+#define FINISHED_MAX 128
+
+pyssl_conn *pyssl_conn_of(const SSL *ssl)
+{
+    return ssl ? SSL_get_ex_data(ssl, pyssl_conn_exdata_index) : NULL;
+}
+
+/* The live connection at idx; ValueError once it was closed. */
+static pyssl_conn *check_conn(lua_State *L, int idx)
+{
+    pyssl_conn *c = pyssl_check_object(L, idx, CLASS);
+    if (!c->ssl)
+        pyssl_raise(L, "ValueError", "SSLObject has been closed");
+    return c;
+}
+
+/* ------------------------------------------------------------ I/O steps */
+
+static void enter(lua_State *L, pyssl_conn *c, int self)
+{
+    ERR_clear_error();
+    errno = 0;
+    c->L = L;
+    c->self_index = lua_absindex(L, self);
+}
+
+static void leave(pyssl_conn *c, pyssl_io_result *res, int failed)
+{
+    res->sys_errno = errno;
+    res->ssl_error = failed ? SSL_get_error(c->ssl, res->ret) : SSL_ERROR_NONE;
+    c->L = NULL;
+    c->self_index = 0;
+}
+
+int pyssl_conn_handshake_step(lua_State *L, pyssl_conn *c, int self, pyssl_io_result *res)
+{
+    enter(L, c, self);
+    res->ret = SSL_do_handshake(c->ssl);
+    leave(c, res, res->ret < 1);
+    return res->ret == 1;
+}
+
+int pyssl_conn_read_step(lua_State *L, pyssl_conn *c, int self, void *buf, size_t len,
+                         size_t *count, pyssl_io_result *res)
+{
+    enter(L, c, self);
+    res->ret = SSL_read_ex(c->ssl, buf, len, count);
+    leave(c, res, res->ret == 0);
+    return res->ret == 1;
+}
+
+int pyssl_conn_write_step(lua_State *L, pyssl_conn *c, int self, const void *buf, size_t len,
+                          size_t *count, pyssl_io_result *res)
+{
+    enter(L, c, self);
+    res->ret = SSL_write_ex(c->ssl, buf, len, count);
+    leave(c, res, res->ret == 0);
+    return res->ret == 1;
+}
+
+int pyssl_conn_shutdown_step(lua_State *L, pyssl_conn *c, int self, pyssl_io_result *res)
+{
+    enter(L, c, self);
+    res->ret = SSL_shutdown(c->ssl);
+    leave(c, res, res->ret < 0);
+    return res->ret;
+}
+
+/* Raises the error a callback stored during the last step, if any. */
+void pyssl_conn_check_callback(lua_State *L, pyssl_conn *c, int self)
+{
+    if (!c->callback_failed)
+        return;
+    c->callback_failed = 0;
+    self = lua_absindex(L, self);
+    ERR_clear_error();
+    lua_getiuservalue(L, self, PYSSL_CONN_UV_ERROR);
+    lua_pushnil(L);
+    lua_setiuservalue(L, self, PYSSL_CONN_UV_ERROR);
+    lua_error(L);
+}
+
+int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_result *res,
+                     const char *file, int line)
+{
+    const char *hostname;
+    self = lua_absindex(L, self);
+    pyssl_conn_check_callback(L, c, self);
+    lua_getiuservalue(L, self, PYSSL_CONN_UV_HOSTNAME);
+    hostname = lua_tostring(L, -1);   /* anchored by the user value */
+    return pyssl_raise_io(L, c->ssl, res, c->socket_fd >= 0, hostname, file, line);
+}
+
+/* ------------------------------------------------------------- creation */
+
+/* Python's _ssl_configure_hostname: SNI for names, identity check when the
+ * context asks for it (IP addresses are checked as IPs and get no SNI). */
+static void configure_hostname(lua_State *L, pyssl_conn *c, pyssl_context *ctx,
+                               const char *hostname, size_t len)
+{
+    ASN1_OCTET_STRING *ip;
+    X509_VERIFY_PARAM *param;
+    int ok = 1;
+
+    if (len == 0 || hostname[0] == '.')
+        pyssl_raise(L, "ValueError",
+                    "server_hostname cannot be an empty string or start with a leading dot.");
+    ip = a2i_IPADDRESS(hostname);
+    ERR_clear_error();
+    if (!ip)
+        ok = SSL_set_tlsext_host_name(c->ssl, hostname);
+    if (ok && ctx->check_hostname) {
+        param = SSL_get0_param(c->ssl);
+        X509_VERIFY_PARAM_set_hostflags(param, ctx->hostflags);
+        if (ip)
+            ok = X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
+                                           (size_t)ASN1_STRING_length(ip));
+        else
+            ok = X509_VERIFY_PARAM_set1_host(param, hostname, len);
+    }
+    if (ip)
+        ASN1_OCTET_STRING_free(ip);
+    if (!ok)
+        pyssl_raise_queue(L, NULL, "cannot set the server hostname", PYSSL_LOC);
+}
+
+static void set_session(lua_State *L, pyssl_conn *c, int self, int value);
+
+pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hostname_index,
+                           int incoming, int outgoing, int fd, int owner_index,
+                           int session_index)
+{
+    pyssl_context *ctx;
+    pyssl_bio *in = NULL, *out = NULL;
+    pyssl_conn *c;
+    int self;
+
+    ctx_index = lua_absindex(L, ctx_index);
+    if (hostname_index)
+        hostname_index = lua_absindex(L, hostname_index);
+    if (owner_index)
+        owner_index = lua_absindex(L, owner_index);
+    if (session_index)
+        session_index = lua_absindex(L, session_index);
+    ctx = pyssl_check_context(L, ctx_index);
+    if (incoming) {
+        in = pyssl_check_object(L, incoming, "MemoryBIO");
+        out = pyssl_check_object(L, outgoing, "MemoryBIO");
+        if (!in->bio || !out->bio)
+            pyssl_raise(L, "ValueError", "I/O operation on closed MemoryBIO");
+        incoming = lua_absindex(L, incoming);
+        outgoing = lua_absindex(L, outgoing);
+    }
+    if (server_side && ctx->protocol == 0x10)
+        pyssl_raise_located(L, "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context",
+                            PYSSL_LOC);
+    if (!server_side && ctx->protocol == 0x11)
+        pyssl_raise_located(L, "Cannot create a client socket with a PROTOCOL_TLS_SERVER context",
+                            PYSSL_LOC);
+
+    /* The object exists (with its __gc) before any OpenSSL state does, so
+     * an error raised below leaves nothing unowned. */
+    c = pyssl_new_object(L, CLASS, sizeof *c);
+    self = lua_gettop(L);
+    c->server_side = server_side;
+    c->socket_fd = -1;
+    lua_pushvalue(L, ctx_index);
+    lua_setiuservalue(L, self, PYSSL_CONN_UV_CONTEXT);
+    lua_pushvalue(L, owner_index ? owner_index : self);
+    lua_setiuservalue(L, self, PYSSL_CONN_UV_OWNER);
+
+    ERR_clear_error();
+    c->ssl = SSL_new(ctx->ctx);
+    if (!c->ssl)
+        pyssl_raise_queue(L, NULL, "cannot create the SSL object", PYSSL_LOC);
+    SSL_set_ex_data(c->ssl, pyssl_conn_exdata_index, c);
+    if (in) {
+        /* OpenSSL gets references of its own: the MemoryBIO objects may be
+         * collected before this one. */
+        BIO_up_ref(in->bio);
+        BIO_up_ref(out->bio);
+        SSL_set_bio(c->ssl, in->bio, out->bio);
+        lua_pushvalue(L, incoming);
+        lua_setiuservalue(L, self, PYSSL_CONN_UV_INCOMING);
+        lua_pushvalue(L, outgoing);
+        lua_setiuservalue(L, self, PYSSL_CONN_UV_OUTGOING);
+    } else {
+        if (!SSL_set_fd(c->ssl, fd))
+            pyssl_raise_queue(L, NULL, "cannot attach the socket", PYSSL_LOC);
+        c->socket_fd = fd;
+    }
+    /* Python's write() writes everything: no partial writes. */
+    SSL_set_mode(c->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
+    if (ctx->post_handshake_auth) {
+        if (server_side) {
+            int mode = SSL_get_verify_mode(c->ssl);
+            if (mode & SSL_VERIFY_PEER)
+                SSL_set_verify(c->ssl, mode | SSL_VERIFY_POST_HANDSHAKE,
+                               SSL_get_verify_callback(c->ssl));
+        } else {
+            SSL_set_post_handshake_auth(c->ssl, 1);
+        }
+    }
+    if (hostname_index && !lua_isnil(L, hostname_index)) {
+        size_t len;
+        const char *hostname = lua_tolstring(L, hostname_index, &len);
+        configure_hostname(L, c, ctx, hostname, len);
+        lua_pushvalue(L, hostname_index);
+        lua_setiuservalue(L, self, PYSSL_CONN_UV_HOSTNAME);
+    }
+    if (server_side)
+        SSL_set_accept_state(c->ssl);
+    else
+        SSL_set_connect_state(c->ssl);
+    if (session_index && !lua_isnil(L, session_index))
+        set_session(L, c, self, session_index);
+    return c;
+}
+
+/* SSLContext:_wrap_bio(incoming, outgoing, server_side, server_hostname, owner, session) */
+static int ctx_wrap_bio(lua_State *L)
+{
+    static const char *const names[] = {
+        "incoming", "outgoing", "server_side", "server_hostname", "owner", "session", NULL
+    };
+    pyssl_check_context(L, 1);
+    pyssl_parse_args(L, 2, "_wrap_bio", names, 6);
+    if (!pyssl_test_object(L, 2, "MemoryBIO"))
+        return pyssl_raise(L, "TypeError", "_wrap_bio() argument 'incoming' must be _ssl.MemoryBIO, not %s",
+                           pyssl_typename(L, 2));
+    if (!pyssl_test_object(L, 3, "MemoryBIO"))
+        return pyssl_raise(L, "TypeError", "_wrap_bio() argument 'outgoing' must be _ssl.MemoryBIO, not %s",
+                           pyssl_typename(L, 3));
+    if (!lua_isnil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
+        return pyssl_raise(L, "TypeError", "_wrap_bio() argument 'server_hostname' must be str or None, not %s",
+                           pyssl_typename(L, 5));
+    pyssl_conn_new(L, 1, lua_toboolean(L, 4), 5, 2, 3, -1, lua_isnil(L, 6) ? 0 : 6,
+                   lua_isnil(L, 7) ? 0 : 7);
+    return 1;
+}
+
+/* __gc / __close: frees the SSL (and OpenSSL's references to the BIOs). */
+static int obj_close(lua_State *L)
+{
+    pyssl_conn *c = lua_touserdata(L, 1);
+    if (!c || !c->ssl)
+        return 0;
+    if (c->L)   /* only reachable from a callback of this very connection */
+        return pyssl_raise(L, "ValueError", "cannot close an SSLObject from its own callback");
+    SSL_set_ex_data(c->ssl, pyssl_conn_exdata_index, NULL);
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ I/O */
+
+/* do_handshake() */
+static int obj_do_handshake(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    pyssl_io_result res;
+    if (!pyssl_conn_handshake_step(L, c, 1, &res))
+        return pyssl_conn_raise(L, c, 1, &res, PYSSL_LOC);
+    pyssl_conn_check_callback(L, c, 1);
+    return 0;
+}
+
+/* read(len=1024, buffer=None) -> bytes */
+static int obj_read(lua_State *L)
+{
+    static const char *const names[] = {"len", "buffer", NULL};
+    pyssl_conn *c = check_conn(L, 1);
+    pyssl_state *st = pyssl_state_of(L);
+    pyssl_io_result res;
+    lua_Integer len = 1024;
+    size_t count = 0;
+
+    if (lua_gettop(L) > 2 || lua_istable(L, lua_gettop(L)))
+        pyssl_parse_args(L, 2, "read", names, 2);
+    if (!lua_isnoneornil(L, 2))
+        len = pyssl_check_index(L, 2);
+    if (!lua_isnoneornil(L, 3))
+        /* P2: Python reads into a bytearray; pyssl has no such type yet. */
+        return pyssl_raise(L, "TypeError", "read() argument 2 must be read-write bytes-like object, not %s",
+                           pyssl_typename(L, 3));
+    if (len < 0)
+        return pyssl_raise(L, "ValueError", "size should not be negative");
+    if (len == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    /* One SSL_read never returns more than one record. */
+    if (len > PYSSL_RECORD_MAX)
+        len = PYSSL_RECORD_MAX;
+    if (!pyssl_conn_read_step(L, c, 1, st->scratch, (size_t)len, &count, &res)) {
+        /* Only the peer has closed: "" (Python's read() at a clean EOF). */
+        if (res.ssl_error == SSL_ERROR_ZERO_RETURN &&
+            SSL_get_shutdown(c->ssl) == SSL_RECEIVED_SHUTDOWN && !c->callback_failed) {
+            lua_pushliteral(L, "");
+            return 1;
+        }
+        return pyssl_conn_raise(L, c, 1, &res, PYSSL_LOC);
+    }
+    if (c->callback_failed)
+        pyssl_conn_check_callback(L, c, 1);
+    lua_pushlstring(L, (const char *)st->scratch, count);
+    return 1;
+}
+
+/* write(data) -> number of bytes written (all of them) */
+static int obj_write(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    pyssl_io_result res;
+    size_t len, count = 0;
+    const char *data = pyssl_check_bytes(L, 2, &len);
+    if (len > INT_MAX)
+        return pyssl_raise(L, "OverflowError", "string longer than %d bytes", INT_MAX);
+    if (!pyssl_conn_write_step(L, c, 1, data, len, &count, &res))
+        return pyssl_conn_raise(L, c, 1, &res, PYSSL_LOC);
+    if (c->callback_failed)
+        pyssl_conn_check_callback(L, c, 1);
+    lua_pushinteger(L, (lua_Integer)count);
+    return 1;
+}
+
+/* pending() -> number of decrypted bytes buffered */
+static int obj_pending(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    lua_pushinteger(L, SSL_pending(c->ssl));
+    return 1;
+}
+
+/* unwrap(): Python's SSLObject.unwrap (the C shutdown()). Sends
+ * close_notify; returns nil once the peer's has been seen too, raises
+ * SSLWantReadError while waiting for it. */
+static int obj_unwrap(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    pyssl_io_result res;
+    int zeros = 0;
+    for (;;) {
+        int ret = pyssl_conn_shutdown_step(L, c, 1, &res);
+        if (ret > 0)
+            break;
+        if (ret == 0) {
+            /* close_notify sent; the second call looks for the peer's.
+             * Like CPython, try at most twice. */
+            if (++zeros > 1)
+                break;
+            continue;
+        }
+        /* Memory BIOs never wait: WantRead/WantWrite go to the caller. */
+        return pyssl_conn_raise(L, c, 1, &res, PYSSL_LOC);
+    }
+    pyssl_conn_check_callback(L, c, 1);
+    return 0;
+}
+
+/* verify_client_post_handshake() */
+static int obj_verify_client_post_handshake(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    pyssl_io_result res = {0, 0, 0};
+    int ok;
+    enter(L, c, 1);
+    ok = SSL_verify_client_post_handshake(c->ssl);
+    leave(c, &res, 0);
+    pyssl_conn_check_callback(L, c, 1);
+    if (!ok)
+        return pyssl_raise_queue(L, NULL, "post-handshake authentication failed", PYSSL_LOC);
+    return 0;
+}
+
+/* ---------------------------------------------------------- inspection */
+
+/* getpeercert(binary_form=False) */
+static int obj_getpeercert(lua_State *L)
+{
+    static const char *const names[] = {"binary_form", NULL};
+    pyssl_conn *c = check_conn(L, 1);
+    X509 *cert;
+    pyssl_parse_args(L, 2, "getpeercert", names, 1);
+    if (!SSL_is_init_finished(c->ssl))
+        return pyssl_raise(L, "ValueError", "handshake not done yet");
+    cert = SSL_get0_peer_certificate(c->ssl);
+    if (!cert) {
+        lua_pushnil(L);
+    } else if (lua_toboolean(L, 2)) {
+        pyssl_push_cert_der(L, cert);
+    } else if (!(SSL_CTX_get_verify_mode(SSL_get_SSL_CTX(c->ssl)) & SSL_VERIFY_PEER)) {
+        lua_newtable(L);   /* received but not verified: {} */
+    } else {
+        pyssl_push_cert_dict(L, cert);
+    }
+    return 1;
+}
+
+/* Pushes a sequence of DER strings, `first` (if not NULL) then `chain`. */
+static void push_der_chain(lua_State *L, X509 *first, STACK_OF(X509) *chain)
+{
+    int i, n = chain ? sk_X509_num(chain) : 0, k = 0;
+    lua_createtable(L, n + (first != NULL), 0);
+    if (first) {
+        pyssl_push_cert_der(L, first);
+        lua_rawseti(L, -2, ++k);
+    }
+    for (i = 0; i < n; i++) {
+        pyssl_push_cert_der(L, sk_X509_value(chain, i));
+        lua_rawseti(L, -2, ++k);
+    }
+}
+
+/* get_verified_chain() -> sequence of DER strings ({} when none) */
+static int obj_get_verified_chain(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    push_der_chain(L, NULL, SSL_get0_verified_chain(c->ssl));
+    return 1;
+}
+
+/* get_unverified_chain(): what the peer sent; a server's view starts with
+ * the client's certificate, which OpenSSL leaves out of the chain. */
+static int obj_get_unverified_chain(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
+    X509 *first = NULL;
+    if (chain && c->server_side)
+        first = SSL_get0_peer_certificate(c->ssl);
+    push_der_chain(L, first, chain);
+    return 1;
+}
+
+/* Pushes Python's cipher tuple: {name, protocol, secret_bits}. */
+static void push_cipher(lua_State *L, const SSL_CIPHER *cipher)
+{
+    lua_createtable(L, 3, 0);
+    lua_pushstring(L, SSL_CIPHER_get_name(cipher));
+    lua_rawseti(L, -2, 1);
+    lua_pushstring(L, SSL_CIPHER_get_version(cipher));
+    lua_rawseti(L, -2, 2);
+    lua_pushinteger(L, SSL_CIPHER_get_bits(cipher, NULL));
+    lua_rawseti(L, -2, 3);
+}
+
+/* cipher() -> {name, protocol, bits} or nil */
+static int obj_cipher(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(c->ssl);
+    if (!cipher)
+        lua_pushnil(L);
+    else
+        push_cipher(L, cipher);
+    return 1;
+}
+
+/* shared_ciphers(): the server's ciphers that the client offered, in the
+ * server's order; nil on a client or before the ClientHello. */
+static int obj_shared_ciphers(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    STACK_OF(SSL_CIPHER) *server = SSL_get_ciphers(c->ssl);
+    STACK_OF(SSL_CIPHER) *client = SSL_get_client_ciphers(c->ssl);
+    int i, j, k = 0;
+    if (!server || !client) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_newtable(L);
+    for (i = 0; i < sk_SSL_CIPHER_num(server); i++) {
+        const SSL_CIPHER *cipher = sk_SSL_CIPHER_value(server, i);
+        uint32_t id = SSL_CIPHER_get_id(cipher);
+        for (j = 0; j < sk_SSL_CIPHER_num(client); j++) {
+            if (SSL_CIPHER_get_id(sk_SSL_CIPHER_value(client, j)) == id) {
+                push_cipher(L, cipher);
+                lua_rawseti(L, -2, ++k);
+                break;
+            }
+        }
+    }
+    return 1;
+}
+
+/* compression() -> name or nil */
+static int obj_compression(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    const char *name = NULL;
+#ifndef OPENSSL_NO_COMP
+    const COMP_METHOD *method = SSL_get_current_compression(c->ssl);
+    if (method && COMP_get_type(method) != NID_undef)
+        name = OBJ_nid2sn(COMP_get_type(method));
+#else
+    (void)c;
+#endif
+    if (name)
+        lua_pushstring(L, name);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+/* version() -> "TLSv1.3", ... or nil before the handshake */
+static int obj_version(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    const char *version;
+    if (!SSL_is_init_finished(c->ssl)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    version = SSL_get_version(c->ssl);
+    if (strcmp(version, "unknown") == 0)
+        lua_pushnil(L);
+    else
+        lua_pushstring(L, version);
+    return 1;
+}
+
+/* selected_alpn_protocol() -> string or nil */
+static int obj_selected_alpn_protocol(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    const unsigned char *proto = NULL;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(c->ssl, &proto, &len);
+    if (!proto)
+        lua_pushnil(L);
+    else
+        lua_pushlstring(L, (const char *)proto, len);
+    return 1;
+}
+
+/* get_channel_binding(cb_type="tls-unique") -> bytes or nil */
+static int obj_get_channel_binding(lua_State *L)
+{
+    static const char *const names[] = {"cb_type", NULL};
+    pyssl_conn *c = check_conn(L, 1);
+    unsigned char buf[FINISHED_MAX];
+    const char *type = "tls-unique";
+    size_t len;
+    pyssl_parse_args(L, 2, "get_channel_binding", names, 1);
+    if (!lua_isnil(L, 2)) {
+        if (lua_type(L, 2) != LUA_TSTRING)
+            return pyssl_raise(L, "TypeError", "get_channel_binding() argument 'cb_type' must be str, not %s",
+                               pyssl_typename(L, 2));
+        type = lua_tostring(L, 2);
+    }
+    if (strcmp(type, "tls-unique") != 0)
+        return pyssl_raise(L, "ValueError", "'%s' channel binding type not implemented", type);
+    /* The first Finished of the handshake: the client's for a full
+     * handshake, the server's for a resumed one. */
+    if (SSL_session_reused(c->ssl) ^ !c->server_side)
+        len = SSL_get_finished(c->ssl, buf, sizeof buf);
+    else
+        len = SSL_get_peer_finished(c->ssl, buf, sizeof buf);
+    if (len == 0)
+        lua_pushnil(L);
+    else
+        lua_pushlstring(L, (const char *)buf, len);
+    return 1;
+}
+
+/* ----------------------------------------------------------- properties */
+
+static int get_context(lua_State *L)
+{
+    pyssl_check_object(L, 1, CLASS);
+    lua_getiuservalue(L, 1, PYSSL_CONN_UV_CONTEXT);
+    return 1;
+}
+
+/* obj.context = ctx: switches the connection to another SSL_CTX (the SNI
+ * idiom: certificate, key and settings of the new context). */
+static int set_context(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    pyssl_context *ctx;
+    if (!pyssl_test_object(L, 2, "SSLContext"))
+        return pyssl_raise(L, "TypeError", "The value must be a SSLContext");
+    ctx = pyssl_check_context(L, 2);
+    if (!SSL_set_SSL_CTX(c->ssl, ctx->ctx))
+        return pyssl_raise_queue(L, NULL, "cannot switch the context", PYSSL_LOC);
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, 1, PYSSL_CONN_UV_CONTEXT);
+    return 0;
+}
+
+static int get_server_side(lua_State *L)
+{
+    pyssl_conn *c = pyssl_check_object(L, 1, CLASS);
+    lua_pushboolean(L, c->server_side);
+    return 1;
+}
+
+static int get_server_hostname(lua_State *L)
+{
+    pyssl_check_object(L, 1, CLASS);
+    lua_getiuservalue(L, 1, PYSSL_CONN_UV_HOSTNAME);
+    return 1;
+}
+
+static int get_session(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    SSL_SESSION *session = SSL_get1_session(c->ssl);
+    if (!session) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_getiuservalue(L, 1, PYSSL_CONN_UV_CONTEXT);
+    pyssl_push_session(L, session, lua_gettop(L));
+    SSL_SESSION_free(session);
+    return 1;
+}
+
+/* Python's PySSL_set_session checks, in its order. */
+static void set_session(lua_State *L, pyssl_conn *c, int self, int value)
+{
+    SSL_SESSION *session = pyssl_test_session(L, value);
+    pyssl_context *mine, *theirs;
+    if (!session)
+        pyssl_raise(L, "TypeError", "Value is not a SSLSession.");
+    lua_getiuservalue(L, self, PYSSL_CONN_UV_CONTEXT);
+    mine = lua_touserdata(L, -1);
+    pyssl_push_session_context(L, value);
+    theirs = lua_touserdata(L, -1);
+    lua_pop(L, 2);
+    if (!mine || !theirs || mine->ctx != theirs->ctx || !mine->ctx)
+        pyssl_raise(L, "ValueError", "Session refers to a different SSLContext.");
+    if (c->server_side)
+        pyssl_raise(L, "ValueError", "Cannot set session for server-side SSLSocket.");
+    if (SSL_is_init_finished(c->ssl))
+        pyssl_raise(L, "ValueError", "Cannot set session after handshake.");
+    ERR_clear_error();
+    if (!SSL_set_session(c->ssl, session))
+        pyssl_raise_queue(L, NULL, "cannot set the session", PYSSL_LOC);
+}
+
+static int set_session_property(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    set_session(L, c, 1, 2);
+    return 0;
+}
+
+static int get_session_reused(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    lua_pushboolean(L, SSL_session_reused(c->ssl));
+    return 1;
+}
 
 void pyssl_open_sslobject(lua_State *L)
 {
-    (void)L;
+    static const luaL_Reg methods[] = {
+        {"do_handshake", obj_do_handshake},
+        {"read", obj_read},
+        {"write", obj_write},
+        {"pending", obj_pending},
+        {"unwrap", obj_unwrap},
+        {"verify_client_post_handshake", obj_verify_client_post_handshake},
+        {"getpeercert", obj_getpeercert},
+        {"get_verified_chain", obj_get_verified_chain},
+        {"get_unverified_chain", obj_get_unverified_chain},
+        {"cipher", obj_cipher},
+        {"shared_ciphers", obj_shared_ciphers},
+        {"compression", obj_compression},
+        {"version", obj_version},
+        {"selected_alpn_protocol", obj_selected_alpn_protocol},
+        {"get_channel_binding", obj_get_channel_binding},
+        {NULL, NULL}
+    };
+    static const luaL_Reg getters[] = {
+        {"context", get_context},
+        {"server_side", get_server_side},
+        {"server_hostname", get_server_hostname},
+        {"session", get_session},
+        {"session_reused", get_session_reused},
+        {NULL, NULL}
+    };
+    static const luaL_Reg setters[] = {
+        {"context", set_context},
+        {"session", set_session_property},
+        {NULL, NULL}
+    };
+    static const luaL_Reg context_methods[] = {
+        {"_wrap_bio", ctx_wrap_bio},
+        {NULL, NULL}
+    };
+    static const pyssl_class cls = {
+        .name = CLASS,
+        .qualname = CLASS,
+        .methods = methods,
+        .getters = getters,
+        .setters = setters,
+        .no_construct = "SSLObject does not have a public constructor. "
+                        "Instances are returned by SSLContext.wrap_bio().",
+        .close = obj_close,
+        .nuv = PYSSL_CONN_NUV,
+        .has_dict = 1,
+    };
+    pyssl_class_register(L, &cls);
+    pyssl_push_class(L, CLASS);
+    /* Python properties without setters: "property 'x' of 'SSLObject'
+     * object has no setter". */
+    lua_getfield(L, -1, "__setters");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "server_side");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "server_hostname");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "session_reused");
+    lua_pop(L, 1);
+    lua_setfield(L, -2, CLASS);
+
+    /* The private constructor lives on SSLContext, as in CPython. */
+    pyssl_push_class(L, "SSLContext");
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    luaL_setfuncs(L, context_methods, 1);
+    lua_pop(L, 1);
 }

@@ -1,3 +1,248 @@
--- Python-level part of the sslobject classes: not written yet.
+-- Python-level part of SSLObject (what Lib/ssl.py writes in Python):
+-- SSLContext:wrap_bio with its checks and hostname encoding,
+-- SSLContext.sslobject_class, SSLObject._create, selected_npn_protocol.
+-- The connection itself is C (src/sslobject.c).
 local core = require "pyssl.core"
+
+local SSLContext, SSLObject = core.SSLContext, core.SSLObject
+local raise = core._raise
+
+---------------------------------------------------------------- IDNA
+
+-- Punycode (RFC 3492) of a sequence of code points.
+local BASE, TMIN, TMAX, SKEW, DAMP = 36, 1, 26, 38, 700
+
+local function adapt(delta, numpoints, first)
+  delta = first and delta // DAMP or delta // 2
+  delta = delta + delta // numpoints
+  local k = 0
+  while delta > ((BASE - TMIN) * TMAX) // 2 do
+    delta = delta // (BASE - TMIN)
+    k = k + BASE
+  end
+  return k + ((BASE - TMIN + 1) * delta) // (delta + SKEW)
+end
+
+local function digit(d)
+  return string.char(d < 26 and 97 + d or 22 + d)   -- a..z, 0..9
+end
+
+local function punycode(cps)
+  local out, basic = {}, 0
+  for _, c in ipairs(cps) do
+    if c < 128 then
+      out[#out + 1] = string.char(c)
+      basic = basic + 1
+    end
+  end
+  if basic > 0 then out[#out + 1] = "-" end
+  local n, delta, bias, h = 128, 0, 72, basic
+  while h < #cps do
+    local m = math.huge
+    for _, c in ipairs(cps) do
+      if c >= n and c < m then m = c end
+    end
+    delta = delta + (m - n) * (h + 1)
+    n = m
+    for _, c in ipairs(cps) do
+      if c < n then delta = delta + 1 end
+      if c == n then
+        local q, k = delta, BASE
+        while true do
+          local t = k <= bias and TMIN or (k >= bias + TMAX and TMAX or k - bias)
+          if q < t then break end
+          out[#out + 1] = digit(t + (q - t) % (BASE - t))
+          q = (q - t) // (BASE - t)
+          k = k + BASE
+        end
+        out[#out + 1] = digit(q)
+        bias = adapt(delta, h + 1, h == basic)
+        delta = 0
+        h = h + 1
+      end
+    end
+    delta = delta + 1
+    n = n + 1
+  end
+  return table.concat(out)
+end
+
+-- Nameprep's case folding for the common scripts (RFC 3491 table B.2,
+-- the ranges that matter for host names): Latin-1, Latin Extended-A,
+-- Greek, Cyrillic. Full stringprep (NFKC, prohibited characters) is not
+-- mirrored.
+local function fold(c, out)
+  if c >= 0x41 and c <= 0x5A then c = c + 32
+  elseif c == 0xDF then out[#out + 1] = 0x73; c = 0x73   -- ß -> ss
+  elseif c >= 0xC0 and c <= 0xDE and c ~= 0xD7 then c = c + 32
+  elseif c >= 0x100 and c <= 0x17F and c ~= 0x130 and c ~= 0x131 and c ~= 0x138
+    and c ~= 0x149 and c ~= 0x178 and c ~= 0x17F then
+    if (c >= 0x139 and c <= 0x148) or (c >= 0x179 and c <= 0x17E) then
+      if c % 2 == 1 then c = c + 1 end
+    elseif c % 2 == 0 then c = c + 1 end
+  elseif c == 0x178 then c = 0xFF
+  elseif c >= 0x391 and c <= 0x3AB and c ~= 0x3A2 then c = c + 32
+  elseif c >= 0x410 and c <= 0x42F then c = c + 32
+  elseif c >= 0x400 and c <= 0x40F then c = c + 80
+  end
+  out[#out + 1] = c
+end
+
+local function idna_error(why)
+  raise("UnicodeError", "encoding with 'idna' codec failed (UnicodeError: " .. why .. ")")
+end
+
+local function check_label(label)
+  if #label == 0 or #label >= 64 then idna_error("label empty or too long") end
+  return label
+end
+
+-- One label of a non-ASCII name (Python's encodings.idna.ToASCII).
+local function to_ascii(cps)
+  local ascii = true
+  for _, c in ipairs(cps) do
+    if c >= 128 then ascii = false break end
+  end
+  if ascii then return check_label(utf8.char(table.unpack(cps))) end
+  local folded = {}
+  for _, c in ipairs(cps) do fold(c, folded) end
+  ascii = true
+  for _, c in ipairs(folded) do
+    if c >= 128 then ascii = false break end
+  end
+  if ascii then return check_label(utf8.char(table.unpack(folded))) end
+  local prefix = utf8.char(table.unpack(folded, 1, math.min(4, #folded))):lower()
+  if prefix == "xn--" then idna_error("Label starts with ACE prefix") end
+  return check_label("xn--" .. punycode(folded))
+end
+
+local DOTS = {[0x2E] = true, [0x3002] = true, [0xFF0E] = true, [0xFF61] = true}
+
+-- Python's str.encode("idna") for a server_hostname.
+local function idna_encode(name)
+  if name == "" then return name end
+  if not name:find("[\128-\255]") then
+    -- ASCII fast path: every label but the last must be 1..63 bytes.
+    local labels = {}
+    for label in (name .. "."):gmatch("([^.]*)%.") do labels[#labels + 1] = label end
+    for i = 1, #labels - 1 do
+      if #labels[i] == 0 or #labels[i] >= 64 then idna_error("label empty or too long") end
+    end
+    if #labels[#labels] >= 64 then idna_error("label too long") end
+    return name
+  end
+  if not utf8.len(name) then
+    local _, bad = utf8.len(name)
+    raise("UnicodeError", string.format(
+      "'utf-8' codec can't decode byte 0x%02x in position %d: invalid start byte",
+      name:byte(bad), bad - 1))
+  end
+  local labels, current = {}, {}
+  for _, c in utf8.codes(name) do
+    if DOTS[c] then
+      labels[#labels + 1] = current
+      current = {}
+    else
+      current[#current + 1] = c
+    end
+  end
+  labels[#labels + 1] = current
+  local trailing = ""
+  if #labels[#labels] == 0 then
+    trailing = "."
+    labels[#labels] = nil
+  end
+  local out = {}
+  for i, label in ipairs(labels) do out[i] = to_ascii(label) end
+  return table.concat(out, ".") .. trailing
+end
+
+core._idna_encode = idna_encode
+
+-- SSLContext._encode_hostname (Python: str is IDNA-encoded, bytes are ASCII).
+function SSLContext._encode_hostname(_, hostname)
+  if hostname == nil then return nil end
+  if type(hostname) ~= "string" then
+    raise("AttributeError", string.format("'%s' object has no attribute 'decode'",
+      core._typename(hostname)))
+  end
+  return idna_encode(hostname)
+end
+
+------------------------------------------------------ sslobject_class
+
+-- ctx.sslobject_class: a per-context override of the class wrap_bio
+-- instantiates (Python: a class attribute that instances may shadow).
+local object_classes = setmetatable({}, {__mode = "k"})
+
+SSLContext.__getters.sslobject_class = function(self)
+  local cls = object_classes[self]
+  if cls == nil then return SSLObject end
+  return cls
+end
+
+SSLContext.__setters.sslobject_class = function(self, cls)
+  object_classes[self] = cls
+end
+
+-- Instance metatables for Lua subclasses of SSLObject: fields of the
+-- subclass first, then everything an SSLObject has.
+local subclass_metatables = setmetatable({}, {__mode = "k"})
+
+local function subclass_metatable(cls, base_mt)
+  local mt = subclass_metatables[cls]
+  if mt then return mt end
+  mt = {}
+  for k, v in pairs(base_mt) do mt[k] = v end
+  local base_index = base_mt.__index
+  mt.__index = function(obj, key)
+    local v = cls[key]
+    if v ~= nil then return v end
+    return base_index(obj, key)
+  end
+  subclass_metatables[cls] = mt
+  return mt
+end
+
+-- SSLObject._create(cls, incoming, outgoing, server_side, server_hostname,
+-- session, context): Python's classmethod, with 3.14.8's checks.
+function SSLObject._create(cls, incoming, outgoing, server_side, server_hostname, session, context)
+  if server_side then
+    if server_hostname ~= nil and server_hostname ~= "" then
+      raise("ValueError", "server_hostname can only be specified in client mode")
+    end
+    if session ~= nil then
+      raise("ValueError", "session can only be specified in client mode")
+    end
+  end
+  if context.check_hostname and (server_hostname == nil or server_hostname == "") then
+    raise("ValueError", "check_hostname requires server_hostname")
+  end
+  local obj = context:_wrap_bio(incoming, outgoing, server_side and true or false,
+                                server_hostname, nil, session)
+  if cls ~= SSLObject then
+    debug.setmetatable(obj, subclass_metatable(cls, getmetatable(obj)))
+  end
+  return obj
+end
+
+-- ctx:wrap_bio(incoming, outgoing, server_side=false, server_hostname=nil, session=nil)
+function SSLContext.wrap_bio(self, ...)
+  local incoming, outgoing, server_side, server_hostname, session =
+    core._parse_args("wrap_bio", {"incoming", "outgoing", "server_side", "server_hostname", "session"}, 5, ...)
+  local cls = self.sslobject_class
+  server_hostname = self:_encode_hostname(server_hostname)
+  return cls:_create(incoming, outgoing, server_side, server_hostname, session, self)
+end
+
+--------------------------------------------------------------- NPN
+
+-- selected_npn_protocol(): NPN is gone from OpenSSL 3 builds; Python warns
+-- and returns None.
+function SSLObject.selected_npn_protocol(self)
+  local _ = self.server_side   -- the usual self check
+  warn("DeprecationWarning: ", "ssl NPN is deprecated, use ALPN instead")
+  return nil
+end
+
 return core
