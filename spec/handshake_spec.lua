@@ -1,0 +1,317 @@
+-- Handshakes between a client and a server SSLObject over MemoryBIOs:
+-- verified ones and every common failure, each compared with python3 (the
+-- oracle: same OpenSSL) field by field.
+local H = require "spec.support.helper"
+local T = require "spec.support.tls_pair"
+local ssl = require "pyssl"
+
+local function cli(extra)
+  local side = {ca = "ca.pem"}
+  for k, v in pairs(extra or {}) do side[k] = v end
+  return side
+end
+
+-- name -> scenario; every one is run in Lua and in Python.
+local SCN = {
+  tls13_rsa = {client = cli(), server = {cert = "leafkey.pem"}, hostname = "localhost"},
+  tls12_rsa = {client = cli{no_tls13 = true}, server = {cert = "leafkey.pem"}, hostname = "localhost"},
+  tls13_ecdsa = {client = cli(), server = {cert = "ecdsakey.pem"}, hostname = "localhost"},
+  tls12_ecdsa = {client = cli{no_tls13 = true}, server = {cert = "ecdsakey.pem"}, hostname = "localhost"},
+  ip4 = {client = cli(), server = {cert = "leafkey.pem"}, hostname = "127.0.0.1"},
+  ip6 = {client = cli(), server = {cert = "leafkey.pem"}, hostname = "::1"},
+  wildcard = {client = cli(), server = {cert = "wildcardkey.pem"}, hostname = "www.example.test"},
+  chain = {client = cli(), server = {cert = "chainkey.pem"}, hostname = "localhost"},
+  nosan_cn = {client = cli(), server = {cert = "nosankey.pem"}, hostname = "nosan"},
+  no_check = {client = {check_hostname = false, verify_mode = ssl.CERT_NONE},
+              server = {cert = "leafkey.pem"}},
+  -- verification failures
+  untrusted = {client = {}, server = {cert = "leafkey.pem"}, hostname = "localhost"},
+  other_ca = {client = cli(), server = {cert = "otherkey.pem"}, hostname = "localhost"},
+  self_signed = {client = cli(), server = {cert = "selfsignedkey.pem"}, hostname = "localhost"},
+  expired = {client = cli(), server = {cert = "expiredkey.pem"}, hostname = "localhost"},
+  hostname_mismatch = {client = cli(), server = {cert = "leafkey.pem"}, hostname = "example.com"},
+  ip4_mismatch = {client = cli(), server = {cert = "leafkey.pem"}, hostname = "127.0.0.2"},
+  ip6_mismatch = {client = cli(), server = {cert = "leafkey.pem"}, hostname = "::2"},
+  wildcard_depth = {client = cli(), server = {cert = "wildcardkey.pem"}, hostname = "a.b.example.test"},
+  idna_mismatch = {client = cli(), server = {cert = "leafkey.pem"}, hostname = "pythön.org"},
+  nosan_no_cn = {client = cli{hostname_checks_common_name = false},
+                 server = {cert = "nosankey.pem"}, hostname = "nosan"},
+  -- client certificates
+  client_cert_ok = {client = cli{cert = "clientkey.pem"},
+                    server = {cert = "leafkey.pem", ca = "ca.pem", verify_mode = ssl.CERT_REQUIRED},
+                    hostname = "localhost"},
+  client_cert_missing12 = {client = cli{no_tls13 = true},
+                           server = {cert = "leafkey.pem", ca = "ca.pem", verify_mode = ssl.CERT_REQUIRED},
+                           hostname = "localhost"},
+  client_cert_missing13 = {client = cli(),
+                           server = {cert = "leafkey.pem", ca = "ca.pem", verify_mode = ssl.CERT_REQUIRED},
+                           hostname = "localhost"},
+  client_cert_wrong12 = {client = cli{no_tls13 = true, cert = "otherkey.pem"},
+                         server = {cert = "leafkey.pem", ca = "ca.pem", verify_mode = ssl.CERT_REQUIRED},
+                         hostname = "localhost"},
+  -- protocol and cipher negotiation
+  version_options = {client = cli{no_tls13 = true}, server = {cert = "leafkey.pem", no_tls12 = true},
+                     hostname = "localhost"},
+  version_minmax = {client = cli{max = "TLSv1_2"}, server = {cert = "leafkey.pem", min = "TLSv1_3"},
+                    hostname = "localhost"},
+  no_shared_cipher = {client = cli{no_tls13 = true, ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256"},
+                      server = {cert = "leafkey.pem", no_tls13 = true, ciphers = "ECDHE-RSA-AES128-GCM-SHA256"},
+                      hostname = "localhost"},
+}
+
+-- What one scenario gives: both errors, and for a success the facts both
+-- ends agree on.
+local PY_RUN = [[
+def run(scn):
+    p = pair(scn)
+    c, s = handshake(p)
+    r = {"c": describe(c), "s": describe(s)}
+    if c is None:
+        r["version"] = p.c.version()
+        r["cipher"] = list(p.c.cipher())
+        r["chain"] = len(p.c._sslobj.get_verified_chain() or [])
+        r["sent"] = len(p.c._sslobj.get_unverified_chain() or [])
+        r["hostname"] = p.c.server_hostname
+        r["reused"] = p.c.session_reused
+    if c is None and s is None:
+        r["peer"] = p.c.getpeercert()
+    return r
+]]
+
+local function lua_run(scn)
+  local p = T.pair(scn)
+  local c, s = T.handshake(p)
+  local r = {c = T.describe(c), s = T.describe(s)}
+  if c == nil then
+    r.version = p.c:version()
+    r.cipher = p.c:cipher()
+    r.chain = #p.c:get_verified_chain()
+    r.sent = #p.c:get_unverified_chain()
+    r.hostname = p.c.server_hostname
+    r.reused = p.c.session_reused
+  end
+  if c == nil and s == nil then
+    r.peer = p.c:getpeercert()
+  end
+  return r, p
+end
+
+local PY
+
+local function check(name)
+  PY = PY or T.python_each(SCN, PY_RUN)
+  local lua = lua_run(SCN[name])
+  assert.same(PY[name], lua)
+  return lua
+end
+
+describe("a verified handshake", function()
+  it("TLS 1.3 with RSA: version, cipher, chain and peer certificate as Python's", function()
+    local r = check("tls13_rsa")
+    assert.equal("TLSv1.3", r.version)
+    assert.same({"TLS_AES_256_GCM_SHA384", "TLSv1.3", 256}, r.cipher)
+    assert.equal(2, r.chain)
+    assert.equal(1, r.sent)
+    assert.same({{"DNS", "localhost"}, {"IP Address", "127.0.0.1"}, {"IP Address", "0:0:0:0:0:0:0:1"}},
+                r.peer.subjectAltName)
+  end)
+
+  it("TLS 1.2 with RSA", function()
+    local r = check("tls12_rsa")
+    assert.equal("TLSv1.2", r.version)
+    assert.equal("ECDHE-RSA-AES256-GCM-SHA384", r.cipher[1])
+  end)
+
+  it("TLS 1.3 and 1.2 with ECDSA", function()
+    assert.equal("TLSv1.3", check("tls13_ecdsa").version)
+    local r = check("tls12_ecdsa")
+    assert.equal("TLSv1.2", r.version)
+    assert.equal("ECDHE-ECDSA-AES256-GCM-SHA384", r.cipher[1])
+  end)
+
+  it("an IPv4 or IPv6 server_hostname is checked as an IP address", function()
+    assert.equal("127.0.0.1", check("ip4").hostname)
+    assert.equal("::1", check("ip6").hostname)
+  end)
+
+  it("a wildcard certificate matches one label", function()
+    assert.is_nil(check("wildcard").c)
+  end)
+
+  it("a chain through an intermediate: 3 verified, 2 sent", function()
+    local r = check("chain")
+    assert.equal(3, r.chain)
+    assert.equal(2, r.sent)
+  end)
+
+  it("falls back to the subject CN when there is no subjectAltName", function()
+    assert.is_nil(check("nosan_cn").c)
+  end)
+
+  it("without verification getpeercert() is {} and the DER is still there", function()
+    local r, p = lua_run(SCN.no_check)
+    assert.same(check("no_check"), r)
+    assert.same({}, p.c:getpeercert())
+    local f = assert(io.open(H.pki("leaf.pem")))
+    local pem = f:read("a")
+    f:close()
+    local b64 = pem:match("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-\n(.-)%-%-%-%-%-END"):gsub("\n", "")
+    assert.equal(#b64 // 4 * 3 - select(2, b64:gsub("=", "")), #p.c:getpeercert(true))
+  end)
+end)
+
+describe("a failed verification", function()
+  local function verify_failure(name, code, message)
+    local r = check(name)
+    assert.equal("SSLCertVerificationError", r.c.cls)
+    assert.equal(code, r.c.verify_code)
+    assert.equal(message, r.c.verify_message)
+    assert.equal("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: " .. message, r.c.msg)
+    assert.equal(1, r.c.errno)
+    assert.equal("SSL", r.c.library)
+    assert.equal("CERTIFICATE_VERIFY_FAILED", r.c.reason)
+    -- the server sees the client's alert
+    assert.equal("SSLError", r.s.cls)
+    return r
+  end
+
+  it("untrusted issuer: verify_code 20", function()
+    verify_failure("untrusted", 20, "unable to get local issuer certificate")
+    verify_failure("other_ca", 20, "unable to get local issuer certificate")
+  end)
+
+  it("self-signed: verify_code 18", function()
+    verify_failure("self_signed", 18, "self-signed certificate")
+  end)
+
+  it("expired: verify_code 10", function()
+    verify_failure("expired", 10, "certificate has expired")
+  end)
+
+  it("hostname mismatch: verify_code 62 with Python's message", function()
+    verify_failure("hostname_mismatch", 62, "Hostname mismatch, certificate is not valid for 'example.com'.")
+    verify_failure("wildcard_depth", 62, "Hostname mismatch, certificate is not valid for 'a.b.example.test'.")
+  end)
+
+  it("IP address mismatch: verify_code 64", function()
+    verify_failure("ip4_mismatch", 64, "IP address mismatch, certificate is not valid for '127.0.0.2'.")
+    verify_failure("ip6_mismatch", 64, "IP address mismatch, certificate is not valid for '::2'.")
+  end)
+
+  it("an IDNA hostname is named in its A-label form", function()
+    verify_failure("idna_mismatch", 62, "Hostname mismatch, certificate is not valid for 'xn--pythn-mua.org'.")
+  end)
+
+  it("hostname_checks_common_name = false ignores the CN", function()
+    verify_failure("nosan_no_cn", 62, "Hostname mismatch, certificate is not valid for 'nosan'.")
+  end)
+
+  it("the verify error is also a ValueError", function()
+    local p = T.pair(SCN.untrusted)
+    local c = T.handshake(p)
+    assert.is_true(ssl.isinstance(c, ssl.ValueError))
+    assert.is_true(ssl.isinstance(c, ssl.CertificateError))
+    assert.is_true(ssl.isinstance(c, ssl.OSError))
+  end)
+end)
+
+describe("client certificates", function()
+  it("are verified and seen by the server", function()
+    local r, p = lua_run(SCN.client_cert_ok)
+    assert.same(check("client_cert_ok"), r)
+    local peer = p.s:getpeercert()
+    assert.same({{{"countryName", "XY"}}, {{"organizationName", "pyssl tests"}}, {{"commonName", "pyssl client"}}},
+                peer.subject)
+    assert.equal(2, #p.s:get_verified_chain())
+    -- As in Python: the client's certificate first, then what OpenSSL
+    -- keeps as the server's view of the peer chain (here the CA).
+    local sent = p.s:get_unverified_chain()
+    assert.equal(2, #sent)
+    assert.equal(p.s:getpeercert(true), sent[1])
+    assert.equal(p.s:get_verified_chain()[2], sent[2])
+  end)
+
+  it("missing with TLS 1.2: the server refuses during the handshake", function()
+    local r = check("client_cert_missing12")
+    assert.equal("[SSL: PEER_DID_NOT_RETURN_A_CERTIFICATE] peer did not return a certificate", r.s.msg)
+    assert.equal("[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure", r.c.msg)
+    assert.equal(1, r.c.errno)
+  end)
+
+  it("missing with TLS 1.3: the client learns it at its first read", function()
+    local r, p = lua_run(SCN.client_cert_missing13)
+    assert.same(check("client_cert_missing13"), r)
+    assert.is_nil(r.c)
+    assert.equal("[SSL: PEER_DID_NOT_RETURN_A_CERTIFICATE] peer did not return a certificate", r.s.msg)
+    local e = H.raises(ssl.SSLError,
+      "[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required", p.c.read, p.c)
+    assert.equal(1, e.errno)
+    assert.equal("TLSV13_ALERT_CERTIFICATE_REQUIRED", e.reason)
+  end)
+
+  it("from an unknown CA: verify error on the server, alert on the client", function()
+    local r = check("client_cert_wrong12")
+    assert.equal("SSLCertVerificationError", r.s.cls)
+    assert.equal(20, r.s.verify_code)
+    assert.equal("[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca", r.c.msg)
+  end)
+end)
+
+describe("negotiation failures", function()
+  it("no common protocol version (options)", function()
+    local r = check("version_options")
+    assert.equal("[SSL: UNSUPPORTED_PROTOCOL] unsupported protocol", r.s.msg)
+    assert.equal("[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version", r.c.msg)
+  end)
+
+  it("no common protocol version (minimum/maximum_version)", function()
+    local r = check("version_minmax")
+    assert.equal("[SSL: UNSUPPORTED_PROTOCOL] unsupported protocol", r.s.msg)
+    assert.equal("[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version", r.c.msg)
+  end)
+
+  it("no shared cipher", function()
+    local r = check("no_shared_cipher")
+    assert.equal("[SSL: NO_SHARED_CIPHER] no shared cipher", r.s.msg)
+    assert.equal("[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure", r.c.msg)
+  end)
+end)
+
+describe("a server fed garbage", function()
+  local PY_GARBAGE = [[
+def run(data):
+    p = pair({"server": {"cert": "leafkey.pem"}, "client": {"ca": "ca.pem"}, "hostname": "localhost"})
+    p.si.write(data.encode("latin-1"))
+    first = attempt(p.s.do_handshake)
+    second = attempt(p.s.do_handshake)
+    return {"first": first, "second": second, "alert": len(p.so.read())}
+]]
+  local INPUTS = {
+    http = "GET / HTTP/1.0\r\n\r\n",
+    text = "HELLO this is not TLS at all\n",
+    tlsish = "\22\3\1\0\5hello",
+  }
+
+  it("raises Python's SSLError, then SSLSyscallError, and leaves an alert", function()
+    local py = T.python_each(INPUTS, PY_GARBAGE)
+    for name, data in pairs(INPUTS) do
+      local p = T.pair({server = {cert = "leafkey.pem"}, client = {ca = "ca.pem"}, hostname = "localhost"})
+      p.si:write(data)
+      local first = T.attempt(p.s.do_handshake, p.s)
+      local second = T.attempt(p.s.do_handshake, p.s)
+      assert.same(py[name], {first = first, second = second, alert = #p.so:read()}, name)
+    end
+    assert.equal("[SSL: HTTP_REQUEST] http request", py.http.first.err.msg)
+  end)
+
+  it("an EOF before the ClientHello is an SSLEOFError", function()
+    local p = T.pair({server = {cert = "leafkey.pem"}, client = {ca = "ca.pem"}, hostname = "localhost"})
+    p.si:write_eof()
+    local e = H.raises(ssl.SSLEOFError, "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol",
+                       p.s.do_handshake, p.s)
+    assert.equal(8, e.errno)
+    e = H.raises(ssl.SSLSyscallError, "Some I/O error occurred", p.s.do_handshake, p.s)
+    assert.equal(5, e.errno)
+    assert.is_nil(e.library)
+  end)
+end)
