@@ -206,7 +206,9 @@ def describe(e):
 
 def attempt(f, *a):
     try:
-        return {"ok": f(*a)}
+        v = f(*a)
+        if isinstance(v, bytes): v = v.decode("latin-1")
+        return {"ok": v}
     except Exception as e:
         return {"err": describe(e)}
 ]==]
