@@ -315,3 +315,118 @@ def run(data):
     assert.is_nil(e.library)
   end)
 end)
+
+describe("post-handshake authentication (#45)", function()
+  local PY_PHA = [[
+def run(kind):
+    srv = {"cert": "leafkey.pem", "ca": "ca.pem", "verify_mode": 2, "pha": True}
+    cli = {"ca": "ca.pem", "cert": "clientkey.pem", "pha": kind != "noflag", "no_tls13": kind == "tls12"}
+    p = connect({"client": cli, "server": srv, "hostname": "localhost"})
+    out = [p.s.getpeercert(), attempt(p.c.verify_client_post_handshake),
+           attempt(p.s.verify_client_post_handshake)]
+    send(p.s, p, b"ping")
+    out.append(attempt(p.c.read))
+    transfer(p)
+    send(p.c, p, b"pong")
+    out.append(attempt(p.s.read))
+    out.append(p.s.getpeercert())
+    return out
+]]
+
+  local function lua_pha(kind)
+    local srv = {cert = "leafkey.pem", ca = "ca.pem", verify_mode = 2, pha = true}
+    local client = {ca = "ca.pem", cert = "clientkey.pem", pha = kind ~= "noflag", no_tls13 = kind == "tls12"}
+    local p = T.connect({client = client, server = srv, hostname = "localhost"})
+    local out = {p.s:getpeercert() or H.json.null, T.attempt(p.c.verify_client_post_handshake, p.c),
+                 T.attempt(p.s.verify_client_post_handshake, p.s)}
+    T.send(p.s, p, "ping")
+    out[4] = T.attempt(p.c.read, p.c)
+    T.transfer(p)
+    T.send(p.c, p, "pong")
+    out[5] = T.attempt(p.s.read, p.s)
+    out[6] = p.s:getpeercert() or H.json.null
+    return T.denull(out)
+  end
+
+  it("the server asks for the client certificate after the handshake, as in Python", function()
+    local py = T.python_each({ok = "ok", noflag = "noflag", tls12 = "tls12"}, PY_PHA)
+    for _, kind in ipairs{"ok", "noflag", "tls12"} do
+      assert.same(py[kind], lua_pha(kind), kind)
+    end
+    assert.is_nil(py.ok[1])
+    assert.equal("[SSL: NOT_SERVER] not server", py.ok[2].err.msg)
+    assert.same({}, py.ok[3])
+    assert.equal("pyssl client", py.ok[6].subject[3][1][2])
+    assert.equal("[SSL: EXTENSION_NOT_RECEIVED] extension not received", py.noflag[3].err.msg)
+    assert.equal("[SSL: WRONG_SSL_VERSION] wrong ssl version", py.tls12[3].err.msg)
+  end)
+end)
+
+describe("ALPN (#41)", function()
+  local CASES = {
+    server_pref = {{"h2", "http/1.1"}, {"http/1.1", "h2"}},
+    server_pref2 = {{"http/1.1", "h2"}, {"h2", "http/1.1"}},
+    none_shared = {{"h2"}, {"http/1.1"}},
+    client_only = {{"h2"}, nil},
+  }
+  local PY_ALPN = [[
+def run(case):
+    c = {"ca": "ca.pem", "alpn": case[0]}
+    s = {"cert": "leafkey.pem", "alpn": case[1] if len(case) > 1 else None}
+    p = pair({"client": c, "server": s, "hostname": "localhost"})
+    errs = handshake(p)
+    return [describe(errs[0]), describe(errs[1]), p.c.selected_alpn_protocol(), p.s.selected_alpn_protocol()]
+]]
+
+  it("both ends agree on the server's choice, or on none", function()
+    local py = T.python_each(CASES, PY_ALPN)
+    for name, case in pairs(CASES) do
+      local p = T.pair({client = {ca = "ca.pem", alpn = case[1]}, server = {cert = "leafkey.pem", alpn = case[2]},
+                        hostname = "localhost"})
+      local c, s = T.handshake(p)
+      assert.same(py[name], {T.describe(c), T.describe(s), p.c:selected_alpn_protocol(),
+                             p.s:selected_alpn_protocol()}, name)
+    end
+    assert.same({nil, nil, "http/1.1", "http/1.1"}, py.server_pref)
+    assert.same({nil, nil, "h2", "h2"}, py.server_pref2)
+  end)
+end)
+
+describe("the SNI callback (#42)", function()
+  it("sees the SSLObject, the name and the context, and can switch the context", function()
+    local py = T.denull(H.python(T.PY .. [==[
+seen = []
+sctx = context({"cert": "otherkey.pem"}, True)
+ctx2 = context({"cert": "leafkey.pem"}, True)
+def cb(obj, name, ctx):
+    seen.append([type(obj).__name__, name, ctx is sctx, obj.context is sctx])
+    obj.context = ctx2
+sctx.sni_callback = cb
+out = {}
+for host in ("localhost", "127.0.0.1"):
+    p = pair({"client": {"ca": "ca.pem"}, "hostname": host}, None, sctx)
+    errs = handshake(p)
+    out[host] = [describe(errs[0]), describe(errs[1]), p.s.context is ctx2,
+                 errs[0] is None and p.c.getpeercert()["issuer"][0][0][1]]
+print(json.dumps({"seen": seen, "out": out}))
+]==]))
+    local seen = {}
+    local sctx = T.context({cert = "otherkey.pem"}, true)
+    local ctx2 = T.context({cert = "leafkey.pem"}, true)
+    sctx.sni_callback = function(obj, name, ctx)
+      seen[#seen + 1] = {ssl._typename(obj), name == nil and H.json.null or name, ctx == sctx, obj.context == sctx}
+      obj.context = ctx2
+    end
+    local out = {}
+    for _, host in ipairs{"localhost", "127.0.0.1"} do
+      local p = T.pair({client = {ca = "ca.pem"}, hostname = host}, nil, sctx)
+      local c, s = T.handshake(p)
+      out[host] = {T.describe(c), T.describe(s), p.s.context == ctx2,
+                   c == nil and p.c:getpeercert().issuer[1][1][2]}
+    end
+    assert.same(py, T.denull({seen = seen, out = out}))
+    assert.same({"SSLObject", "localhost", true, true}, py.seen[1])
+    assert.same({"SSLObject", nil, true, true}, py.seen[2])
+    assert.same({nil, nil, true, "pyssl test CA"}, py.out.localhost)
+  end)
+end)
