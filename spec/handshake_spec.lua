@@ -24,7 +24,13 @@ local SCN = {
   nosan_cn = {client = cli(), server = {cert = "nosankey.pem"}, hostname = "nosan"},
   no_check = {client = {check_hostname = false, verify_mode = ssl.CERT_NONE},
               server = {cert = "leafkey.pem"}},
+  allsans = {client = cli{check_hostname = false}, server = {cert = "allsanskey.pem"}},
+  partial_chain = {client = {ca = "leaf.pem", verify_flags = 0x80020}, server = {cert = "leafkey.pem"},
+                   hostname = "localhost"},
+  server_no_verify = {client = cli{cert = "clientkey.pem"}, server = {cert = "leafkey.pem"},
+                      hostname = "localhost"},
   -- verification failures
+  leaf_only_trusted = {client = {ca = "leaf.pem"}, server = {cert = "leafkey.pem"}, hostname = "localhost"},
   untrusted = {client = {}, server = {cert = "leafkey.pem"}, hostname = "localhost"},
   other_ca = {client = cli(), server = {cert = "otherkey.pem"}, hostname = "localhost"},
   self_signed = {client = cli(), server = {cert = "selfsignedkey.pem"}, hostname = "localhost"},
@@ -157,6 +163,31 @@ describe("a verified handshake", function()
     f:close()
     local b64 = pem:match("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-\n(.-)%-%-%-%-%-END"):gsub("\n", "")
     assert.equal(#b64 // 4 * 3 - select(2, b64:gsub("=", "")), #p.c:getpeercert(true))
+  end)
+end)
+
+describe("certificates as data", function()
+  it("every subjectAltName type, AIA and CRL points, as Python decodes them (#23)", function()
+    local r = check("allsans")
+    assert.equal(10, #r.peer.subjectAltName)
+    assert.same({"http://ocsp.example.test/"}, r.peer.OCSP)
+    assert.same({"http://ca.example.test/ca.der"}, r.peer.caIssuers)
+    assert.same({"http://crl.example.test/ca.crl"}, r.peer.crlDistributionPoints)
+  end)
+
+  it("a server that does not ask gets no client certificate (#26)", function()
+    local r, p = lua_run(SCN.server_no_verify)
+    assert.same(check("server_no_verify"), r)
+    assert.is_nil(p.s:getpeercert())
+    assert.is_nil(p.s:getpeercert(true))
+    assert.same({}, p.s:get_verified_chain())
+    assert.same({}, p.s:get_unverified_chain())
+  end)
+
+  it("VERIFY_X509_PARTIAL_CHAIN trusts a non-root certificate (3.14's default, #35)", function()
+    assert.is_nil(check("partial_chain").c)
+    local r = check("leaf_only_trusted")
+    assert.equal(20, r.c.verify_code)
   end)
 end)
 
