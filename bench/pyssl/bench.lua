@@ -1,0 +1,414 @@
+-- bench/pyssl/bench.lua — the pyssl side of the benchmarks.
+--
+-- A line-by-line port of bench/py/bench.py (Python's ssl API, Lua
+-- spelling), as a pyssl user would write it: SSLContext, wrap_bio with
+-- MemoryBIO, wrap_socket on pyssl.socket blocking sockets. Same command
+-- line and JSON output as the other implementations; a workload that needs
+-- a part of pyssl that does not exist yet reports "unavailable".
+local here = arg[0]:match("^(.*)/[^/]*$") or "."
+package.path = here .. "/../lua/?.lua;" .. package.path
+local lib = require "benchlib"
+local ssl = require "pyssl"
+
+local IMPL, SUITE, HOST = "pyssl", "TLS_AES_128_GCM_SHA256", "localhost"
+local opt = lib.parse_args(arg)
+local R = lib.reporter(IMPL, opt)
+local now, heap_bytes, rss_bytes = lib.now, lib.heap, lib.rss
+
+local function warmup_of(default) return lib.warmup_of(opt, default) end
+
+-- Is `name` an attribute of `obj`? (Missing attributes raise AttributeError.)
+local function has(obj, name)
+  local ok, v = pcall(function() return obj[name] end)
+  return ok and v ~= nil
+end
+
+local function need_memory_bio()
+  if not has(ssl, "MemoryBIO") then R.unavailable("pyssl has no MemoryBIO yet") end
+  local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+  if not has(ctx, "wrap_bio") then R.unavailable("SSLContext.wrap_bio is not written yet") end
+end
+
+local function need_sockets()
+  local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+  if type(ssl.socket) ~= "table" or not has(ssl.socket, "socket")
+     or not has(ssl.socket, "create_connection") then
+    R.unavailable("pyssl.socket is not written yet")
+  end
+  if not has(ctx, "wrap_socket") then R.unavailable("SSLContext.wrap_socket is not written yet") end
+end
+
+---------------------------------------------- contexts and connections
+
+local function make_ctx(server)
+  local d = opt.certdir .. "/" .. opt.key .. "/"
+  local ctx
+  if server then
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx:load_cert_chain(d .. "server.pem", d .. "server.key")
+  else
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx:load_verify_locations(d .. "ca.pem")
+  end
+  -- TLSVersion.TLSv1_3 is 772 (the enum tables may not be in the facade yet).
+  ctx.minimum_version = ssl.TLSVersion and ssl.TLSVersion.TLSv1_3 or 772
+  return ctx
+end
+
+-- A connection over two MemoryBIOs; close() frees it at once (the Lua
+-- collector cannot see OpenSSL's memory, so loops close eagerly).
+local MemConn = {}
+MemConn.__index = MemConn
+
+local function memconn(ctx, server, session)
+  local incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+  local obj
+  if server then
+    obj = ctx:wrap_bio(incoming, outgoing, {server_side = true})
+  else
+    obj = ctx:wrap_bio(incoming, outgoing, {server_hostname = HOST, session = session})
+  end
+  return setmetatable({obj = obj, incoming = incoming, outgoing = outgoing}, MemConn)
+end
+
+function MemConn:__close()
+  local close = getmetatable(self.obj).__close
+  close(self.obj)
+  getmetatable(self.incoming).__close(self.incoming)
+  getmetatable(self.outgoing).__close(self.outgoing)
+end
+
+local function move(src, dst)
+  local data = src:read()
+  if #data > 0 then dst:write(data) end
+end
+
+local function step_handshake(obj)
+  local ok, err = pcall(obj.do_handshake, obj)
+  if ok then return true end
+  if ssl.isinstance(err, ssl.SSLWantReadError) then return false end
+  error(err, 0)
+end
+
+local function handshake_pair(c, s)
+  local cdone, sdone = false, false
+  while not (cdone and sdone) do
+    if not cdone then cdone = step_handshake(c.obj) end
+    move(c.outgoing, s.incoming)
+    if not sdone then sdone = step_handshake(s.obj) end
+    move(s.outgoing, c.incoming)
+  end
+end
+
+local function drain(obj)
+  local ok, err = pcall(obj.read, obj, 1)
+  if not ok and ssl.isinstance(err, ssl.SSLWantReadError) then return end
+  error(ok and "unexpected data" or err, 0)
+end
+
+local function check_cipher(obj)
+  local c = obj:cipher()
+  if c[1] ~= SUITE or c[2] ~= "TLSv1.3" then
+    error("unexpected cipher " .. tostring(c[1]) .. " " .. tostring(c[2]))
+  end
+end
+
+local function connected_pair(cctx, sctx)
+  local c, s = memconn(cctx, false), memconn(sctx, true)
+  handshake_pair(c, s)
+  drain(c.obj)
+  check_cipher(c.obj)
+  return c, s
+end
+
+---------------------------------------------------- memory-BIO workloads
+
+local W = {}
+
+W["bulk-mem"] = function()
+  need_memory_bio()
+  local cctx, sctx = make_ctx(false), make_ctx(true)
+  local c, s = connected_pair(cctx, sctx)
+  local chunk = opt.chunk
+  local payload = string.rep("x", chunk)
+  local chunks = opt.bytes // chunk
+  local warm = warmup_of(chunks // 16 + 1)
+  local client, server, c_out, s_in = c.obj, s.obj, c.outgoing, s.incoming
+  local t0 = 0
+  for i = -warm, chunks - 1 do
+    if i == 0 then t0 = now() end
+    client:write(payload)
+    s_in:write(c_out:read())
+    local got = 0
+    while got < chunk do
+      got = got + #server:read(chunk)
+    end
+  end
+  local dt = now() - t0
+  R.report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk, SUITE)
+end
+
+local function handshakes_mem(resume)
+  need_memory_bio()
+  local cctx, sctx = make_ctx(false), make_ctx(true)
+  local c0, s0 = connected_pair(cctx, sctx)
+  local session = resume and c0.obj.session or nil
+  local warm = warmup_of(opt.count // 10 + 1)
+  local t0 = 0
+  for i = -warm, opt.count - 1 do
+    if i == 0 then t0 = now() end
+    local c <close> = memconn(cctx, false, session)
+    local s <close> = memconn(sctx, true)
+    handshake_pair(c, s)
+    drain(c.obj)
+    if resume and (i == -warm or i == opt.count - 1) and not c.obj.session_reused then
+      error("session not reused")
+    end
+  end
+  local dt = now() - t0
+  R.report("hs/s", opt.count / dt, dt, opt.count, SUITE)
+end
+
+W["hs-mem"] = function() handshakes_mem(false) end
+W["resume-mem"] = function() handshakes_mem(true) end
+
+local function read_exact(obj, n)
+  local data = obj:read(n)
+  while #data < n do
+    data = data .. obj:read(n - #data)
+  end
+  return data
+end
+
+W["pingpong-mem"] = function()
+  need_memory_bio()
+  local cctx, sctx = make_ctx(false), make_ctx(true)
+  local c, s = connected_pair(cctx, sctx)
+  local size = opt.size
+  local msg = string.rep("p", size)
+  local client, server = c.obj, s.obj
+  local c_in, c_out, s_in, s_out = c.incoming, c.outgoing, s.incoming, s.outgoing
+  local warm = warmup_of(opt.count // 10 + 1)
+  local t0 = 0
+  for i = -warm, opt.count - 1 do
+    if i == 0 then t0 = now() end
+    client:write(msg)
+    s_in:write(c_out:read())
+    server:write(read_exact(server, size))
+    c_in:write(s_out:read())
+    read_exact(client, size)
+  end
+  local dt = now() - t0
+  R.report("rt/s", opt.count / dt, dt, opt.count, SUITE)
+end
+
+local function idle_mem(keep_server)
+  need_memory_bio()
+  local cctx, sctx = make_ctx(false), make_ctx(true)
+  local kept = {}
+  local warm = warmup_of(20)
+  local rss0, heap0, lua0 = 0, 0, 0
+  for i = -warm, opt.count - 1 do
+    if i == 0 then
+      lib.collect()
+      rss0, heap0, lua0 = rss_bytes(), heap_bytes(), collectgarbage("count")
+    end
+    local c, s = memconn(cctx, false), memconn(sctx, true)
+    handshake_pair(c, s)
+    drain(c.obj)
+    if i < 0 then
+      c:__close(); s:__close()
+    elseif keep_server then
+      c:__close(); kept[#kept + 1] = s
+    else
+      s:__close(); kept[#kept + 1] = c
+    end
+  end
+  lib.collect()
+  local rss, heap = rss_bytes() - rss0, heap_bytes() - heap0
+  local lua_heap = (collectgarbage("count") - lua0) * 1024
+  R.report_memory("B/conn", heap / opt.count, rss // opt.count, heap // opt.count, opt.count,
+                  math.floor(lua_heap / opt.count))
+  for _, conn in ipairs(kept) do conn:__close() end
+end
+
+W["idle-mem-client"] = function() idle_mem(false) end
+W["idle-mem-server"] = function() idle_mem(true) end
+
+W["bare"] = function()
+  local sctx, cctx = make_ctx(true), make_ctx(false)
+  lib.collect()
+  local rss = rss_bytes()
+  R.report_memory("KiB", rss / 1024, rss, heap_bytes(), 1, math.floor(collectgarbage("count") * 1024))
+  return sctx, cctx
+end
+
+------------------------- loopback TCP: blocking sockets, one process per side
+
+local socket = ssl.socket
+
+local function tcp_listen()
+  local ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+  ls:setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+  ls:bind({"127.0.0.1", opt.port})
+  ls:listen(1024)
+  local a, b = ls:getsockname()
+  io.write(string.format("PORT %d\n", type(a) == "table" and a[2] or b))
+  io.flush()
+  return ls
+end
+
+local function tcp_accept(ls, ctx)
+  local conn = ls:accept()
+  conn:setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+  return ctx:wrap_socket(conn, {server_side = true})
+end
+
+local function tcp_connect(ctx)
+  local sock = socket.create_connection({"127.0.0.1", opt.port})
+  sock:setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+  return ctx:wrap_socket(sock, {server_hostname = HOST})
+end
+
+local function recv_exact(s, n)
+  local data = s:recv(n)
+  while #data < n do
+    local more = s:recv(n - #data)
+    if #more == 0 then error("connection closed") end
+    data = data .. more
+  end
+  return data
+end
+
+W["bulk-tcp"] = function()
+  need_sockets()
+  local server = opt.role == "server"
+  local ctx = make_ctx(server)
+  local chunk = opt.chunk
+  local chunks = opt.bytes // chunk
+  local warm = warmup_of(chunks // 16 + 1)
+  local s
+  if server then
+    local ls <close> = tcp_listen()
+    s = tcp_accept(ls, ctx)
+    for _, total in ipairs({warm * chunk, chunks * chunk}) do
+      local got = 0
+      while got < total do
+        got = got + #s:recv(chunk)
+      end
+      s:sendall("k")
+    end
+  else
+    s = tcp_connect(ctx)
+    check_cipher(s)
+    local payload = string.rep("x", chunk)
+    for _ = 1, warm do s:sendall(payload) end
+    recv_exact(s, 1)
+    local t0 = now()
+    for _ = 1, chunks do s:sendall(payload) end
+    recv_exact(s, 1)
+    local dt = now() - t0
+    R.report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk, SUITE)
+  end
+  s:close()
+end
+
+W["pingpong-tcp"] = function()
+  need_sockets()
+  local server = opt.role == "server"
+  local ctx = make_ctx(server)
+  local size = opt.size
+  local warm = warmup_of(opt.count // 10 + 1)
+  local s
+  if server then
+    local ls <close> = tcp_listen()
+    s = tcp_accept(ls, ctx)
+    for _ = 1, warm + opt.count do
+      s:sendall(recv_exact(s, size))
+    end
+  else
+    s = tcp_connect(ctx)
+    check_cipher(s)
+    local msg = string.rep("p", size)
+    local t0 = 0
+    for i = -warm, opt.count - 1 do
+      if i == 0 then t0 = now() end
+      s:sendall(msg)
+      recv_exact(s, size)
+    end
+    local dt = now() - t0
+    R.report("rt/s", opt.count / dt, dt, opt.count, SUITE)
+  end
+  s:close()
+end
+
+W["hs-tcp"] = function()
+  need_sockets()
+  local server = opt.role == "server"
+  local ctx = make_ctx(server)
+  local warm = warmup_of(opt.count // 10 + 1)
+  if server then
+    local ls <close> = tcp_listen()
+    for _ = 1, warm + opt.count do
+      local s <close> = tcp_accept(ls, ctx)
+      s:sendall("k")
+    end
+  else
+    local t0 = 0
+    for i = -warm, opt.count - 1 do
+      if i == 0 then t0 = now() end
+      local s <close> = tcp_connect(ctx)
+      recv_exact(s, 1)
+      if i == -warm then check_cipher(s) end
+    end
+    local dt = now() - t0
+    R.report("hs/s", opt.count / dt, dt, opt.count, SUITE)
+  end
+end
+
+local function idle_tcp(measure_server)
+  need_sockets()
+  local server = opt.role == "server"
+  local measured = server == measure_server
+  local ctx = make_ctx(server)
+  local warm = warmup_of(20)
+  local ls = server and tcp_listen() or nil
+  local kept = {}
+  local rss0, heap0, lua0 = 0, 0, 0
+  for i = -warm, opt.count - 1 do
+    if i == 0 and measured then
+      lib.collect()
+      rss0, heap0, lua0 = rss_bytes(), heap_bytes(), collectgarbage("count")
+    end
+    local s
+    if server then
+      s = tcp_accept(ls, ctx)
+      s:sendall("k")
+    else
+      s = tcp_connect(ctx)
+      recv_exact(s, 1)
+    end
+    if measured and i < 0 then s:close() else kept[#kept + 1] = s end
+  end
+  if measured then
+    lib.collect()
+    local rss, heap = rss_bytes() - rss0, heap_bytes() - heap0
+    local lua_heap = (collectgarbage("count") - lua0) * 1024
+    R.report_memory("B/conn", heap / opt.count, rss // opt.count, heap // opt.count, opt.count,
+                    math.floor(lua_heap / opt.count))
+  else
+    kept[#kept]:recv(1)
+  end
+  for _, s in ipairs(kept) do s:close() end
+  if ls then ls:close() end
+end
+
+W["idle-tcp-client"] = function() idle_tcp(false) end
+W["idle-tcp-server"] = function() idle_tcp(true) end
+
+local fn = W[opt.workload]
+if not fn then
+  io.stderr:write("bench.lua: unknown workload ", opt.workload, "\n")
+  os.exit(2)
+end
+fn()
