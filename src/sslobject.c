@@ -44,7 +44,10 @@ static pyssl_conn *check_conn(lua_State *L, int idx)
 
 static void enter(lua_State *L, pyssl_conn *c, int self)
 {
-    ERR_clear_error();
+    /* Stale errors must not leak into this call's message; peeking first
+     * is much cheaper than clearing an empty queue on the hot path. */
+    if (ERR_peek_error())
+        ERR_clear_error();
     errno = 0;
     c->L = L;
     c->self_index = lua_absindex(L, self);
