@@ -24,6 +24,8 @@ local SCN = {
   nosan_cn = {client = cli(), server = {cert = "nosankey.pem"}, hostname = "nosan"},
   no_check = {client = {check_hostname = false, verify_mode = ssl.CERT_NONE},
               server = {cert = "leafkey.pem"}},
+  unchecked_name = {client = cli{check_hostname = false}, server = {cert = "leafkey.pem"},
+                    hostname = "example.com"},
   allsans = {client = cli{check_hostname = false}, server = {cert = "allsanskey.pem"}},
   partial_chain = {client = {ca = "leaf.pem", verify_flags = 0x80020}, server = {cert = "leafkey.pem"},
                    hostname = "localhost"},
@@ -148,6 +150,12 @@ describe("a verified handshake", function()
     local r = check("chain")
     assert.equal(3, r.chain)
     assert.equal(2, r.sent)
+  end)
+
+  it("with check_hostname off the name is only sent, not checked", function()
+    local r = check("unchecked_name")
+    assert.is_nil(r.c)
+    assert.equal("example.com", r.hostname)
   end)
 
   it("falls back to the subject CN when there is no subjectAltName", function()
