@@ -44,6 +44,10 @@ static pyssl_conn *check_conn(lua_State *L, int idx)
 
 static void enter(lua_State *L, pyssl_conn *c, int self)
 {
+    /* A callback of this connection calling back into it: OpenSSL does
+     * not allow that, refuse before touching the SSL. */
+    if (c->L)
+        pyssl_raise(L, "RuntimeError", "SSLObject used from its own callback");
     /* Stale errors must not leak into this call's message; peeking first
      * is much cheaper than clearing an empty queue on the hot path. */
     if (ERR_peek_error())
