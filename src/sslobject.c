@@ -23,6 +23,10 @@
 
 #define CLASS "SSLObject"
 
+/* Python's PROTOCOL_TLS_CLIENT / PROTOCOL_TLS_SERVER (_SSLMethod). */
+#define PROTOCOL_TLS_CLIENT 0x10
+#define PROTOCOL_TLS_SERVER 0x11
+
 /* Longest Finished message OpenSSL can report (CPython's PySSL_CB_MAXLEN). */
 #define FINISHED_MAX 128
 
@@ -184,10 +188,10 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         incoming = lua_absindex(L, incoming);
         outgoing = lua_absindex(L, outgoing);
     }
-    if (server_side && ctx->protocol == 0x10)
+    if (server_side && ctx->protocol == PROTOCOL_TLS_CLIENT)
         pyssl_raise_located(L, "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context",
                             PYSSL_LOC);
-    if (!server_side && ctx->protocol == 0x11)
+    if (!server_side && ctx->protocol == PROTOCOL_TLS_SERVER)
         pyssl_raise_located(L, "Cannot create a client socket with a PROTOCOL_TLS_SERVER context",
                             PYSSL_LOC);
 
@@ -211,7 +215,8 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         /* OpenSSL gets references of its own: the MemoryBIO objects may be
          * collected before this one. */
         BIO_up_ref(in->bio);
-        BIO_up_ref(out->bio);
+        if (out->bio != in->bio)   /* one BIO for both: OpenSSL takes one reference */
+            BIO_up_ref(out->bio);
         SSL_set_bio(c->ssl, in->bio, out->bio);
         lua_pushvalue(L, incoming);
         lua_setiuservalue(L, self, PYSSL_CONN_UV_INCOMING);
