@@ -131,6 +131,29 @@ const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len)
     return lua_tolstring(L, idx, len);
 }
 
+const char *pyssl_check_path(lua_State *L, int idx)
+{
+    size_t len;
+    const char *path;
+    if (lua_type(L, idx) != LUA_TSTRING)
+        pyssl_raise(L, "TypeError", "expected str, bytes or os.PathLike object, not %s",
+                    pyssl_typename(L, idx));
+    path = lua_tolstring(L, idx, &len);
+    if (strlen(path) != len)
+        pyssl_raise(L, "ValueError", "embedded null byte");
+    return path;
+}
+
+void pyssl_check_nargs(lua_State *L, const char *qualname, int expected)
+{
+    int given = lua_gettop(L) - 1;
+    if (given == expected)
+        return;
+    if (expected == 0)
+        pyssl_raise(L, "TypeError", "%s() takes no arguments (%d given)", qualname, given);
+    pyssl_raise(L, "TypeError", "%s() takes exactly one argument (%d given)", qualname, given);
+}
+
 /* A keyword table: a plain table (no metatable), non-empty, string keys only. */
 static int is_keyword_table(lua_State *L, int idx)
 {

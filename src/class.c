@@ -388,6 +388,20 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
     lua_settop(L, base ? base - 1 : klass - 1);
 }
 
+void pyssl_class_extend(lua_State *L, const char *name, const luaL_Reg *methods,
+                        const luaL_Reg *getters, const luaL_Reg *setters)
+{
+    pyssl_push_class(L, name);
+    if (!lua_istable(L, -1))
+        luaL_error(L, "pyssl: class %s is not registered", name);
+    set_functions(L, methods);
+    lua_getfield(L, -1, "__getters");
+    set_functions(L, getters);
+    lua_getfield(L, -2, "__setters");
+    set_functions(L, setters);
+    lua_pop(L, 3);
+}
+
 void *pyssl_new_object(lua_State *L, const char *name, size_t size)
 {
     void *p;

@@ -52,6 +52,9 @@ void pyssl_open_misc(lua_State *L);
 void pyssl_open_bio(lua_State *L);
 void pyssl_open_session(lua_State *L);
 void pyssl_open_context(lua_State *L);
+void pyssl_open_truststore(lua_State *L);   /* SSLContext: CA store methods */
+void pyssl_open_ciphers(lua_State *L);      /* SSLContext: ciphers, groups, DH */
+void pyssl_open_callbacks(lua_State *L);    /* SSLContext: SNI, PSK, ALPN, keylog */
 void pyssl_open_sslobject(lua_State *L);
 void pyssl_open_socket(lua_State *L);
 
@@ -104,6 +107,11 @@ void pyssl_push_dict(lua_State *L, int idx);
  * top of the stack: fields __name, __bases (sequence of class tables),
  * __call (constructor, called as f(cls, ...)). Leaves the class on the stack. */
 void pyssl_table_class(lua_State *L);
+/* Adds methods, getters and setters (any may be NULL) to the registered
+ * class `name`, as pyssl_class_register does: for classes whose methods
+ * live in several files. */
+void pyssl_class_extend(lua_State *L, const char *name, const luaL_Reg *methods,
+                        const luaL_Reg *getters, const luaL_Reg *setters);
 
 /* ------------------------------------------------------------------ args.c */
 
@@ -122,6 +130,14 @@ lua_Integer pyssl_check_index(lua_State *L, int idx);
 /* A bytes-like argument (Lua string); else TypeError "a bytes-like object is
  * required, not '<type>'". */
 const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len);
+/* A filesystem path as Python's PyUnicode_FSConverter takes it: a string
+ * without NUL bytes; else TypeError "expected str, bytes or os.PathLike
+ * object, not '<type>'" or ValueError "embedded null byte". */
+const char *pyssl_check_path(lua_State *L, int idx);
+/* Python's argument-count check of a C method taking exactly `expected`
+ * (0 or 1) arguments after self (stack index 1): TypeError
+ * "<qualname>() takes no arguments (N given)" / "takes exactly one argument". */
+void pyssl_check_nargs(lua_State *L, const char *qualname, int expected);
 
 /* Python-style call normalisation. The arguments from stack index `first`
  * on are positional values optionally followed by a keyword table (a plain
@@ -186,6 +202,8 @@ typedef struct pyssl_context {
     int post_handshake_auth;
     unsigned int hostflags;   /* X509_CHECK_FLAG_* for hostname checks */
     BIO *keylog_bio;          /* open keylog file, or NULL */
+    unsigned char *alpn;      /* ALPN protocols, wire format (OPENSSL_malloc), or NULL */
+    unsigned int alpn_len;
 } pyssl_context;
 
 /* User value slots of an SSLContext. */
