@@ -1,6 +1,8 @@
-/* SSLContext: an SSL_CTX with Python's defaults, properties and loaders
- * (CPython's _ssl._SSLContext; the Python-level parts are in
- * lua/pyssl/context.lua).
+/* SSLContext: an SSL_CTX with Python's defaults, its properties and
+ * load_cert_chain (CPython's _ssl._SSLContext). The other methods live by
+ * concept: truststore.c (CA store), ciphers.c (ciphers, groups, DH
+ * parameters), callbacks.c (SNI, PSK, ALPN, keylog); the Python-level
+ * parts are in lua/pyssl/context.lua.
  */
 #include <errno.h>
 #include <limits.h>
@@ -139,18 +141,34 @@ static int ctx_new(lua_State *L)
     return 1;
 }
 
-/* __gc / __close. Live SSL objects keep their own reference to the SSL_CTX. */
+/* __gc / __close. Live SSL objects keep their own reference to the SSL_CTX;
+ * the C callbacks find this object through the SSL_CTX's ex_data (cleared
+ * here) or the connection's user values, and do nothing once it is closed. */
 static int ctx_close(lua_State *L)
 {
+    static const int callback_slots[] = {
+        PYSSL_CTX_UV_SNI, PYSSL_CTX_UV_PSK_CLIENT, PYSSL_CTX_UV_PSK_SERVER, PYSSL_CTX_UV_KEYLOG
+    };
     pyssl_context *self = lua_touserdata(L, 1);
-    if (self && self->ctx) {
+    size_t i;
+    if (!self)
+        return 0;
+    if (self->ctx) {
         SSL_CTX_set_ex_data(self->ctx, pyssl_context_exdata_index, NULL);
         SSL_CTX_free(self->ctx);
         self->ctx = NULL;
     }
-    if (self && self->keylog_bio) {
+    if (self->keylog_bio) {
         BIO_free_all(self->keylog_bio);
         self->keylog_bio = NULL;
+    }
+    OPENSSL_free(self->alpn);
+    self->alpn = NULL;
+    self->alpn_len = 0;
+    /* The callbacks go at once (they may hold large closures). */
+    for (i = 0; i < sizeof callback_slots / sizeof callback_slots[0]; i++) {
+        lua_pushnil(L);
+        lua_setiuservalue(L, 1, callback_slots[i]);
     }
     return 0;
 }
@@ -192,9 +210,8 @@ void pyssl_context_set_verify(lua_State *L, pyssl_context *self, lua_Integer mod
     if (mode == CERT_NONE && self->check_hostname)
         pyssl_raise(L, "ValueError",
                     "Cannot set verify_mode to CERT_NONE when check_hostname is enabled.");
-    /* A server that allows post-handshake authentication asks for it. */
-    if (flags != SSL_VERIFY_NONE && self->post_handshake_auth)
-        flags |= SSL_VERIFY_POST_HANDSHAKE;
+    /* Post-handshake authentication is applied per connection when it is
+     * created (pyssl_conn_new), as CPython does: never at context level. */
     SSL_CTX_set_verify(self->ctx, flags, SSL_CTX_get_verify_callback(self->ctx));
 }
 
@@ -263,6 +280,169 @@ static int set_verify_flags(lua_State *L)
     if (!X509_VERIFY_PARAM_clear_flags(param, current & ~wanted) ||
         !X509_VERIFY_PARAM_set_flags(param, wanted & ~current))
         return pyssl_raise_queue(L, NULL, "failed to set verify flags", PYSSL_LOC);
+    return 0;
+}
+
+/* Python's TLSVersion.MINIMUM_SUPPORTED / MAXIMUM_SUPPORTED. */
+enum { VERSION_MINIMUM_SUPPORTED = -2, VERSION_MAXIMUM_SUPPORTED = -1 };
+
+/* The lowest and highest protocol versions this libssl can speak, which
+ * the two "supported" bounds stand for when they are set on the other end. */
+#ifndef OPENSSL_NO_SSL3
+#define VERSION_LOWEST SSL3_VERSION
+#else
+#define VERSION_LOWEST TLS1_VERSION
+#endif
+#define VERSION_HIGHEST TLS1_3_VERSION
+
+static int get_minimum_version(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    int v = SSL_CTX_get_min_proto_version(self->ctx);
+    lua_pushinteger(L, v == 0 ? VERSION_MINIMUM_SUPPORTED : v);
+    return 1;
+}
+
+static int get_maximum_version(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    int v = SSL_CTX_get_max_proto_version(self->ctx);
+    lua_pushinteger(L, v == 0 ? VERSION_MAXIMUM_SUPPORTED : v);
+    return 1;
+}
+
+/* Sets the lower (maximum == 0) or upper bound, with CPython's checks in
+ * CPython's order: type, range of a C int, protocol, known version. */
+static int set_version_bound(lua_State *L, int maximum)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_Integer v = pyssl_check_index(L, 2);
+    int ok;
+    if (v > INT_MAX)
+        return pyssl_raise(L, "OverflowError", "Option is too long");
+    if (self->protocol != PROTO_TLS && self->protocol != PROTO_TLS_CLIENT &&
+        self->protocol != PROTO_TLS_SERVER)
+        return pyssl_raise(L, "ValueError", "The context's protocol doesn't support "
+                           "modification of highest and lowest version.");
+    switch (v) {
+    case SSL3_VERSION: deprecated(L, "ssl.TLSVersion.SSLv3 is deprecated"); break;
+    case TLS1_VERSION: deprecated(L, "ssl.TLSVersion.TLSv1 is deprecated"); break;
+    case TLS1_1_VERSION: deprecated(L, "ssl.TLSVersion.TLSv1_1 is deprecated"); break;
+    case TLS1_2_VERSION: case TLS1_3_VERSION:
+    case VERSION_MINIMUM_SUPPORTED: case VERSION_MAXIMUM_SUPPORTED:
+        break;
+    default:
+        /* Python formats the value as a C unsigned int. */
+        return pyssl_raise(L, "ValueError", "Unsupported TLS/SSL version 0x%x", (unsigned int)v);
+    }
+    /* 0 means "no bound"; the opposite "supported" value means the
+     * library's own extreme. */
+    if (v == (maximum ? VERSION_MAXIMUM_SUPPORTED : VERSION_MINIMUM_SUPPORTED))
+        v = 0;
+    else if (v == VERSION_MAXIMUM_SUPPORTED)
+        v = VERSION_HIGHEST;
+    else if (v == VERSION_MINIMUM_SUPPORTED)
+        v = VERSION_LOWEST;
+    ok = maximum ? SSL_CTX_set_max_proto_version(self->ctx, (int)v)
+                 : SSL_CTX_set_min_proto_version(self->ctx, (int)v);
+    if (!ok) {
+        ERR_clear_error();
+        return pyssl_raise(L, "ValueError", "Unsupported protocol version 0x%x", (unsigned int)v);
+    }
+    return 0;
+}
+
+static int set_minimum_version(lua_State *L)
+{
+    return set_version_bound(L, 0);
+}
+
+static int set_maximum_version(lua_State *L)
+{
+    return set_version_bound(L, 1);
+}
+
+static int get_num_tickets(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_pushinteger(L, (lua_Integer)SSL_CTX_get_num_tickets(self->ctx));
+    return 1;
+}
+
+static int set_num_tickets(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_Integer n = pyssl_check_index(L, 2);
+    if (n < 0)
+        return pyssl_raise(L, "ValueError", "value must be non-negative");
+    if (self->protocol != PROTO_TLS_SERVER)
+        return pyssl_raise(L, "ValueError", "SSLContext is not a server context.");
+    if (SSL_CTX_set_num_tickets(self->ctx, (size_t)n) != 1)
+        return pyssl_raise(L, "ValueError", "failed to set num tickets.");
+    return 0;
+}
+
+static int get_security_level(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_pushinteger(L, SSL_CTX_get_security_level(self->ctx));
+    return 1;
+}
+
+static int get_post_handshake_auth(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_pushboolean(L, self->post_handshake_auth);
+    return 1;
+}
+
+/* Only remembered here: each new connection applies it (client: offer
+ * the extension; server: SSL_VERIFY_POST_HANDSHAKE when verifying peers). */
+static int set_post_handshake_auth(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    self->post_handshake_auth = lua_toboolean(L, 2);
+    return 0;
+}
+
+static int get_hostname_checks_common_name(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_pushboolean(L, !(self->hostflags & X509_CHECK_FLAG_NEVER_CHECK_SUBJECT));
+    return 1;
+}
+
+static int set_hostname_checks_common_name(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    if (lua_toboolean(L, 2))
+        self->hostflags &= ~(unsigned int)X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
+    else
+        self->hostflags |= X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
+    X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(self->ctx), self->hostflags);
+    return 0;
+}
+
+/* sslsocket_class: a plain attribute in Python with a class-level default
+ * (SSLSocket), kept in the instance attribute table. (sslobject_class is
+ * defined beside SSLObject, in lua/pyssl/sslobject.lua.) */
+static int get_sslsocket_class(lua_State *L)
+{
+    pyssl_check_context(L, 1);
+    pyssl_push_dict(L, 1);
+    if (lua_getfield(L, -1, "sslsocket_class") == LUA_TNIL) {
+        lua_pop(L, 1);
+        pyssl_push_class(L, "SSLSocket");
+    }
+    return 1;
+}
+
+static int set_sslsocket_class(lua_State *L)
+{
+    pyssl_check_context(L, 1);
+    pyssl_push_dict(L, 1);
+    lua_pushvalue(L, 2);
+    lua_setfield(L, -2, "sslsocket_class");
     return 0;
 }
 
@@ -391,135 +571,33 @@ static int ctx_load_cert_chain(lua_State *L)
     return 0;
 }
 
-/* --------------------------------------------------- load_verify_locations */
-
-/* Adds every certificate (and nothing else) from cadata to the store.
- * Returns 0 when done; on failure raises. */
-static int add_ca_certs(lua_State *L, pyssl_context *self, const char *data, size_t len, int pem)
-{
-    X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
-    BIO *bio = BIO_new_mem_buf(data, (int)len);
-    int loaded = 0;
-    unsigned long err;
-
-    if (!bio)
-        return pyssl_raise_queue(L, NULL, "cannot allocate a memory BIO", PYSSL_LOC);
-    ERR_clear_error();
-    for (;;) {
-        X509 *cert = pem ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : d2i_X509_bio(bio, NULL);
-        int added;
-        if (!cert)
-            break;
-        added = X509_STORE_add_cert(store, cert);
-        X509_free(cert);
-        if (!added) {
-            err = ERR_peek_last_error();
-            if (ERR_GET_LIB(err) != ERR_LIB_X509 ||
-                ERR_GET_REASON(err) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
-                BIO_free(bio);
-                return pyssl_raise_queue(L, NULL, "cannot add a CA certificate", PYSSL_LOC);
-            }
-            ERR_clear_error();
-        }
-        loaded++;
-    }
-    /* The reader stops with an error; at the end of the data it is the
-     * one that means "nothing more". */
-    err = ERR_peek_last_error();
-    BIO_free(bio);
-    if (loaded == 0) {
-        ERR_clear_error();
-        return pyssl_raise_located(L, pem ? "no start line: cadata does not contain a certificate"
-                                          : "not enough data: cadata does not contain a certificate",
-                                   PYSSL_LOC);
-    }
-    if (pem ? (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE)
-            : (ERR_GET_LIB(err) == ERR_LIB_ASN1 && ERR_GET_REASON(err) == ASN1_R_HEADER_TOO_LONG)) {
-        ERR_clear_error();
-        return 0;
-    }
-    if (err)
-        return pyssl_raise_queue(L, NULL, "cannot load cadata", PYSSL_LOC);
-    return 0;
-}
-
-/* load_verify_locations(cafile=None, capath=None, cadata=None) */
-static int ctx_load_verify_locations(lua_State *L)
-{
-    static const char *const names[] = {"cafile", "capath", "cadata", NULL};
-    pyssl_context *self = pyssl_check_context(L, 1);
-    const char *cafile = NULL, *capath = NULL;
-
-    pyssl_parse_args(L, 2, "load_verify_locations", names, 3);
-    if (lua_isnil(L, 2) && lua_isnil(L, 3) && lua_isnil(L, 4))
-        return pyssl_raise(L, "TypeError", "cafile, capath and cadata cannot be all omitted");
-    if (!lua_isnil(L, 2) && !is_path(L, 2))
-        return pyssl_raise(L, "TypeError", "cafile should be a valid filesystem path");
-    if (!lua_isnil(L, 3) && !is_path(L, 3))
-        return pyssl_raise(L, "TypeError", "capath should be a valid filesystem path");
-    if (!lua_isnil(L, 4)) {
-        size_t len;
-        const char *data;
-        if (lua_type(L, 4) != LUA_TSTRING)
-            return pyssl_raise(L, "TypeError", "cadata should be an ASCII string or a bytes-like object");
-        data = lua_tolstring(L, 4, &len);
-        if (len == 0)
-            return pyssl_raise(L, "ValueError", "Empty certificate data");
-        if (len > INT_MAX)
-            return pyssl_raise(L, "OverflowError", "cadata is too long");
-        /* Lua has one string type: PEM text is recognised by its marker. */
-        add_ca_certs(L, self, data, len, strstr(data, "-----BEGIN ") != NULL);
-    }
-    cafile = lua_tostring(L, 2);
-    capath = lua_tostring(L, 3);
-    if (cafile || capath) {
-        int saved_errno;
-        ERR_clear_error();
-        errno = 0;
-        if (SSL_CTX_load_verify_locations(self->ctx, cafile, capath) != 1) {
-            saved_errno = errno;
-            if (saved_errno != 0) {
-                ERR_clear_error();
-                return pyssl_raise_errno(L, saved_errno, NULL);
-            }
-            return pyssl_raise_queue(L, NULL, "cannot load verify locations", PYSSL_LOC);
-        }
-    }
-    return 0;
-}
-
-/* cert_store_stats() -> {x509=, crl=, x509_ca=} */
-static int ctx_cert_store_stats(lua_State *L)
+static int ctx_session_stats(lua_State *L)
 {
     pyssl_context *self = pyssl_check_context(L, 1);
-    STACK_OF(X509_OBJECT) *objs;
-    int i, x509 = 0, crl = 0, ca = 0;
-    if (lua_gettop(L) > 1)
-        return pyssl_raise(L, "TypeError", "_SSLContext.cert_store_stats() takes no arguments (%d given)",
-                           lua_gettop(L) - 1);
-    objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(self->ctx));
-    for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
-        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
-        switch (X509_OBJECT_get_type(obj)) {
-        case X509_LU_X509:
-            x509++;
-            if (X509_check_ca(X509_OBJECT_get0_X509(obj)))
-                ca++;
-            break;
-        case X509_LU_CRL:
-            crl++;
-            break;
-        default:
-            break;
-        }
+    SSL_CTX *ctx = self->ctx;
+    const struct {
+        const char *name;
+        long value;
+    } stats[] = {
+        {"number", SSL_CTX_sess_number(ctx)},
+        {"connect", SSL_CTX_sess_connect(ctx)},
+        {"connect_good", SSL_CTX_sess_connect_good(ctx)},
+        {"connect_renegotiate", SSL_CTX_sess_connect_renegotiate(ctx)},
+        {"accept", SSL_CTX_sess_accept(ctx)},
+        {"accept_good", SSL_CTX_sess_accept_good(ctx)},
+        {"accept_renegotiate", SSL_CTX_sess_accept_renegotiate(ctx)},
+        {"hits", SSL_CTX_sess_hits(ctx)},
+        {"misses", SSL_CTX_sess_misses(ctx)},
+        {"timeouts", SSL_CTX_sess_timeouts(ctx)},
+        {"cache_full", SSL_CTX_sess_cache_full(ctx)},
+    };
+    size_t i;
+    pyssl_check_nargs(L, "_SSLContext.session_stats", 0);
+    lua_createtable(L, 0, (int)(sizeof stats / sizeof stats[0]));
+    for (i = 0; i < sizeof stats / sizeof stats[0]; i++) {
+        lua_pushinteger(L, stats[i].value);
+        lua_setfield(L, -2, stats[i].name);
     }
-    lua_createtable(L, 0, 3);
-    lua_pushinteger(L, x509);
-    lua_setfield(L, -2, "x509");
-    lua_pushinteger(L, crl);
-    lua_setfield(L, -2, "crl");
-    lua_pushinteger(L, ca);
-    lua_setfield(L, -2, "x509_ca");
     return 1;
 }
 
@@ -527,8 +605,7 @@ void pyssl_open_context(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"load_cert_chain", ctx_load_cert_chain},
-        {"load_verify_locations", ctx_load_verify_locations},
-        {"cert_store_stats", ctx_cert_store_stats},
+        {"session_stats", ctx_session_stats},
         {NULL, NULL}
     };
     static const luaL_Reg getters[] = {
@@ -537,6 +614,13 @@ void pyssl_open_context(lua_State *L)
         {"check_hostname", get_check_hostname},
         {"options", get_options},
         {"verify_flags", get_verify_flags},
+        {"minimum_version", get_minimum_version},
+        {"maximum_version", get_maximum_version},
+        {"num_tickets", get_num_tickets},
+        {"security_level", get_security_level},
+        {"post_handshake_auth", get_post_handshake_auth},
+        {"hostname_checks_common_name", get_hostname_checks_common_name},
+        {"sslsocket_class", get_sslsocket_class},
         {NULL, NULL}
     };
     static const luaL_Reg setters[] = {
@@ -544,6 +628,12 @@ void pyssl_open_context(lua_State *L)
         {"check_hostname", set_check_hostname},
         {"options", set_options},
         {"verify_flags", set_verify_flags},
+        {"minimum_version", set_minimum_version},
+        {"maximum_version", set_maximum_version},
+        {"num_tickets", set_num_tickets},
+        {"post_handshake_auth", set_post_handshake_auth},
+        {"hostname_checks_common_name", set_hostname_checks_common_name},
+        {"sslsocket_class", set_sslsocket_class},
         {NULL, NULL}
     };
     static const pyssl_class cls = {

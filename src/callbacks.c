@@ -1,0 +1,536 @@
+/* SSLContext, continued: what OpenSSL calls back during a handshake.
+ *
+ *   sni_callback                  servername callback (Lua function)
+ *   set_psk_client_callback(fn)   PSK client callback (Lua function)
+ *   set_psk_server_callback(fn, identity_hint)
+ *   _set_alpn_protocols(wire)     ALPN offer (client) and choice (server)
+ *   keylog_filename               NSS key log file
+ *
+ * The Lua functions live in the context's user values. OpenSSL's C
+ * callbacks never keep a lua_State: they find the connection being driven
+ * through its ex_data (pyssl_conn_of), whose L and self_index the SSLObject
+ * code sets around every OpenSSL call, and run Lua under lua_pcall. Errors
+ * of the SNI and PSK functions are not raised (Python reports them as
+ * "unraisable"): they go to warn() and fail the handshake.
+ *
+ * ALPN and keylog need no Lua: they reach the pyssl_context through the
+ * SSL_CTX's ex_data, which a closed context clears.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include "pyssl.h"
+
+#define CLASS "SSLContext"
+
+/* Python's PROTOCOL_TLS_CLIENT / PROTOCOL_TLS_SERVER. */
+enum { PROTO_TLS_CLIENT = 0x10, PROTO_TLS_SERVER = 0x11 };
+
+static int is_callable(lua_State *L, int idx)
+{
+    int callable;
+    if (lua_isfunction(L, idx))
+        return 1;
+    if (!luaL_getmetafield(L, idx, "__call"))
+        return 0;
+    callable = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    return callable;
+}
+
+/* Stores the value at the top of the stack in user value `slot` of the
+ * context at idx (pops it). */
+static void set_slot(lua_State *L, int idx, int slot)
+{
+    lua_setiuservalue(L, idx, slot);
+}
+
+/* ------------------------------------------------ running Lua from OpenSSL */
+
+/* Runs body(data, conn) under lua_pcall in the state of the Lua call that
+ * is driving the connection of `ssl`. Returns 0 when there is no such call
+ * or when body itself failed (its error is dropped: the caller's default
+ * outcome, a failed handshake, stands). Nothing here can raise: pushing a
+ * light C function, a light userdata and a stack value allocates nothing. */
+static int run_in_connection(const SSL *ssl, lua_CFunction body, void *data)
+{
+    pyssl_conn *conn = pyssl_conn_of(ssl);
+    lua_State *L;
+    int top, status;
+    if (!conn || !conn->L || conn->self_index <= 0)
+        return 0;
+    L = conn->L;
+    if (!lua_checkstack(L, 4))
+        return 0;
+    top = lua_gettop(L);
+    lua_pushcfunction(L, body);
+    lua_pushlightuserdata(L, data);
+    lua_pushvalue(L, conn->self_index);
+    status = lua_pcall(L, 2, 0, 0);
+    lua_settop(L, top);
+    return status == LUA_OK;
+}
+
+/* Inside a body (1: data, 2: the connection object): pushes the context
+ * of the connection (3), its callback in user value `slot` (4) and the
+ * object callbacks see as the connection (5: the owner, or the object
+ * itself). Returns 0, with the stack as it was, when there is no callback
+ * (none set, or the context was closed). */
+static int push_callback(lua_State *L, int slot)
+{
+    pyssl_context *ctx;
+    lua_settop(L, 2);
+    lua_getiuservalue(L, 2, PYSSL_CONN_UV_CONTEXT);
+    ctx = pyssl_test_object(L, 3, CLASS);
+    if (!ctx || !ctx->ctx || lua_getiuservalue(L, 3, slot) == LUA_TNIL) {
+        lua_settop(L, 2);
+        return 0;
+    }
+    if (lua_getiuservalue(L, 2, PYSSL_CONN_UV_OWNER) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, 2);
+    }
+    return 1;
+}
+
+/* Python's "unraisable" report, sent to warn():
+ *   <where> <repr of the callback>:
+ *   <ErrorClass>: <message>
+ * The error is the value at err (removed from the stack). */
+static void report_unraisable(lua_State *L, const char *where, int fn, int err)
+{
+    luaL_Buffer b;
+    const char *cls;
+    fn = lua_absindex(L, fn);
+    err = lua_absindex(L, err);
+    cls = pyssl_object_classname(L, err);
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, where);
+    luaL_addchar(&b, ' ');
+    pyssl_push_repr(L, fn);
+    luaL_addvalue(&b);
+    luaL_addstring(&b, ":\n");
+    if (cls) {
+        luaL_addstring(&b, cls);
+        luaL_addstring(&b, ": ");
+    }
+    luaL_tolstring(L, err, NULL);
+    luaL_addvalue(&b);
+    luaL_pushresult(&b);
+    lua_warning(L, lua_tostring(L, -1), 0);
+    lua_pop(L, 1);
+    lua_remove(L, err);
+}
+
+/* Pushes cls(printf-style message) without raising it. */
+static void push_error(lua_State *L, const char *cls, const char *fmt, const char *arg)
+{
+    lua_pushfstring(L, fmt, arg);
+    pyssl_push_error(L, cls, 1);
+}
+
+/* --------------------------------------------------------------- SNI */
+
+#define SNI_WHERE "Exception ignored in ssl servername callback while calling set SNI callback"
+
+typedef struct sni_call {
+    SSL *ssl;
+    int result;     /* SSL_TLSEXT_ERR_* */
+    int alert;      /* alert description for SSL_TLSEXT_ERR_ALERT_FATAL */
+} sni_call;
+
+/* fn(conn, server_name or nil, original_context) */
+static int sni_body(lua_State *L)
+{
+    sni_call *call = lua_touserdata(L, 1);
+    const char *name;
+    size_t i;
+    lua_Integer alert = 0;
+
+    if (!push_callback(L, PYSSL_CTX_UV_SNI)) {
+        call->result = SSL_TLSEXT_ERR_OK;
+        return 0;
+    }
+    name = SSL_get_servername(call->ssl, TLSEXT_NAMETYPE_host_name);
+    /* The name is an A-label; Python decodes it as ASCII. */
+    for (i = 0; name && name[i]; i++) {
+        if ((unsigned char)name[i] >= 0x80) {
+            lua_pushfstring(L, "'ascii' codec can't decode byte 0x%02x in position %d: "
+                            "ordinal not in range(128)", (unsigned char)name[i], (int)i);
+            pyssl_push_error(L, "UnicodeError", 1);
+            report_unraisable(L, SNI_WHERE, 4, -1);
+            call->alert = SSL_AD_INTERNAL_ERROR;
+            call->result = SSL_TLSEXT_ERR_ALERT_FATAL;
+            return 0;
+        }
+    }
+    lua_pushvalue(L, 4);
+    lua_pushvalue(L, 5);
+    if (name)
+        lua_pushstring(L, name);
+    else
+        lua_pushnil(L);
+    lua_pushvalue(L, 3);
+    call->result = SSL_TLSEXT_ERR_ALERT_FATAL;
+    if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
+        report_unraisable(L, SNI_WHERE, 4, -1);
+        call->alert = SSL_AD_HANDSHAKE_FAILURE;
+        return 0;
+    }
+    if (lua_isnil(L, -1)) {
+        call->result = SSL_TLSEXT_ERR_OK;
+        return 0;
+    }
+    /* Anything else aborts: an integer is the alert to send. */
+    if (lua_isinteger(L, -1) ||
+        (lua_type(L, -1) == LUA_TNUMBER && lua_numbertointeger(lua_tonumber(L, -1), &alert) &&
+         (lua_Number)alert == lua_tonumber(L, -1))) {
+        call->alert = (int)(lua_isinteger(L, -1) ? lua_tointeger(L, -1) : alert);
+        return 0;
+    }
+    push_error(L, "TypeError", "'%s' object cannot be interpreted as an integer",
+               pyssl_typename(L, -1));
+    report_unraisable(L, SNI_WHERE, 4, -1);
+    call->alert = SSL_AD_INTERNAL_ERROR;
+    return 0;
+}
+
+static int servername_callback(SSL *ssl, int *al, void *arg)
+{
+    sni_call call = {ssl, SSL_TLSEXT_ERR_ALERT_FATAL, SSL_AD_INTERNAL_ERROR};
+    (void)arg;
+    if (!run_in_connection(ssl, sni_body, &call)) {
+        *al = SSL_AD_INTERNAL_ERROR;
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    if (call.result != SSL_TLSEXT_ERR_OK)
+        *al = call.alert;
+    return call.result;
+}
+
+static int get_sni_callback(lua_State *L)
+{
+    pyssl_check_context(L, 1);
+    lua_getiuservalue(L, 1, PYSSL_CTX_UV_SNI);
+    return 1;
+}
+
+static int set_sni_callback(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_settop(L, 2);
+    if (self->protocol == PROTO_TLS_CLIENT)
+        return pyssl_raise(L, "ValueError", "sni_callback cannot be set on TLS_CLIENT context");
+    if (lua_isnil(L, 2)) {
+        SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
+        set_slot(L, 1, PYSSL_CTX_UV_SNI);
+        return 0;
+    }
+    if (!is_callable(L, 2))
+        return pyssl_raise(L, "TypeError", "not a callable object");
+    set_slot(L, 1, PYSSL_CTX_UV_SNI);
+    SSL_CTX_set_tlsext_servername_callback(self->ctx, servername_callback);
+    return 0;
+}
+
+/* --------------------------------------------------------------- PSK */
+
+typedef struct psk_call {
+    const char *peer_text;          /* hint (client) or identity (server), or NULL */
+    char *identity;                 /* client: where the identity goes */
+    unsigned int max_identity_len;  /* client: room for it, NUL included */
+    unsigned char *psk;
+    unsigned int max_psk_len;
+    unsigned int psk_len;           /* the result; 0 fails the handshake */
+} psk_call;
+
+static void push_peer_text(lua_State *L, const char *text)
+{
+    if (text && text[0])
+        lua_pushstring(L, text);
+    else
+        lua_pushnil(L);
+}
+
+#define PSK_CLIENT_WHERE "Exception ignored in ssl PSK client callback while calling callback"
+#define PSK_SERVER_WHERE "Exception ignored in ssl PSK server callback while calling callback"
+
+/* fn(hint or nil) -> identity, psk   (or {identity, psk}) */
+static int psk_client_body(lua_State *L)
+{
+    psk_call *call = lua_touserdata(L, 1);
+    size_t identity_len = 0, psk_len;
+    const char *identity = NULL, *psk;
+    int first, second;
+
+    if (!push_callback(L, PYSSL_CTX_UV_PSK_CLIENT))
+        return 0;
+    lua_pushvalue(L, 4);
+    push_peer_text(L, call->peer_text);
+    if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
+        report_unraisable(L, PSK_CLIENT_WHERE, 4, -1);
+        return 0;
+    }
+    first = lua_gettop(L) - 1;
+    second = first + 1;
+    /* Python's callback returns a tuple; Lua may return a sequence. */
+    if (lua_istable(L, first) && !pyssl_object_classname(L, first) && lua_isnil(L, second)) {
+        lua_rawgeti(L, first, 1);
+        lua_rawgeti(L, first, 2);
+        first = lua_gettop(L) - 1;
+        second = first + 1;
+    }
+    if (!lua_isnil(L, first) && lua_type(L, first) != LUA_TSTRING) {
+        push_error(L, "TypeError", "argument 1 must be str or None, not %s", pyssl_typename(L, first));
+        report_unraisable(L, PSK_CLIENT_WHERE, 4, -1);
+        return 0;
+    }
+    if (lua_type(L, second) != LUA_TSTRING) {
+        push_error(L, "TypeError", "argument 2 must be read-only bytes-like object, not %s",
+                   pyssl_typename(L, second));
+        report_unraisable(L, PSK_CLIENT_WHERE, 4, -1);
+        return 0;
+    }
+    if (!lua_isnil(L, first))
+        identity = lua_tolstring(L, first, &identity_len);
+    psk = lua_tolstring(L, second, &psk_len);
+    /* Too long for OpenSSL: the handshake fails, nothing is reported. */
+    if (identity_len + 1 > call->max_identity_len || psk_len > call->max_psk_len)
+        return 0;
+    if (identity)
+        memcpy(call->identity, identity, identity_len);
+    call->identity[identity_len] = '\0';
+    memcpy(call->psk, psk, psk_len);
+    call->psk_len = (unsigned int)psk_len;
+    return 0;
+}
+
+static unsigned int psk_client_callback(SSL *ssl, const char *hint, char *identity,
+                                        unsigned int max_identity_len, unsigned char *psk,
+                                        unsigned int max_psk_len)
+{
+    psk_call call = {hint, identity, max_identity_len, psk, max_psk_len, 0};
+    if (!run_in_connection(ssl, psk_client_body, &call))
+        return 0;
+    return call.psk_len;
+}
+
+/* fn(identity or nil) -> psk */
+static int psk_server_body(lua_State *L)
+{
+    psk_call *call = lua_touserdata(L, 1);
+    size_t psk_len;
+    const char *psk;
+
+    if (!push_callback(L, PYSSL_CTX_UV_PSK_SERVER))
+        return 0;
+    lua_pushvalue(L, 4);
+    push_peer_text(L, call->peer_text);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        report_unraisable(L, PSK_SERVER_WHERE, 4, -1);
+        return 0;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING) {
+        push_error(L, "TypeError", "expected bytes, %s found", pyssl_typename(L, -1));
+        report_unraisable(L, PSK_SERVER_WHERE, 4, -1);
+        return 0;
+    }
+    psk = lua_tolstring(L, -1, &psk_len);
+    if (psk_len > call->max_psk_len)
+        return 0;
+    memcpy(call->psk, psk, psk_len);
+    call->psk_len = (unsigned int)psk_len;
+    return 0;
+}
+
+static unsigned int psk_server_callback(SSL *ssl, const char *identity, unsigned char *psk,
+                                        unsigned int max_psk_len)
+{
+    psk_call call = {identity, NULL, 0, psk, max_psk_len, 0};
+    if (!run_in_connection(ssl, psk_server_body, &call))
+        return 0;
+    return call.psk_len;
+}
+
+/* set_psk_client_callback(callback) */
+static int ctx_set_psk_client_callback(lua_State *L)
+{
+    static const char *const names[] = {"callback", NULL};
+    pyssl_context *self = pyssl_check_context(L, 1);
+    pyssl_parse_args(L, 2, "set_psk_client_callback", names, 1);
+    if (self->protocol == PROTO_TLS_SERVER)
+        return pyssl_raise_located(L, "Cannot add PSK client callback to a "
+                                   "PROTOCOL_TLS_SERVER context", PYSSL_LOC);
+    if (!lua_isnil(L, 2) && !is_callable(L, 2))
+        return pyssl_raise(L, "TypeError", "callback must be callable");
+    SSL_CTX_set_psk_client_callback(self->ctx, lua_isnil(L, 2) ? NULL : psk_client_callback);
+    set_slot(L, 1, PYSSL_CTX_UV_PSK_CLIENT);
+    return 0;
+}
+
+/* set_psk_server_callback(callback, identity_hint=None) */
+static int ctx_set_psk_server_callback(lua_State *L)
+{
+    static const char *const names[] = {"callback", "identity_hint", NULL};
+    pyssl_context *self = pyssl_check_context(L, 1);
+    const char *hint = NULL;
+    pyssl_parse_args(L, 2, "set_psk_server_callback", names, 2);
+    if (!lua_isnil(L, 3)) {
+        size_t len;
+        if (lua_type(L, 3) != LUA_TSTRING)
+            return pyssl_raise(L, "TypeError", "set_psk_server_callback() argument 'identity_hint' "
+                               "must be str or None, not %s", pyssl_typename(L, 3));
+        hint = lua_tolstring(L, 3, &len);
+        if (strlen(hint) != len)
+            return pyssl_raise(L, "ValueError", "embedded null character");
+    }
+    if (self->protocol == PROTO_TLS_CLIENT)
+        return pyssl_raise_located(L, "Cannot add PSK server callback to a "
+                                   "PROTOCOL_TLS_CLIENT context", PYSSL_LOC);
+    if (!lua_isnil(L, 2) && !is_callable(L, 2))
+        return pyssl_raise(L, "TypeError", "callback must be callable");
+    ERR_clear_error();
+    if (SSL_CTX_use_psk_identity_hint(self->ctx, hint) != 1) {
+        ERR_clear_error();
+        return pyssl_raise(L, "ValueError", "failed to set identity hint");
+    }
+    SSL_CTX_set_psk_server_callback(self->ctx, lua_isnil(L, 2) ? NULL : psk_server_callback);
+    lua_pushvalue(L, 2);
+    set_slot(L, 1, PYSSL_CTX_UV_PSK_SERVER);
+    return 0;
+}
+
+/* --------------------------------------------------------------- ALPN */
+
+static pyssl_context *context_of(const SSL *ssl)
+{
+    return SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), pyssl_context_exdata_index);
+}
+
+/* Server side: the first of our protocols the client also offers (server
+ * preference); no overlap means no ALPN, not a failed handshake. */
+static int alpn_select_callback(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                                const unsigned char *in, unsigned int inlen, void *arg)
+{
+    pyssl_context *self = context_of(ssl);
+    unsigned char *selected;
+    (void)arg;
+    if (!self || !self->alpn || self->alpn_len == 0 || inlen == 0)
+        return SSL_TLSEXT_ERR_NOACK;
+    if (SSL_select_next_proto(&selected, outlen, self->alpn, self->alpn_len, in, inlen) !=
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = selected;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+/* _set_alpn_protocols(wire): the wire-format list (length-prefixed names)
+ * that set_alpn_protocols() builds in Lua. */
+static int ctx_set_alpn_protocols_wire(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    size_t len;
+    const char *wire;
+    unsigned char *copy = NULL;
+    pyssl_check_nargs(L, "_SSLContext._set_alpn_protocols", 1);
+    wire = pyssl_check_bytes(L, 2, &len);
+    if (len > UINT_MAX)
+        return pyssl_raise(L, "OverflowError", "protocols longer than %u bytes", UINT_MAX);
+    if (len > 0) {
+        copy = OPENSSL_malloc(len);
+        if (!copy)
+            return pyssl_raise(L, "MemoryError", "out of memory");
+        memcpy(copy, wire, len);
+    }
+    OPENSSL_free(self->alpn);
+    self->alpn = copy;
+    self->alpn_len = (unsigned int)len;
+    /* Returns 0 on success, unlike most of OpenSSL. */
+    if (SSL_CTX_set_alpn_protos(self->ctx, copy, (unsigned int)len) != 0)
+        return pyssl_raise(L, "MemoryError", "out of memory");
+    SSL_CTX_set_alpn_select_cb(self->ctx, alpn_select_callback, NULL);
+    return 0;
+}
+
+/* ------------------------------------------------------------- keylog */
+
+static void keylog_callback(const SSL *ssl, const char *line)
+{
+    pyssl_context *self = context_of(ssl);
+    if (!self || !self->keylog_bio)
+        return;
+    BIO_printf(self->keylog_bio, "%s\n", line);
+    (void)BIO_flush(self->keylog_bio);
+}
+
+static int get_keylog_filename(lua_State *L)
+{
+    pyssl_check_context(L, 1);
+    lua_getiuservalue(L, 1, PYSSL_CTX_UV_KEYLOG);
+    return 1;
+}
+
+/* keylog_filename = path: appends NSS key log lines to path (a header
+ * line first when the file is empty); nil stops. Like Python, the old
+ * file is closed first, so a failed assignment leaves logging off. */
+static int set_keylog_filename(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    const char *path;
+    FILE *f;
+    BIO *bio;
+
+    lua_settop(L, 2);
+    SSL_CTX_set_keylog_callback(self->ctx, NULL);
+    lua_pushnil(L);
+    set_slot(L, 1, PYSSL_CTX_UV_KEYLOG);
+    if (self->keylog_bio) {
+        BIO_free_all(self->keylog_bio);
+        self->keylog_bio = NULL;
+    }
+    if (lua_isnil(L, 2))
+        return 0;
+    path = pyssl_check_path(L, 2);
+    errno = 0;
+    f = fopen(path, "a");
+    if (!f)
+        return pyssl_raise_errno(L, errno, path);
+    bio = BIO_new_fp(f, BIO_CLOSE | BIO_FP_TEXT);
+    if (!bio) {
+        fclose(f);
+        ERR_clear_error();
+        return pyssl_raise_bare(L, "SSLError", "Can't malloc memory for keylog file");
+    }
+    self->keylog_bio = bio;
+    lua_pushvalue(L, 2);
+    set_slot(L, 1, PYSSL_CTX_UV_KEYLOG);
+    /* A header for new, seekable files (not for pipes). */
+    if (BIO_tell(bio) == 0) {
+        BIO_puts(bio, "# TLS secrets log file, generated by OpenSSL / Python\n");
+        (void)BIO_flush(bio);
+    }
+    SSL_CTX_set_keylog_callback(self->ctx, keylog_callback);
+    return 0;
+}
+
+void pyssl_open_callbacks(lua_State *L)
+{
+    static const luaL_Reg methods[] = {
+        {"set_psk_client_callback", ctx_set_psk_client_callback},
+        {"set_psk_server_callback", ctx_set_psk_server_callback},
+        {"_set_alpn_protocols", ctx_set_alpn_protocols_wire},
+        {NULL, NULL}
+    };
+    static const luaL_Reg getters[] = {
+        {"sni_callback", get_sni_callback},
+        {"keylog_filename", get_keylog_filename},
+        {NULL, NULL}
+    };
+    static const luaL_Reg setters[] = {
+        {"sni_callback", set_sni_callback},
+        {"keylog_filename", set_keylog_filename},
+        {NULL, NULL}
+    };
+    pyssl_class_extend(L, CLASS, methods, getters, setters);
+}
