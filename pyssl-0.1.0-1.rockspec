@@ -31,6 +31,8 @@ build = {
          sources = {
             "src/args.c",
             "src/bio.c",
+            "src/callbacks.c",
+            "src/ciphers.c",
             "src/class.c",
             "src/constants.c",
             "src/context.c",
@@ -40,6 +42,7 @@ build = {
             "src/session.c",
             "src/socket.c",
             "src/sslobject.c",
+            "src/truststore.c",
             "src/x509.c",
          },
          libraries = { "ssl", "crypto" },

@@ -42,6 +42,9 @@ int luaopen_pyssl_core(lua_State *L)
     pyssl_open_bio(L);
     pyssl_open_session(L);
     pyssl_open_context(L);
+    pyssl_open_truststore(L);
+    pyssl_open_ciphers(L);
+    pyssl_open_callbacks(L);
     pyssl_open_sslobject(L);
     pyssl_open_socket(L);
     return 1;
