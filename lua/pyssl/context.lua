@@ -1,3 +1,199 @@
--- Python-level part of the context classes: not written yet.
+-- Python-level part of SSLContext: what Lib/ssl.py writes in Python on top
+-- of _ssl._SSLContext (the C part is src/context.c, truststore.c,
+-- ciphers.c and callbacks.c). sslobject_class lives in sslobject.lua.
 local core = require "pyssl.core"
+
+local SSLContext = core.SSLContext
+local raise = core._raise
+
+local OP_NO_SSLv3 = core.OP_NO_SSLv3
+local TLS_SSLv3 = 768   -- TLSVersion.SSLv3
+
+-- Python's "missing 1 required positional argument" and "takes from 1 to
+-- 2 positional arguments" checks of a method defined in ssl.py.
+local function check_count(method, param, n, required, max)
+  if n < required then
+    raise("TypeError", string.format(
+      "SSLContext.%s() missing 1 required positional argument: '%s'", method, param))
+  end
+  if n > max then
+    local takes = required == max and tostring(max + 1)
+      or string.format("from %d to %d", required + 1, max + 1)
+    raise("TypeError", string.format(
+      "SSLContext.%s() takes %s positional arguments but %d were given", method, takes, n + 1))
+  end
+end
+
+local function is_callable(v)
+  if type(v) == "function" then return true end
+  local mt = getmetatable(v)
+  return type(mt) == "table" and mt.__call ~= nil
+end
+
+---------------------------------------------------------- protocol lists
+
+-- repr() of one character in Python's escapes.
+local function char_repr(cp)
+  if cp < 0x100 then return string.format("\\x%02x", cp) end
+  if cp < 0x10000 then return string.format("\\u%04x", cp) end
+  return string.format("\\U%08x", cp)
+end
+
+-- The characters of a Lua string as Python sees the str: UTF-8 code
+-- points (bytes when the string is not valid UTF-8).
+local function code_points(s)
+  local cps = {}
+  local ok = pcall(function()
+    for _, cp in utf8.codes(s) do cps[#cps + 1] = cp end
+  end)
+  if not ok then
+    cps = { s:byte(1, -1) }
+  end
+  return cps
+end
+
+-- bytes(s, 'ascii') of Python, raising its UnicodeEncodeError text.
+local function ascii_encode(s)
+  if type(s) ~= "string" then
+    raise("TypeError", "encoding without a string argument")
+  end
+  if not s:find("[\128-\255]") then return s end
+  local cps = code_points(s)
+  local first, last
+  for i, cp in ipairs(cps) do
+    if cp >= 128 then
+      if not first then first = i end
+      last = i
+    elseif first then
+      break
+    end
+  end
+  local msg
+  if first == last then
+    msg = string.format("'ascii' codec can't encode character '%s' in position %d: "
+      .. "ordinal not in range(128)", char_repr(cps[first]), first - 1)
+  else
+    msg = string.format("'ascii' codec can't encode characters in position %d-%d: "
+      .. "ordinal not in range(128)", first - 1, last - 1)
+  end
+  raise("UnicodeError", msg)
+end
+
+-- The elements of a Python iterable: a sequence's items, a string's
+-- characters (iterating a str yields its characters).
+local function iterate(value)
+  if type(value) == "string" then
+    local chars = {}
+    local ok = pcall(function()
+      for _, cp in utf8.codes(value) do chars[#chars + 1] = utf8.char(cp) end
+    end)
+    if not ok then
+      chars = {}
+      for i = 1, #value do chars[i] = value:sub(i, i) end
+    end
+    return chars
+  end
+  local kind = core._typename(value)
+  if kind == "list" or kind == "dict" then   -- a plain table
+    return value
+  end
+  raise("TypeError", string.format("'%s' object is not iterable", core._typename(value)))
+end
+
+-- The wire format of ALPN/NPN: each protocol prefixed by its length.
+local function wire_protocols(list, what)
+  local parts = {}
+  for _, protocol in ipairs(iterate(list)) do
+    local b = ascii_encode(protocol)
+    if #b == 0 or #b > 255 then
+      raise("SSLError", what .. " protocols must be 1 to 255 in length")
+    end
+    parts[#parts + 1] = string.char(#b) .. b
+  end
+  return table.concat(parts)
+end
+
+-- ctx:set_alpn_protocols(alpn_protocols)
+function SSLContext.set_alpn_protocols(self, ...)
+  check_count("set_alpn_protocols", "alpn_protocols", select("#", ...), 1, 1)
+  local protocols = core._parse_args("set_alpn_protocols", {"alpn_protocols"}, 1, ...)
+  self:_set_alpn_protocols(wire_protocols(protocols, "ALPN"))
+end
+
+-- ctx:set_npn_protocols(npn_protocols): NPN is not in this OpenSSL build
+-- (HAS_NPN is false); Python warns, checks the list, then fails to find
+-- the C method.
+function SSLContext.set_npn_protocols(self, ...)
+  check_count("set_npn_protocols", "npn_protocols", select("#", ...), 1, 1)
+  local protocols = core._parse_args("set_npn_protocols", {"npn_protocols"}, 1, ...)
+  warn("DeprecationWarning: ", "ssl NPN is deprecated, use ALPN instead")
+  wire_protocols(protocols, "NPN")
+  raise("AttributeError", string.format("'%s' object has no attribute '_set_npn_protocols'",
+    core._typename(self)))
+end
+
+------------------------------------------------------------------- SNI
+
+-- ctx:set_servername_callback(server_name_callback): the legacy form of
+-- sni_callback (same arguments; the name is already an A-label).
+function SSLContext.set_servername_callback(self, ...)
+  check_count("set_servername_callback", "server_name_callback", select("#", ...), 1, 1)
+  local fn = core._parse_args("set_servername_callback", {"server_name_callback"}, 1, ...)
+  if fn == nil then
+    self.sni_callback = nil
+    return
+  end
+  if not is_callable(fn) then
+    raise("TypeError", "not a callable object")
+  end
+  self.sni_callback = function(conn, server_name, context)
+    return fn(conn, server_name, context)
+  end
+end
+
+------------------------------------------------------------ CA loading
+
+-- The _ASN1Object class, wherever the facade defines it.
+local function is_asn1_object(v)
+  local ssl = package.loaded.pyssl
+  local cls = (type(ssl) == "table" and ssl._ASN1Object) or core._ASN1Object
+  if cls then
+    return core.isinstance(v, cls)
+  end
+  -- No class defined (yet): a named tuple with an OID.
+  return type(v) == "table" and type(v.nid) == "number" and type(v.oid) == "string"
+end
+
+-- str(x) as Python's TypeError(x) shows it.
+local function python_str(v)
+  if type(v) == "string" then return v end
+  return core._repr(v)
+end
+
+-- ctx:load_default_certs(purpose=Purpose.SERVER_AUTH): the system's CAs
+-- (Windows stores are not mirrored: set_default_verify_paths everywhere).
+function SSLContext.load_default_certs(self, ...)
+  local n = select("#", ...)
+  check_count("load_default_certs", "purpose", n, 0, 1)
+  if n > 0 then
+    local purpose = core._parse_args("load_default_certs", {"purpose"}, 1, ...)
+    if not is_asn1_object(purpose) then
+      raise("TypeError", python_str(purpose))
+    end
+  end
+  self:set_default_verify_paths()
+end
+
+------------------------------------------------------------ versions
+
+-- ctx.minimum_version = v: ssl.py first re-allows SSLv3 in the options
+-- when asked for it, then lets the C setter check and apply the value.
+local set_minimum_version = SSLContext.__setters.minimum_version
+SSLContext.__setters.minimum_version = function(self, value)
+  if value == TLS_SSLv3 then
+    self.options = self.options & ~OP_NO_SSLv3
+  end
+  set_minimum_version(self, value)
+end
+
 return core
