@@ -101,7 +101,12 @@ static int configure_defaults(pyssl_context *self)
         SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     /* Idle connections give their read/write buffers back. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_session_id_context(ctx, session_id_context, sizeof session_id_context - 1);
+    /* Servers need a session id context to resume sessions of verified
+     * clients (CPython gives one to every server-side SSL). A client must
+     * not have one: TLS 1.3 sessions made by a PSK client callback have
+     * none, and OpenSSL refuses a server hello resuming them otherwise. */
+    if (self->protocol != PROTO_TLS_CLIENT)
+        SSL_CTX_set_session_id_context(ctx, session_id_context, sizeof session_id_context - 1);
     X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_TRUSTED_FIRST);
     self->hostflags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
     X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(ctx), self->hostflags);
