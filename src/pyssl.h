@@ -299,6 +299,55 @@ double pyssl_monotonic(void);
  * `deadline` (pyssl_monotonic() time; < 0 waits forever). Returns 1 when
  * ready, 0 on timeout; EINTR is retried; other poll() errors raise OSError. */
 int pyssl_socket_wait(lua_State *L, int fd, int writing, double deadline);
+/* Creates an object of class `classname` ("socket", or a subclass with the
+ * same memory, e.g. "SSLSocket") owning fd, with Python's timeout rules (fd
+ * non-blocking unless timeout < 0), and leaves it on the stack. If it
+ * raises, fd is still the caller's; once it returns, the object owns fd
+ * (so: new = pyssl_new_socket(L, "SSLSocket", old->fd, ...); old->fd = -1;).
+ * Objects of socket classes must be created this way, never with
+ * pyssl_new_object (a zeroed object would own fd 0). */
+pyssl_socket *pyssl_new_socket(lua_State *L, const char *classname, int fd, int family,
+                               int type, int proto, double timeout);
+/* Closes s's descriptor (if any) and sets fd = -1; returns 0 or an errno. */
+int pyssl_socket_close_fd(pyssl_socket *s);
+/* Python's settimeout(): sets s->timeout and the descriptor's O_NONBLOCK;
+ * raises OSError (EBADF on a closed socket). */
+void pyssl_socket_settimeout(lua_State *L, pyssl_socket *s, double timeout);
+/* Python's connect()/connect_ex() on s to the address at idx, waiting as
+ * the timeout says. Returns 0 or the errno (a timeout: EWOULDBLOCK); when
+ * `raise` is set, raises instead (TimeoutError("timed out"), OSError
+ * subclass). Bad addresses and name errors always raise, as in Python. */
+int pyssl_socket_connect(lua_State *L, pyssl_socket *s, int idx, int raise);
+/* Python's socket.getdefaulttimeout(), < 0 for None. */
+double pyssl_default_timeout(lua_State *L);
+/* __tostring of socket classes: "<socket.socket fd=3, family=2, type=1,
+ * proto=6, laddr=('127.0.0.1', 5000)>". The prefix is the class fields
+ * __module ("socket", inherited) and __name: a subclass sets __module = "ssl". */
+int pyssl_socket_tostring(lua_State *L);
+/* The descriptor select() would use for the value at idx: an integer, a
+ * socket/SSLSocket, or any object with a fileno() or getfd() method (called).
+ * Python's TypeError/ValueError texts otherwise. */
+int pyssl_fileno_of(lua_State *L, int idx);
+/* The bytes of a pyssl.socket.bytearray at idx (writable) and its length,
+ * or NULL if idx is not one. */
+unsigned char *pyssl_test_bytearray(lua_State *L, int idx, size_t *len);
+
+/* ----------------------------------------------------------------- netdb.c */
+
+struct sockaddr;
+struct sockaddr_storage;
+/* Parses the Python-shaped address at idx for `family` into *addr (names
+ * are resolved); returns its length. Python's errors, `caller` naming the
+ * function in "connect(): port must be 0-65535."-style messages. */
+int pyssl_get_sockaddr(lua_State *L, int family, int idx, const char *caller,
+                       struct sockaddr_storage *addr);
+/* Pushes Python's form of an address ({host, port} ...; nil when len <= 0). */
+void pyssl_push_sockaddr(lua_State *L, const struct sockaddr *sa, int len);
+/* Raises socket.gaierror(code, gai_strerror(code)), or the OSError of
+ * sys_errno for EAI_SYSTEM. */
+int pyssl_raise_gai(lua_State *L, int code, int sys_errno);
+/* Adds the resolver functions to the table on top (called by socket.c). */
+void pyssl_open_netdb(lua_State *L);
 
 /* ---------------------------------------------------------------- x509.c */
 
