@@ -39,6 +39,7 @@ build = {
             "src/core.c",
             "src/errors.c",
             "src/misc.c",
+            "src/netdb.c",
             "src/session.c",
             "src/socket.c",
             "src/sslobject.c",
@@ -53,5 +54,6 @@ build = {
       ["pyssl.context"] = "lua/pyssl/context.lua",
       ["pyssl.sslobject"] = "lua/pyssl/sslobject.lua",
       ["pyssl.socket"] = "lua/pyssl/socket.lua",
+      ["pyssl.select"] = "lua/pyssl/select.lua",
    },
 }
