@@ -425,6 +425,18 @@ static int alpn_select_callback(SSL *ssl, const unsigned char **out, unsigned ch
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* Is wire a well-formed ALPN list: non-empty names, each after its length? */
+static int valid_wire(const unsigned char *wire, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (wire[i] == 0 || wire[i] > len - i - 1)
+            return 0;
+        i += (size_t)wire[i] + 1;
+    }
+    return 1;
+}
+
 /* _set_alpn_protocols(wire): the wire-format list (length-prefixed names)
  * that set_alpn_protocols() builds in Lua. */
 static int ctx_set_alpn_protocols_wire(lua_State *L)
@@ -437,18 +449,23 @@ static int ctx_set_alpn_protocols_wire(lua_State *L)
     wire = pyssl_check_bytes(L, 2, &len);
     if (len > UINT_MAX)
         return pyssl_raise(L, "OverflowError", "protocols longer than %u bytes", UINT_MAX);
+    if (!valid_wire((const unsigned char *)wire, len))
+        return pyssl_raise(L, "ValueError", "invalid ALPN protocol list");
     if (len > 0) {
         copy = OPENSSL_malloc(len);
-        if (!copy)
-            return pyssl_raise(L, "MemoryError", "out of memory");
+        if (!copy) {
+            lua_pushliteral(L, "not enough memory");
+            return lua_error(L);
+        }
         memcpy(copy, wire, len);
     }
     OPENSSL_free(self->alpn);
     self->alpn = copy;
     self->alpn_len = (unsigned int)len;
     /* Returns 0 on success, unlike most of OpenSSL. */
+    ERR_clear_error();
     if (SSL_CTX_set_alpn_protos(self->ctx, copy, (unsigned int)len) != 0)
-        return pyssl_raise(L, "MemoryError", "out of memory");
+        return pyssl_raise_queue(L, NULL, "cannot set the ALPN protocols", PYSSL_LOC);
     SSL_CTX_set_alpn_select_cb(self->ctx, alpn_select_callback, NULL);
     return 0;
 }

@@ -24,6 +24,16 @@ local function check_count(method, param, n, required, max)
   end
 end
 
+-- The self check of a method: what Python says when a method of
+-- SSLContext is called on something else.
+local function check_self(self, method)
+  if not core.isinstance(self, SSLContext) then
+    raise("TypeError", string.format(
+      "descriptor '%s' for 'SSLContext' objects doesn't apply to a '%s' object",
+      method, core._typename(self)))
+  end
+end
+
 local function is_callable(v)
   if type(v) == "function" then return true end
   local mt = getmetatable(v)
@@ -115,6 +125,7 @@ end
 
 -- ctx:set_alpn_protocols(alpn_protocols)
 function SSLContext.set_alpn_protocols(self, ...)
+  check_self(self, "set_alpn_protocols")
   check_count("set_alpn_protocols", "alpn_protocols", select("#", ...), 1, 1)
   local protocols = core._parse_args("set_alpn_protocols", {"alpn_protocols"}, 1, ...)
   self:_set_alpn_protocols(wire_protocols(protocols, "ALPN"))
@@ -124,6 +135,7 @@ end
 -- (HAS_NPN is false); Python warns, checks the list, then fails to find
 -- the C method.
 function SSLContext.set_npn_protocols(self, ...)
+  check_self(self, "set_npn_protocols")
   check_count("set_npn_protocols", "npn_protocols", select("#", ...), 1, 1)
   local protocols = core._parse_args("set_npn_protocols", {"npn_protocols"}, 1, ...)
   warn("DeprecationWarning: ", "ssl NPN is deprecated, use ALPN instead")
@@ -137,6 +149,7 @@ end
 -- ctx:set_servername_callback(server_name_callback): the legacy form of
 -- sni_callback (same arguments; the name is already an A-label).
 function SSLContext.set_servername_callback(self, ...)
+  check_self(self, "set_servername_callback")
   check_count("set_servername_callback", "server_name_callback", select("#", ...), 1, 1)
   local fn = core._parse_args("set_servername_callback", {"server_name_callback"}, 1, ...)
   if fn == nil then
@@ -173,6 +186,7 @@ end
 -- ctx:load_default_certs(purpose=Purpose.SERVER_AUTH): the system's CAs
 -- (Windows stores are not mirrored: set_default_verify_paths everywhere).
 function SSLContext.load_default_certs(self, ...)
+  check_self(self, "load_default_certs")
   local n = select("#", ...)
   check_count("load_default_certs", "purpose", n, 0, 1)
   if n > 0 then
