@@ -215,13 +215,13 @@ static int is_keywords(lua_State *L, int idx)
 }
 
 /* Checks self (a socket) and the argument count after self. Trailing nils
- * count as absent, except for one-argument methods, where nil is Python's
- * None (settimeout(nil)). Returns self. */
+ * of optional arguments count as absent; a nil in a required place is
+ * Python's None (settimeout(nil), sendall(nil)). Returns self. */
 static pyssl_socket *check_call(lua_State *L, const char *name, int kind, int min, int max)
 {
     pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
     int n = lua_gettop(L);
-    while (kind != ARGS_ONE && n > 1 && lua_isnil(L, n))
+    while (kind != ARGS_ONE && n > 1 + min && lua_isnil(L, n))
         n--;
     if (n > 1 && is_keywords(L, n))
         pyssl_raise(L, "TypeError", "socket.%s() takes no keyword arguments", name);
@@ -445,6 +445,10 @@ static int sock_recv(lua_State *L)
     ssize_t r;
     if (n < 0)
         return pyssl_raise(L, "ValueError", "negative buffersize in recv");
+    if (n == 0) {
+        lua_pushliteral(L, "");   /* as CPython: no call, a 0-byte recv() would block */
+        return 1;
+    }
     if ((size_t)n <= PYSSL_RECORD_MAX) {
         unsigned char *buf = pyssl_state_of(L)->scratch;
         while ((r = recv(s->fd, buf, (size_t)n, flags)) < 0)
@@ -491,6 +495,10 @@ static int sock_recv_into(lua_State *L)
     b = check_buffer(L, 2, "recv_into");
     n = into_count(L, b, 3, "recv_into", "buffer too small for requested bytes");
     flags = opt_int(L, 4, 0);
+    if (n == 0) {
+        lua_pushinteger(L, 0);
+        return 1;
+    }
     while ((r = recv(s->fd, b->data, n, flags)) < 0)
         io_retry(L, s, errno, 0, &deadline);
     lua_pushinteger(L, (lua_Integer)r);
@@ -1011,6 +1019,13 @@ static int l_setdefaulttimeout(lua_State *L)
     return 0;
 }
 
+/* _monotonic(): pyssl_monotonic() for Lua (private: specs and facade) */
+static int l_monotonic(lua_State *L)
+{
+    lua_pushnumber(L, pyssl_monotonic());
+    return 1;
+}
+
 /* close(fd): closes a bare descriptor */
 static int l_close(lua_State *L)
 {
@@ -1336,6 +1351,7 @@ void pyssl_open_socket(lua_State *L)
         {"close", l_close},
         {"dup", l_dup},
         {"select", l_select},
+        {"_monotonic", l_monotonic},
         {NULL, NULL}
     };
     int mod = lua_gettop(L), t;
