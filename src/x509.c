@@ -24,7 +24,7 @@
 typedef struct x509_scratch {
     BIO *bio;                    /* memory BIO for OpenSSL's printers */
     X509 *cert;                  /* certificate read by _test_decode_cert */
-    GENERAL_NAMES *names;        /* one decoded subjectAltName extension */
+    GENERAL_NAMES *names;        /* the decoded subjectAltName extension */
     AUTHORITY_INFO_ACCESS *aia;
     CRL_DIST_POINTS *dps;
     unsigned char *utf8;         /* one attribute value as UTF-8 */
@@ -237,32 +237,24 @@ static void push_general_name(lua_State *L, x509_scratch *s, const GENERAL_NAME 
     }
 }
 
-/* Sets result.subjectAltName when the certificate has the extension:
- * the names of every subjectAltName extension, in order. An extension
- * that does not decode is skipped, as CPython does. */
+/* Sets result.subjectAltName when the certificate has exactly one
+ * subjectAltName extension that decodes (X509_get_ext_d2i's rule, as in
+ * CPython: a duplicated or broken extension gives no key at all). */
 static void set_alt_names(lua_State *L, int result, x509_scratch *s, X509 *cert)
 {
-    int i = -1, j, list = 0;
-    while ((i = X509_get_ext_by_NID(cert, NID_subject_alt_name, i)) >= 0) {
-        X509_EXTENSION *ext = X509_get_ext(cert, i);
-        s->names = X509V3_EXT_d2i(ext);
-        if (!s->names) {
-            ERR_clear_error();
-            continue;
-        }
-        if (!list) {
-            lua_newtable(L);
-            list = lua_gettop(L);
-        }
-        for (j = 0; j < sk_GENERAL_NAME_num(s->names); j++) {
-            push_general_name(L, s, sk_GENERAL_NAME_value(s->names, j));
-            append(L, list);
-        }
-        GENERAL_NAMES_free(s->names);
-        s->names = NULL;
+    int j;
+    s->names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    ERR_clear_error();
+    if (!s->names)
+        return;
+    lua_newtable(L);
+    for (j = 0; j < sk_GENERAL_NAME_num(s->names); j++) {
+        push_general_name(L, s, sk_GENERAL_NAME_value(s->names, j));
+        append(L, -2);
     }
-    if (list)
-        lua_setfield(L, result, "subjectAltName");
+    GENERAL_NAMES_free(s->names);
+    s->names = NULL;
+    lua_setfield(L, result, "subjectAltName");
 }
 
 /* Sets result[key] to the URIs of the Authority Information Access
