@@ -157,12 +157,14 @@ local function make_enum(name, kind, members, aliases)
     local v = members[k]
     if by_value[v] == nil then by_value[v] = k end
   end
-  for k, v in pairs(aliases or {}) do by_name[k] = v end
+  -- Aliases set on the class afterwards are reachable, not members
+  -- (Python's _SSLMethod.PROTOCOL_SSLv23): pairs() does not list them.
+  aliases = aliases or {}
   local mt = {
     __name = name,
     __index = function(_, key)
       if math.type(key) then return by_value[key] end
-      return nil
+      return aliases[key]
     end,
     -- Enum(value): the value itself when it is a member (any integer for
     -- flags), else Python's ValueError.
