@@ -132,11 +132,6 @@ local WORK = capture("mktemp -d /tmp/pyssl-bench.XXXXXX")
 assert(WORK:match("^/tmp/pyssl%-bench%."), "mktemp failed")
 local CERTS = WORK .. "/certs"
 
-local function run_quiet(cmd)
-  local ok = os.execute(cmd .. " >/dev/null 2>&1")
-  if not ok then error("command failed: " .. cmd) end
-end
-
 local function write_file(path, text)
   local f = assert(io.open(path, "w"))
   f:write(text)
@@ -144,46 +139,15 @@ local function write_file(path, text)
 end
 
 local function make_certs()
-  write_file(WORK .. "/ext.cnf", [[
-[leaf]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-]])
-  for _, k in ipairs({{"ec", "-newkey ec -pkeyopt ec_paramgen_curve:P-256"}, {"rsa", "-newkey rsa:2048"}}) do
-    local d = CERTS .. "/" .. k[1]
-    run_quiet("mkdir -p " .. d)
-    run_quiet(("openssl req -x509 %s -nodes -keyout %s/ca.key -out %s/ca.pem -days 2 " ..
-               "-subj '/CN=pyssl bench CA' -addext 'basicConstraints=critical,CA:TRUE' " ..
-               "-addext 'keyUsage=critical,keyCertSign,cRLSign'"):format(k[2], d, d))
-    run_quiet(("openssl req %s -nodes -keyout %s/server.key -out %s/server.csr -subj '/CN=localhost'")
-              :format(k[2], d, d))
-    run_quiet(("openssl x509 -req -in %s/server.csr -CA %s/ca.pem -CAkey %s/ca.key -CAcreateserial " ..
-               "-out %s/server.pem -days 2 -extfile %s/ext.cnf -extensions leaf"):format(d, d, d, d, WORK))
-  end
-  -- Every implementation loads OpenSSL's default config: this one pins
-  -- the protocol, the suite and the group for all of them alike.
-  write_file(WORK .. "/openssl.cnf", [[
-openssl_conf = openssl_init
-[openssl_init]
-ssl_conf = ssl_sect
-[ssl_sect]
-system_default = system_default_sect
-[system_default_sect]
-MinProtocol = TLSv1.3
-Ciphersuites = TLS_AES_128_GCM_SHA256
-Groups = X25519
-]])
+  local ok = os.execute("sh " .. sh_quote(BENCH .. "/mkcerts.sh") .. " " .. sh_quote(CERTS))
+  if not ok then error("bench/mkcerts.sh failed") end
 end
 
 ---------------------------------------------------------------- running
 
 local ENV = table.concat({
   "env -u SSLKEYLOGFILE",
-  "OPENSSL_CONF=" .. sh_quote(WORK .. "/openssl.cnf"),
+  "OPENSSL_CONF=" .. sh_quote(CERTS .. "/openssl.cnf"),
   "LUA_PATH=" .. sh_quote(TOP .. "/lua/?.lua;" .. TOP .. "/lua/?/init.lua;;"),
   "LUA_CPATH=" .. sh_quote(TOP .. "/build/?.so;" .. opt.out .. "/?.so;;"),
 }, " ")

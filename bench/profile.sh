@@ -1,0 +1,45 @@
+#!/bin/sh
+# bench/profile.sh WORKLOAD [N] [IMPLS]
+# Instructions per operation under callgrind, for each implementation:
+# each runs the workload twice (N and 2N operations, no warm-up) and the
+# difference divided by N is the cost of one operation without the setup
+# (a round trip, a handshake, a 16 KiB chunk for bulk-mem). The callgrind
+# files stay in build/bench/profile/ (WORKLOAD.IMPL.1 and .2) for
+# callgrind_annotate. Memory-BIO workloads only.
+#   sh bench/profile.sh pingpong-mem 10000
+#   sh bench/profile.sh resume-mem 200 "c pyssl"
+set -eu
+workload=$1
+n=${2:-1000}
+impls=${3:-c pyssl python}
+bench=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$bench/.." && pwd)
+out=$top/build/bench/profile
+mkdir -p "$out"
+[ -d "$out/certs" ] || sh "$bench/mkcerts.sh" "$out/certs"
+export OPENSSL_CONF="$out/certs/openssl.cnf"
+export LUA_PATH="$top/lua/?.lua;$top/lua/?/init.lua;;"
+export LUA_CPATH="$top/build/?.so;$top/build/bench/?.so;;"
+unset SSLKEYLOGFILE
+python=$(python3 -c 'import sys; print(sys.executable)')   # past any shim
+
+size() {   # the amount of work for `count` operations
+  if [ "$workload" = bulk-mem ]; then echo "--bytes $(($1 * 16384))"; else echo "--count $1"; fi
+}
+instructions() {
+  file=$1
+  shift
+  valgrind --tool=callgrind --callgrind-out-file="$file" "$@" 2>&1 >/dev/null |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+for impl in $impls; do
+  case $impl in
+    c) cmd="$top/build/bench/bench-c" ;;
+    python) cmd="$python $bench/py/bench.py" ;;
+    pyssl) cmd="lua5.4 $bench/pyssl/bench.lua" ;;
+    *) echo "profile.sh: unknown implementation $impl" >&2; exit 2 ;;
+  esac
+  a=$(instructions "$out/$workload.$impl.1" $cmd --workload "$workload" --certdir "$out/certs" --warmup 0 $(size "$n"))
+  b=$(instructions "$out/$workload.$impl.2" $cmd --workload "$workload" --certdir "$out/certs" --warmup 0 $(size $((2 * n))))
+  echo "$workload $impl: $(( (b - a) / n )) instructions per operation"
+done
