@@ -492,7 +492,10 @@ function ssl.cert_time_to_seconds(...)
     -- What Python's cert_time[:3].title() does with other types.
     local t = typename(cert_time)
     if t == "list" then raise("AttributeError", "'list' object has no attribute 'title'") end
-    if t == "dict" then raise("KeyError", "slice(None, 3, None)") end
+    if t == "dict" then
+      -- 3.12+: slices are hashable, so the lookup fails with KeyError(slice).
+      raise("KeyError", setmetatable({stop = 3}, {__tostring = function() return "slice(None, 3, None)" end}))
+    end
     raise("TypeError", "'" .. t .. "' object is not subscriptable")
   end
   local month = MONTHS[cert_time:sub(1, 3):lower()]
@@ -685,7 +688,21 @@ local gsc_sig = {name = "get_server_certificate", pos = {"addr", "ssl_version", 
 function ssl.get_server_certificate(...)
   local addr, ssl_version, ca_certs, timeout = bind(gsc_sig, ...)
   if ssl_version == nil then ssl_version = ssl.PROTOCOL_TLS_CLIENT end
-  local host = addr[1]
+  -- Python's `host, port = addr`
+  local n
+  if type(addr) == "table" and getmetatable(addr) == nil then
+    n = #addr
+  elseif type(addr) == "string" then
+    n = utf8.len(addr) or #addr
+  else
+    raise("TypeError", "cannot unpack non-iterable " .. typename(addr) .. " object")
+  end
+  if n < 2 then
+    raise("ValueError", "not enough values to unpack (expected 2, got " .. n .. ")")
+  elseif n > 2 then
+    raise("ValueError", "too many values to unpack (expected 2)")
+  end
+  local host = type(addr) == "table" and addr[1] or nil
   local cert_reqs = ca_certs ~= nil and ssl.CERT_REQUIRED or ssl.CERT_NONE
   local ctx = ssl._create_stdlib_context(ssl_version, {cert_reqs = cert_reqs, cafile = ca_certs})
   local sock <close> = ssl.socket.create_connection(addr, timeout)
