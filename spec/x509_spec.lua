@@ -195,6 +195,36 @@ describe("_test_decode_cert", function()
     assert.same(core._test_decode_cert(good).subjectAltName[1], {"DNS", "allsans"})
   end)
 
+  it("gives get_ca_certs() the same dictionaries and DER as Python", function()
+    local cafiles = {H.pki("ca.pem"), H.pki("other-ca.pem"), H.pki("inter.pem")}
+    local py = H.python([==[
+def plain(v):
+    if isinstance(v, (tuple, list)): return [plain(x) for x in v]
+    if isinstance(v, dict): return {k: plain(x) for k, x in v.items()}
+    return v
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+for f in ]==] .. H.json.encode(cafiles) .. [==[:
+    ctx.load_verify_locations(f)
+print(json.dumps({"dicts": plain(ctx.get_ca_certs()), "der": [d.hex() for d in ctx.get_ca_certs(True)]}))
+]==])
+    local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    for _, f in ipairs(cafiles) do ctx:load_verify_locations(f) end
+    local same, where = C.same(ctx:get_ca_certs(), py.dicts)
+    assert(same, where)
+    local ders = ctx:get_ca_certs(true)
+    assert.equal(#py.der, #ders)
+    for i, d in ipairs(ders) do
+      assert.equal(py.der[i], (d:gsub(".", function(c) return string.format("%02x", c:byte()) end)))
+    end
+    -- The DER is the certificate of the file.
+    local f = assert(io.open(H.pki("ca.pem")))
+    local der = ssl.PEM_cert_to_DER_cert(f:read("a"))
+    f:close()
+    local found = false
+    for _, d in ipairs(ders) do found = found or d == der end
+    assert.is_true(found)
+  end)
+
   it("round-trips with the PEM/DER helpers for every PKI certificate", function()
     for _, p in ipairs(C.pems(H.PKI)) do
       local f = assert(io.open(p, "rb"))
