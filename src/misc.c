@@ -202,5 +202,7 @@ void pyssl_open_misc(lua_State *L)
         {"_path_kind", l_path_kind},
         {NULL, NULL}
     };
-    luaL_setfuncs(L, fns, 0);
+    /* Like every function of the core: the per-state data as upvalue 1. */
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    luaL_setfuncs(L, fns, 1);
 }

@@ -423,6 +423,7 @@ void pyssl_open_x509(lua_State *L)
         .nuv = 1,
     };
     pyssl_class_register(L, &scratch_class);
-    lua_pushcfunction(L, l_test_decode_cert);
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_pushcclosure(L, l_test_decode_cert, 1);
     lua_setfield(L, -2, "_test_decode_cert");
 }
