@@ -149,6 +149,7 @@ describe("constants", function()
     assert.is_nil(ssl.PROTOCOL_SSLv2)
     assert.is_nil(ssl.PROTOCOL_SSLv3)
     assert.is_nil(ssl._TLSVersion)
+    assert.is_nil(ssl._socket)
   end)
 end)
 
