@@ -43,6 +43,11 @@
 #define MSG_NOSIGNAL 0
 #endif
 
+/* Largest single read: recv(n) with a larger n reads at most this much
+ * (a short read, as the kernel may give anyway), instead of allocating n
+ * bytes up front. Larger than any datagram and any socket buffer. */
+#define MAX_READ ((lua_Integer)64 * 1024 * 1024)
+
 /* Python's default listen() backlog: min(SOMAXCONN, 128). */
 #define DEFAULT_BACKLOG (SOMAXCONN < 128 ? SOMAXCONN : 128)
 
@@ -449,6 +454,8 @@ static int sock_recv(lua_State *L)
         lua_pushliteral(L, "");   /* as CPython: no call, a 0-byte recv() would block */
         return 1;
     }
+    if (n > MAX_READ)
+        n = MAX_READ;
     if ((size_t)n <= PYSSL_RECORD_MAX) {
         unsigned char *buf = pyssl_state_of(L)->scratch;
         while ((r = recv(s->fd, buf, (size_t)n, flags)) < 0)
@@ -517,6 +524,8 @@ static int sock_recvfrom(lua_State *L)
     ssize_t r;
     if (n < 0)
         return pyssl_raise(L, "ValueError", "negative buffersize in recvfrom");
+    if (n > MAX_READ)
+        n = MAX_READ;
     lua_settop(L, 3);
     if ((size_t)n <= PYSSL_RECORD_MAX) {
         unsigned char *buf = pyssl_state_of(L)->scratch;
