@@ -916,7 +916,13 @@ int pyssl_socket_tostring(lua_State *L)
 {
     pyssl_socket *s = lua_touserdata(L, 1);
     const char *module, *name;
-    int base;
+    int base, closed = s->fd < 0;
+    lua_settop(L, 1);
+    /* close() deferred by open makefile() files sets _closed (socket.lua). */
+    if (!closed && lua_getiuservalue(L, 1, PYSSL_UV_DICT) == LUA_TTABLE) {
+        lua_getfield(L, -1, "_closed");
+        closed = lua_toboolean(L, -1);
+    }
     lua_settop(L, 1);
     lua_getfield(L, lua_upvalueindex(2), "__module");
     lua_getfield(L, lua_upvalueindex(2), "__name");
@@ -925,8 +931,8 @@ int pyssl_socket_tostring(lua_State *L)
     base = lua_gettop(L);
     lua_pushfstring(L, "<%s.%s%s fd=%d, family=%d, type=%d, proto=%d",
                     module ? module : "socket", name ? name : CLASS,
-                    s->fd < 0 ? " [closed]" : "", s->fd, s->family, s->type, s->proto);
-    if (s->fd >= 0) {
+                    closed ? " [closed]" : "", s->fd, s->family, s->type, s->proto);
+    if (!closed) {
         push_address_part(L, s, 0);
         push_address_part(L, s, 1);
     }

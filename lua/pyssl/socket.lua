@@ -171,6 +171,333 @@ function M.fromfd(fd, family, type_, proto)
   return sock
 end
 
+-- socket:makefile(): Python's buffered file objects over a socket
+-- (BufferedReader / BufferedWriter / BufferedRWPair, TextIOWrapper in text
+-- mode). Lua strings are bytes, so text mode differs from binary mode only
+-- by newline handling; the encoding is recorded, not applied.
+
+local UnsupportedOperation = core._table_class({
+  __name = "UnsupportedOperation", __qualname = "UnsupportedOperation",
+  __bases = {core.OSError, core.ValueError},
+})
+M._UnsupportedOperation = UnsupportedOperation
+
+local DEFAULT_BUFFER_SIZE = 8192
+local EAGAIN = 11
+
+-- Python's socket._io_refs: a close() while files are open is deferred
+-- until the last file is closed.
+local io_refs = setmetatable({}, {__mode = "k"})
+local c_close = socket.close
+
+function socket.close(self, ...)
+  local refs = io_refs[self]
+  if refs and refs > 0 and select("#", ...) == 0 then
+    self._closed = true
+    return
+  end
+  return c_close(self, ...)
+end
+
+local function decref(sock)
+  local refs = io_refs[sock]
+  if refs and refs > 0 then
+    refs = refs - 1
+    io_refs[sock] = refs
+    if refs == 0 then
+      local ok, pending = pcall(function() return sock._closed end)
+      if ok and pending then c_close(sock) end
+    end
+  end
+end
+
+local File = {}
+File.__index = File
+File.__name = "SocketFile"
+
+local function raise(cls, msg)
+  error(core[cls](msg), 2)
+end
+
+local function check_open(self, binary_msg)
+  if self.closed then
+    raise("ValueError", (self.binary and binary_msg) or "I/O operation on closed file.")
+  end
+end
+
+-- One chunk from the socket through the newline layer: a string, "" at
+-- EOF, nil when a non-blocking socket has nothing now.
+local function fill(self)
+  if self.timed_out then
+    core._raise("OSError", "cannot read from timed out object")
+  end
+  local ok, data = pcall(self.sock.recv, self.sock, self.bufsize)
+  if not ok then
+    if isinstance(data, core.TimeoutError) then
+      self.timed_out = true
+    elseif isinstance(data, OSError) and data.errno == EAGAIN then
+      return nil
+    end
+    error(data, 0)
+  end
+  if self.translate then
+    if self.pending_cr then
+      data = "\r" .. data
+      self.pending_cr = false
+    end
+    if data ~= "" and data:sub(-1) == "\r" then
+      data = data:sub(1, -2)
+      self.pending_cr = true
+      if data == "" then return fill(self) end
+    end
+    data = data:gsub("\r\n?", "\n")
+    if data == "" and self.pending_cr then
+      self.pending_cr = false
+      data = "\n"
+      self.eof_next = true
+    end
+  end
+  return data
+end
+
+-- Reads more into the buffer; returns false at EOF, nil when it would block.
+local function more(self)
+  if self.eof_next then
+    self.eof_next = false
+    return false
+  end
+  local data = fill(self)
+  if data == nil then return nil end
+  if data == "" then return false end
+  self.rbuf = self.rbuf .. data
+  return true
+end
+
+local function check_size(size, dflt)
+  if size == nil then return dflt end
+  if math.type(size) ~= "integer" then
+    if type(size) == "number" and size == math.floor(size) then return math.tointeger(size) end
+    core._raise("TypeError", string.format("argument should be integer or None, not '%s'", core._typename(size)))
+  end
+  return size
+end
+
+function File:readable()
+  if self.closed then core._raise("ValueError", "I/O operation on closed socket.") end
+  return self.reading
+end
+
+function File:writable()
+  if self.closed then core._raise("ValueError", "I/O operation on closed socket.") end
+  return self.writing
+end
+
+function File:seekable()
+  if self.closed then core._raise("ValueError", "I/O operation on closed socket.") end
+  return false
+end
+
+function File:fileno()
+  check_open(self)
+  return self.sock:fileno()
+end
+
+-- read(size=-1): up to size bytes (all until EOF when -1/nil); "" at EOF;
+-- nil when a non-blocking socket has no data.
+function File:read(size)
+  check_open(self, "read of closed file")
+  if not self.reading then error(UnsupportedOperation(self.binary and "read" or "not readable"), 2) end
+  size = check_size(size, -1)
+  if size < -1 then core._raise("ValueError", "read length must be non-negative or -1") end
+  if size == -1 then
+    local parts = {self.rbuf}
+    self.rbuf = ""
+    while true do
+      if self.eof_next then self.eof_next = false break end
+      local data = fill(self)
+      if data == nil then
+        if #parts == 1 and parts[1] == "" then return nil end
+        break
+      end
+      if data == "" then break end
+      parts[#parts + 1] = data
+    end
+    return table.concat(parts)
+  end
+  while #self.rbuf < size do
+    local got = more(self)
+    if got == nil then
+      if self.rbuf == "" then return nil end
+      break
+    end
+    if not got then break end
+  end
+  local out = self.rbuf:sub(1, size)
+  self.rbuf = self.rbuf:sub(size + 1)
+  return out
+end
+
+-- Position of the end of the first line in s (or nil).
+local function line_end(self, s, at_eof)
+  local nl = self.newline
+  if nl == "" then
+    local i = s:find("[\r\n]")
+    if not i then return nil end
+    if s:sub(i, i) == "\n" then return i end
+    if i < #s then return s:sub(i + 1, i + 1) == "\n" and i + 1 or i end
+    return at_eof and i or nil
+  end
+  local term = (self.binary or nl == nil) and "\n" or nl
+  local i = s:find(term, 1, true)
+  return i and i + #term - 1 or nil
+end
+
+-- readline(size=-1): one line with its terminator; "" at EOF.
+function File:readline(size)
+  check_open(self, "readline of closed file")
+  if not self.reading then error(UnsupportedOperation(self.binary and "read" or "not readable"), 2) end
+  size = check_size(size, -1)
+  local at_eof = false
+  while true do
+    local e = line_end(self, self.rbuf, at_eof)
+    if size >= 0 and (e == nil or e > size) and #self.rbuf >= size then e = size end
+    if e or at_eof then
+      e = e or #self.rbuf
+      local out = self.rbuf:sub(1, e)
+      self.rbuf = self.rbuf:sub(e + 1)
+      return out
+    end
+    local got = more(self)
+    if got == nil then e = #self.rbuf; at_eof = true
+    elseif not got then at_eof = true end
+  end
+end
+
+-- readlines(hint=-1): a sequence of lines.
+function File:readlines(hint)
+  hint = check_size(hint, -1)
+  local lines, total = {}, 0
+  while true do
+    local line = self:readline()
+    if line == "" then break end
+    lines[#lines + 1] = line
+    total = total + #line
+    if hint > 0 and total >= hint then break end
+  end
+  return lines
+end
+
+-- for line in f:lines() do ... end (Python's `for line in f`)
+function File:lines()
+  return function()
+    local line = self:readline()
+    if line ~= "" then return line end
+  end
+end
+
+-- write(data) -> number of bytes; buffered until flush() (or the buffer fills).
+function File:write(data)
+  check_open(self, "write to closed file")
+  if not self.writing then error(UnsupportedOperation(self.binary and "write" or "not writable"), 2) end
+  local bytes = core._socket.bytearray
+  if type(data) ~= "string" then
+    if self.binary and isinstance(data, bytes) then
+      data = tostring(data)
+    elseif self.binary then
+      core._raise("TypeError", string.format("a bytes-like object is required, not '%s'", core._typename(data)))
+    else
+      core._raise("TypeError", string.format("write() argument must be str, not %s", core._typename(data)))
+    end
+  end
+  local n = #data
+  if not self.binary and (self.newline == "\r" or self.newline == "\r\n") then
+    data = data:gsub("\n", self.newline)
+  end
+  self.wbuf[#self.wbuf + 1] = data
+  self.wsize = self.wsize + #data
+  if self.unbuffered or self.wsize >= self.bufsize then
+    self:flush()
+  end
+  return n
+end
+
+function File:flush()
+  check_open(self, "flush of closed file")
+  if self.wsize > 0 then
+    local data = table.concat(self.wbuf)
+    self.wbuf, self.wsize = {}, 0
+    self.sock:sendall(data)
+  end
+end
+
+-- close(): flushes, then lets the socket close if it was waiting for us.
+function File:close()
+  if self.closed then return end
+  local ok, err = true, nil
+  if self.writing then ok, err = pcall(self.flush, self) end
+  self.closed = true
+  decref(self.sock)
+  if not ok then error(err, 0) end
+end
+
+File.__close = File.close
+File.__gc = function(self) pcall(File.close, self) end
+
+File.__tostring = function(self)
+  if self.binary then
+    if self.reading and self.writing then
+      return string.format("<_io.BufferedRWPair object at %s>", self.addr)
+    end
+    return string.format("<_io.%s name=%d>", self.reading and "BufferedReader" or "BufferedWriter", self.name)
+  end
+  return string.format("<_io.TextIOWrapper name=%d mode=%s encoding=%s>", self.name,
+    core._repr(self.mode), core._repr(self.encoding or "UTF-8"))
+end
+
+-- makefile(mode="r", buffering=nil, {encoding=, errors=, newline=})
+function socket.makefile(self, ...)
+  local mode, buffering, encoding, errors, newline =
+    core._parse_args("makefile", {"mode", "buffering", "encoding", "errors", "newline"}, 2, ...)
+  mode = mode or "r"
+  if type(mode) ~= "string" then
+    core._raise("TypeError", string.format("'%s' object is not iterable", core._typename(mode)))
+  end
+  if mode:find("[^rwb]") then
+    core._raise("ValueError", string.format("invalid mode %s (only r, w, b allowed)", core._repr(mode)))
+  end
+  local writing = mode:find("w") ~= nil
+  local reading = mode:find("r") ~= nil or not writing
+  local binary = mode:find("b") ~= nil
+  local rawmode = (reading and "r" or "") .. (writing and "w" or "")
+  buffering = buffering == nil and -1 or buffering
+  if type(buffering) ~= "number" then
+    core._raise("TypeError", string.format("'<' not supported between instances of '%s' and 'int'",
+      core._typename(buffering)))
+  elseif math.type(buffering) ~= "integer" then
+    core._raise("TypeError", "'float' object cannot be interpreted as an integer")
+  end
+  if buffering == 0 and not binary then
+    core._raise("ValueError", "unbuffered streams must be binary")
+  end
+  if newline ~= nil and newline ~= "" and newline ~= "\n" and newline ~= "\r" and newline ~= "\r\n" then
+    core._raise("ValueError", string.format("illegal newline value: %s", tostring(newline)))
+  end
+  local f = setmetatable({
+    sock = self, reading = reading, writing = writing, binary = binary,
+    bufsize = (buffering > 0) and buffering or DEFAULT_BUFFER_SIZE,
+    unbuffered = buffering == 0,
+    rbuf = "", wbuf = {}, wsize = 0, closed = false,
+    newline = not binary and newline or nil,
+    translate = not binary and reading and newline == nil,
+    encoding = encoding, errors = errors,
+    name = self:fileno(),
+    mode = binary and (rawmode .. "b") or rawmode,
+  }, File)
+  f.addr = tostring({}):match("0x%x+") or "0x0"
+  io_refs[self] = (io_refs[self] or 0) + 1
+  return f
+end
+
 -- Python's sentinel for "use the default timeout" (create_connection).
 M._GLOBAL_DEFAULT_TIMEOUT = setmetatable({}, {
   __name = "object",
