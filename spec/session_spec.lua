@@ -229,3 +229,49 @@ describe("SSLSession objects", function()
     assert.is_nil(weak[2])
   end)
 end)
+
+describe("a session whose connection was dropped without a shutdown", function()
+  -- OpenSSL invalidates the session of an SSL freed without a shutdown;
+  -- CPython's sessions survive it (its getter hands out copies). pyssl
+  -- keeps the same SSL_SESSION and must resume just as Python does.
+  local PY_DROP = [[
+import gc
+def run(kind):
+    scn = {"client": {"ca": "ca.pem", "no_tls13": kind == "tls12"},
+           "server": {"cert": "leafkey.pem"}, "hostname": "localhost"}
+    cctx, sctx = context(scn["client"], False), context(scn["server"], True)
+    p = pair(scn, cctx, sctx)
+    handshake(p)
+    attempt(p.c.read)
+    s = p.c.session
+    del p
+    gc.collect()
+    p2 = pair(scn, cctx, sctx, session=s)
+    handshake(p2)
+    return [p2.c.session_reused, p2.s.session_reused]
+]]
+
+  for _, kind in ipairs{"tls12", "tls13"} do
+    it(kind .. ": resumes as in Python, closed with <close> or collected", function()
+      local expected = T.python_each({[kind] = kind}, PY_DROP)[kind]
+      assert.same({true, true}, expected)
+      local scn = scenario(kind)
+      local cctx, sctx = T.context(scn.client, false), T.context(scn.server, true)
+      for _, how in ipairs{"close", "collect"} do
+        local s
+        do
+          local p = T.pair(scn, cctx, sctx)
+          assert.is_nil(T.handshake(p))
+          T.try_read(p.c)
+          s = p.c.session
+          if how == "close" then getmetatable(p.c).__close(p.c) end
+        end
+        collectgarbage(); collectgarbage()
+        local p2 = T.pair({client = scn.client, server = scn.server, hostname = "localhost",
+                           session_from = s}, cctx, sctx)
+        assert.is_nil(T.handshake(p2))
+        assert.same(expected, {p2.c.session_reused, p2.s.session_reused}, how)
+      end
+    end)
+  end
+end)

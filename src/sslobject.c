@@ -286,6 +286,11 @@ static int obj_close(lua_State *L)
     if (c->L)   /* only reachable from a callback of this very connection */
         return pyssl_raise(L, "ValueError", "cannot close an SSLObject from its own callback");
     SSL_set_ex_data(c->ssl, pyssl_conn_exdata_index, NULL);
+    /* OpenSSL marks the session of a connection freed without a shutdown
+     * as not resumable. CPython's sessions survive that (it hands out
+     * copies), so a finished client connection counts as shut down. */
+    if (!c->server_side && SSL_is_init_finished(c->ssl))
+        SSL_set_shutdown(c->ssl, SSL_get_shutdown(c->ssl) | SSL_SENT_SHUTDOWN);
     SSL_free(c->ssl);
     c->ssl = NULL;
     return 0;
