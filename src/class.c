@@ -19,6 +19,9 @@
 #include "pyssl.h"
 
 #define CLASSES_KEY "pyssl.classes"
+/* Array slots of an instance metatable (see pyssl_class_register). */
+#define MT_NAME_SLOT 1
+#define MT_NUV_SLOT 2
 #define STATE_KEY "pyssl.state"
 
 const char *pyssl_basename(const char *path)
@@ -168,7 +171,7 @@ static int raise_no_attribute(lua_State *L, int cls, int key)
 /* obj[key]: upvalues 1 state, 2 class table, 3 getters. */
 static int object_index(lua_State *L)
 {
-    lua_settop(L, 2);
+    /* Called as a metamethod: the stack is exactly (obj, key). */
     lua_pushvalue(L, 2);
     if (lua_gettable(L, lua_upvalueindex(2)) != LUA_TNIL)
         return 1;                       /* a method (the hot path) */
@@ -353,6 +356,15 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
     lua_setfield(L, mt, "__class");
     lua_pushinteger(L, cls->nuv);
     lua_setfield(L, mt, "__nuv");
+    /* Hot-path identity of the class: its name pointer and user value
+     * count in the array part, read with lua_rawgeti (no string hashing). */
+    lua_pushlightuserdata(L, (void *)cls->name);
+    lua_rawseti(L, mt, MT_NAME_SLOT);
+    lua_pushinteger(L, cls->nuv);
+    lua_rawseti(L, mt, MT_NUV_SLOT);
+    /* Lookups by the name pointer callers pass (see push_metatable_of). */
+    lua_pushvalue(L, mt);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, cls->name);
 
     push_state(L);
     lua_pushvalue(L, klass);
@@ -402,14 +414,28 @@ void pyssl_class_extend(lua_State *L, const char *name, const luaL_Reg *methods,
     lua_pop(L, 3);
 }
 
+/* Pushes the instance metatable of class `name`. Callers pass their
+ * class-name literal; the registry also maps that pointer to the metatable
+ * (learnt on first use when the compiler did not merge the literal with the
+ * class definition's), so the usual lookup hashes no string. */
+static void push_metatable_of(lua_State *L, const char *name)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, name) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
+    push_metatable_name(L, name);
+    if (lua_rawget(L, LUA_REGISTRYINDEX) != LUA_TTABLE)
+        luaL_error(L, "pyssl: class %s is not registered", name);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, name);
+}
+
 void *pyssl_new_object(lua_State *L, const char *name, size_t size)
 {
     void *p;
     int nuv;
-    push_metatable_name(L, name);
-    if (lua_rawget(L, LUA_REGISTRYINDEX) != LUA_TTABLE)
-        luaL_error(L, "pyssl: class %s is not registered", name);
-    lua_getfield(L, -1, "__nuv");
+    push_metatable_of(L, name);
+    lua_rawgeti(L, -1, MT_NUV_SLOT);
     nuv = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
     p = lua_newuserdatauv(L, size, nuv);
@@ -426,10 +452,11 @@ void *pyssl_test_object(lua_State *L, int idx, const char *name)
     int found;
     if (!p || !lua_getmetatable(L, idx))
         return NULL;
-    /* Fast path: exactly the class asked for. */
-    lua_getfield(L, -1, "__name");
-    have = lua_tostring(L, -1);
-    if (have && strcmp(have, name) == 0) {
+    /* Fast path: exactly the class asked for, by name pointer (the same
+     * literal) or, failing that, by name. */
+    lua_rawgeti(L, -1, MT_NAME_SLOT);
+    have = lua_touserdata(L, -1);
+    if (have && (have == name || strcmp(have, name) == 0)) {
         lua_pop(L, 2);
         return p;
     }

@@ -87,7 +87,9 @@ typedef struct pyssl_class {
 void pyssl_class_register(lua_State *L, const pyssl_class *cls);
 /* Pushes the class table of a registered class (pyssl.core.<name>). */
 void pyssl_push_class(lua_State *L, const char *name);
-/* Creates a zeroed object of class `name` with the class's user values and
+/* In the functions below, `name` must be a string with static storage (the
+ * file's class-name literal): its address is a lookup key.
+ * Creates a zeroed object of class `name` with the class's user values and
  * metatable, leaves it on the stack and returns its memory. */
 void *pyssl_new_object(lua_State *L, const char *name, size_t size);
 /* The object at idx if it is an instance of `name` or of a subclass, else NULL. */
