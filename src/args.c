@@ -264,7 +264,7 @@ static int l_raise(lua_State *L)
 {
     /* core._raise(class_name, ...): raise cls(...) from Lua. */
     const char *cls = luaL_checkstring(L, 1);
-    pyssl_push_error(L, cls, lua_gettop(L) - 1);
+    pyssl_push_error_named(L, cls, lua_gettop(L) - 1);
     return lua_error(L);
 }
 

@@ -48,6 +48,11 @@ static int bio_read(lua_State *L)
     }
     n = (size < 0 || size > avail) ? (size_t)avail : (size_t)size;
     lua_pushlstring(L, data, n);
+    if (n == (size_t)avail) {
+        /* Everything read: emptying is one call. */
+        BIO_reset(self->bio);
+        return 1;
+    }
     if (BIO_seek(self->bio, BIO_tell(self->bio) + (int)n) < 0) {
         /* Not expected for a memory BIO; consume the slow way. */
         pyssl_state *st = pyssl_state_of(L);

@@ -251,14 +251,37 @@ static int oserror_new(lua_State *L)
     return 1;
 }
 
-void pyssl_push_error(lua_State *L, const char *cls, int nargs)
+/* Calls cls.__new(cls, <the nargs values on top>) with the class on top
+ * of them; leaves the new error. */
+static void construct_error(lua_State *L, int nargs)
 {
-    lua_getfield(L, LUA_REGISTRYINDEX, lua_pushfstring(L, "pyssl.%s", cls));
-    lua_remove(L, -2);
     lua_getfield(L, -1, "__new");
     lua_insert(L, -nargs - 2);
     lua_insert(L, -nargs - 1);
     lua_call(L, nargs + 1, 1);
+}
+
+void pyssl_push_error(lua_State *L, const char *cls, int nargs)
+{
+    /* `cls` has static storage: its address keys a registry cache, so the
+     * raise paths (SSLWantReadError on every retry) hash no string. */
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, cls) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_getfield(L, LUA_REGISTRYINDEX, lua_pushfstring(L, "pyssl.%s", cls));
+        lua_remove(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, cls);
+    }
+    construct_error(L, nargs);
+}
+
+void pyssl_push_error_named(lua_State *L, const char *cls, int nargs)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, lua_pushfstring(L, "pyssl.%s", cls));
+    lua_remove(L, -2);
+    if (!lua_istable(L, -1))
+        luaL_error(L, "pyssl: no error class named '%s'", cls);
+    construct_error(L, nargs);
 }
 
 /* Pushes a printf-formatted string (all of printf's formats work). */
@@ -384,7 +407,8 @@ static int raise_ssl_parts(lua_State *L, const ssl_error_parts *p)
         lua_pushstring(L, p->verify);
         lua_setfield(L, err, "verify_message");
     }
-    ERR_clear_error();
+    if (p->queued)
+        ERR_clear_error();
     return lua_error(L);
 }
 
@@ -408,6 +432,7 @@ int pyssl_raise_located(lua_State *L, const char *text, const char *file, int li
     p.text = text;
     p.file = file;
     p.line = line;
+    ERR_clear_error();   /* nothing queued may outlive this error */
     return raise_ssl_parts(L, &p);
 }
 

@@ -154,8 +154,11 @@ void pyssl_parse_args(lua_State *L, int first, const char *fname,
 /* ---------------------------------------------------------------- errors.c */
 
 /* Pushes a new error object of class `cls` built, as Python's constructor
- * would, from the `nargs` values on top of the stack (which it pops). */
+ * would, from the `nargs` values on top of the stack (which it pops).
+ * `cls` must have static storage (a literal): its address is a cache key. */
 void pyssl_push_error(lua_State *L, const char *cls, int nargs);
+/* The same for a class name of any storage (e.g. from Lua). */
+void pyssl_push_error_named(lua_State *L, const char *cls, int nargs);
 /* Raises cls(message) with a printf-style message. Never returns. */
 int pyssl_raise(lua_State *L, const char *cls, const char *fmt, ...);
 /* Raises the OSError subclass Python picks for errno `err`:

@@ -5,7 +5,8 @@
 local core = require "pyssl.core"
 
 local SSLContext, SSLObject = core.SSLContext, core.SSLObject
-local raise = core._raise
+local raise, parse_args = core._raise, core._parse_args
+local find = string.find
 
 ---------------------------------------------------------------- IDNA
 
@@ -121,15 +122,20 @@ local DOTS = {[0x2E] = true, [0x3002] = true, [0xFF0E] = true, [0xFF61] = true}
 -- Python's str.encode("idna") for a server_hostname.
 local function idna_encode(name)
   if name == "" then return name end
-  if not name:find("[\128-\255]") then
-    -- ASCII fast path: every label but the last must be 1..63 bytes.
-    local labels = {}
-    for label in (name .. "."):gmatch("([^.]*)%.") do labels[#labels + 1] = label end
-    for i = 1, #labels - 1 do
-      if #labels[i] == 0 or #labels[i] >= 64 then idna_error("label empty or too long") end
+  if not find(name, "[\128-\255]") then
+    -- ASCII fast path (every connection goes through it, so no tables):
+    -- every label but the last must be 1..63 bytes, the last below 64.
+    local start = 1
+    while true do
+      local dot = find(name, ".", start, true)
+      if not dot then
+        if #name - start + 1 >= 64 then idna_error("label too long") end
+        return name
+      end
+      local len = dot - start
+      if len == 0 or len >= 64 then idna_error("label empty or too long") end
+      start = dot + 1
     end
-    if #labels[#labels] >= 64 then idna_error("label too long") end
-    return name
   end
   if not utf8.len(name) then
     local _, bad = utf8.len(name)
@@ -226,11 +232,13 @@ function SSLObject._create(cls, incoming, outgoing, server_side, server_hostname
   return obj
 end
 
+local WRAP_BIO_PARAMS = {"incoming", "outgoing", "server_side", "server_hostname", "session"}
+
 -- ctx:wrap_bio(incoming, outgoing, server_side=false, server_hostname=nil, session=nil)
 function SSLContext.wrap_bio(self, ...)
   local incoming, outgoing, server_side, server_hostname, session =
-    core._parse_args("wrap_bio", {"incoming", "outgoing", "server_side", "server_hostname", "session"}, 5, ...)
-  local cls = self.sslobject_class
+    parse_args("wrap_bio", WRAP_BIO_PARAMS, 5, ...)
+  local cls = object_classes[self] or SSLObject   -- self.sslobject_class
   server_hostname = self:_encode_hostname(server_hostname)
   return cls:_create(incoming, outgoing, server_side, server_hostname, session, self)
 end
