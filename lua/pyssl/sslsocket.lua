@@ -1,0 +1,493 @@
+-- Python-level part of SSLSocket: what Lib/ssl.py's SSLSocket class does
+-- in Python. SSLContext:wrap_socket with its checks (in Python's order,
+-- CVE-2023-40217's included), connect/connect_ex/accept, do_handshake,
+-- unwrap, the methods and properties that delegate to the TLS state
+-- (`_sslobj`) and the texts Python gives when there is none.
+--
+-- The C part (src/sslsocket.c) has the I/O loops with the socket's
+-- timeout, the hot methods (recv, recv_into, read, write, send, sendall,
+-- pending), _real_close, and SSLContext:_wrap_socket.
+--
+-- Beyond Python: wrap_socket also takes a LuaSocket TCP object (anything
+-- with getfd()) or a bare descriptor, and takes the descriptor over.
+local core = require "pyssl.core"
+local socket_module = require "pyssl.socket"   -- makefile() and the deferred close
+
+local SSLContext, SSLSocket = core.SSLContext, core.SSLSocket
+local plain = socket_module.socket             -- the base class
+local raise, isinstance, typename = core._raise, core.isinstance, core._typename
+local OSError, ValueError = core.OSError, core.ValueError
+local SOL_SOCKET, SO_TYPE, SOCK_STREAM = socket_module.SOL_SOCKET, socket_module.SO_TYPE,
+  socket_module.SOCK_STREAM
+local ENOTCONN, EINVAL = SSLSocket._ENOTCONN, SSLSocket._EINVAL
+local pcall, error, type, tostring, select = pcall, error, type, tostring, select
+
+-- Python's truth value of an optional str argument.
+local function truthy(v)
+  return v ~= nil and v ~= false and v ~= ""
+end
+
+-- Python's "%s" % self.__class__
+local function class_repr()
+  return tostring(SSLSocket)
+end
+
+local function no_attribute(name)
+  raise("AttributeError", "'NoneType' object has no attribute '" .. name .. "'")
+end
+
+local function no_wrapper(self)
+  raise("ValueError", "No SSL wrapper around " .. tostring(self))
+end
+
+----------------------------------------------------------------- creation
+
+-- Instance metatables of Lua subclasses (ctx.sslsocket_class = cls):
+-- fields of the subclass first, then everything an SSLSocket has.
+local subclass_metatables = setmetatable({}, {__mode = "k"})
+
+local function subclass_metatable(cls, base_mt)
+  local mt = subclass_metatables[cls]
+  if mt then return mt end
+  mt = {}
+  for k, v in pairs(base_mt) do mt[k] = v end
+  local base_index = base_mt.__index
+  mt.__index = function(obj, key)
+    local v = cls[key]
+    if v ~= nil then return v end
+    return base_index(obj, key)
+  end
+  subclass_metatables[cls] = mt
+  return mt
+end
+
+-- The checks SSLSocket._create makes before it takes the descriptor.
+local function precheck(sock, server_side, server_hostname, session, context)
+  if type(sock) ~= "userdata" and type(sock) ~= "table" then
+    raise("AttributeError", "'" .. typename(sock) .. "' object has no attribute 'getsockopt'")
+  end
+  if sock:getsockopt(SOL_SOCKET, SO_TYPE) ~= SOCK_STREAM then
+    raise("NotImplementedError", "only stream sockets are supported")
+  end
+  if server_side then
+    if truthy(server_hostname) then
+      raise("ValueError", "server_hostname can only be specified in client mode")
+    end
+    if session ~= nil then
+      raise("ValueError", "session can only be specified in client mode")
+    end
+  end
+  if context.check_hostname and not truthy(server_hostname) then
+    raise("ValueError", "check_hostname requires server_hostname")
+  end
+end
+
+-- CVE-2023-40217 (gh-108310): an unconnected socket must not hide bytes a
+-- peer sent before it went away; they would look like TLS-protected data.
+local function check_not_connected(self, notconn)
+  local blocking = self:getblocking()
+  self:setblocking(false)
+  local ok, data = pcall(self.recv, self, 1)
+  if not ok then
+    if not (isinstance(data, OSError) and (data.errno == ENOTCONN or data.errno == EINVAL)) then
+      error(data, 0)
+    end
+    data = ""
+  end
+  self:setblocking(blocking)
+  if data ~= "" then
+    local reason = "Closed before TLS handshake with data in recv buffer."
+    local e = core.SSLError(notconn.errno, reason)
+    e.reason = reason
+    e.library = nil
+    error(e, 0)
+  end
+end
+
+local function init(self, sock_timeout, server_side, do_handshake_on_connect, suppress_ragged_eofs,
+                    server_hostname, context, session)
+  self._context = context
+  self._session = session
+  self._closed = false
+  self._sslobj = nil
+  self.server_side = server_side
+  self.server_hostname = context:_encode_hostname(server_hostname)
+  self.do_handshake_on_connect = do_handshake_on_connect
+  self.suppress_ragged_eofs = suppress_ragged_eofs
+
+  -- See if we are connected.
+  local connected = true
+  local ok, err = pcall(self.getpeername, self)
+  if not ok then
+    if not (isinstance(err, OSError) and err.errno == ENOTCONN) then
+      error(err, 0)
+    end
+    connected = false
+    check_not_connected(self, err)
+  end
+  self:settimeout(sock_timeout)   -- must come after the setblocking() calls
+  self._connected = connected
+  if connected then
+    self._sslobj = context:_wrap_socket(self, server_side, self.server_hostname,
+                                        {owner = self, session = session})
+    if do_handshake_on_connect then
+      if self:gettimeout() == 0.0 then
+        raise("ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets")
+      end
+      self:do_handshake()
+    end
+  end
+end
+
+-- SSLSocket._create(cls, sock, server_side, do_handshake_on_connect,
+-- suppress_ragged_eofs, server_hostname, context, session): Python's
+-- classmethod (3.14: the new socket is closed on any failure).
+function SSLSocket._create(cls, sock, server_side, do_handshake_on_connect, suppress_ragged_eofs,
+                           server_hostname, context, session)
+  if server_side == nil then server_side = false end
+  if do_handshake_on_connect == nil then do_handshake_on_connect = true end
+  if suppress_ragged_eofs == nil then suppress_ragged_eofs = true end
+  precheck(sock, server_side, server_hostname, session, context)
+  local sock_timeout = sock:gettimeout()
+  local self = SSLSocket._from_socket(sock)   -- sock.detach()
+  if cls ~= SSLSocket and cls ~= nil then
+    debug.setmetatable(self, subclass_metatable(cls, getmetatable(self)))
+  end
+  local ok, err = pcall(init, self, sock_timeout, server_side, do_handshake_on_connect,
+                        suppress_ragged_eofs, server_hostname, context, session)
+  if not ok then
+    pcall(self.close, self)
+    error(err, 0)
+  end
+  return self
+end
+
+-- Field `name` of any value, or nil (no error for values without fields).
+local function field(v, name)
+  local ok, f = pcall(function() return v[name] end)
+  if ok then return f end
+  return nil
+end
+
+-- A pyssl socket for what wrap_socket was given: the socket itself, or a
+-- new one on the descriptor of a LuaSocket object / an integer (found by
+-- Python's socket(fileno=fd)), and a function that takes the descriptor
+-- over from the original once the checks have passed.
+local function adopt(sock)
+  if isinstance(sock, plain) then return sock end
+  local fd, getfd = nil, nil
+  if math.type(sock) == "integer" or (type(sock) == "number" and math.tointeger(sock)) then
+    fd = math.tointeger(sock)
+  else
+    getfd = field(sock, "getfd")
+    if type(getfd) ~= "function" then
+      raise("AttributeError", "'" .. typename(sock) .. "' object has no attribute 'getsockopt'")
+    end
+    fd = math.tointeger(getfd(sock))
+    if fd == nil then raise("TypeError", "getfd() returned a non-integer") end
+  end
+  if fd < 0 then raise("ValueError", "negative file descriptor") end
+  local s = plain(nil, nil, nil, fd)
+  if getfd then
+    -- LuaSocket's own timeout (its "block" timeout), when it has one.
+    local gettimeout = field(sock, "gettimeout")
+    local t = type(gettimeout) == "function" and gettimeout(sock)
+    if type(t) == "number" and t >= 0 then s:settimeout(t) end
+  end
+  return s, function()
+    if getfd then
+      local setfd = field(sock, "setfd")
+      if type(setfd) == "function" then setfd(sock, -1) end   -- LuaSocket forgets the descriptor
+    end
+  end
+end
+
+local wrap_names = {"sock", "server_side", "do_handshake_on_connect", "suppress_ragged_eofs",
+                    "server_hostname", "session"}
+
+-- ctx:wrap_socket(sock, server_side=false, do_handshake_on_connect=true,
+-- suppress_ragged_eofs=true, server_hostname=nil, session=nil)
+function SSLContext.wrap_socket(self, ...)
+  local sock, server_side, do_handshake_on_connect, suppress_ragged_eofs, server_hostname, session =
+    core._parse_args("wrap_socket", wrap_names, 6, ...)
+  local cls = self.sslsocket_class
+  local create = (type(cls) == "table" and cls._create) or SSLSocket._create
+  local s, take_over = adopt(sock)
+  if take_over then
+    -- The descriptor stays the caller's until the checks have passed.
+    local ok, err = pcall(precheck, s, server_side, server_hostname, session, self)
+    if not ok then
+      s:detach()
+      error(err, 0)
+    end
+    take_over()
+  end
+  return create(cls, s, server_side, do_handshake_on_connect, suppress_ragged_eofs,
+                server_hostname, self, session)
+end
+
+--------------------------------------------------------------- properties
+
+SSLSocket.__getters.context = function(self)
+  return self._context
+end
+
+SSLSocket.__setters.context = function(self, ctx)
+  self._context = ctx
+  local obj = self._sslobj
+  if obj == nil then no_attribute("context") end
+  obj.context = ctx
+end
+
+SSLSocket.__getters.session = function(self)
+  local obj = self._sslobj
+  if obj ~= nil then return obj.session end
+  return nil
+end
+
+SSLSocket.__setters.session = function(self, session)
+  self._session = session
+  local obj = self._sslobj
+  if obj ~= nil then obj.session = session end
+end
+
+SSLSocket.__getters.session_reused = function(self)
+  local obj = self._sslobj
+  if obj ~= nil then return obj.session_reused end
+  return nil
+end
+
+SSLSocket.__setters.session_reused = false   -- a read-only Python property
+
+------------------------------------------------------------------ methods
+
+function SSLSocket.dup(self)
+  local _ = self.family   -- the usual self check
+  raise("NotImplementedError", "Can't dup() SSLSocket instances")
+end
+
+function SSLSocket._check_connected(self)
+  if not self._connected then
+    -- getpeername() raises ENOTCONN if the socket is really not connected;
+    -- it can be connected without _connected (connect_ex() said EINPROGRESS).
+    self:getpeername()
+  end
+end
+
+local function handshake(self, timeout, block)
+  if timeout == 0.0 and block then self:settimeout(nil) end
+  self:_do_handshake()
+end
+
+-- do_handshake(block=false)
+function SSLSocket.do_handshake(self, ...)
+  local block = select("#", ...) > 0 and core._parse_args("do_handshake", {"block"}, 1, ...) or nil
+  self:_check_connected()
+  local timeout = self:gettimeout()
+  local ok, err = pcall(handshake, self, timeout, block)
+  self:settimeout(timeout)
+  if not ok then error(err, 0) end
+end
+
+local function connect_and_handshake(self, addr, connect_ex)
+  local rc
+  if connect_ex then
+    rc = plain.connect_ex(self, addr)
+  else
+    plain.connect(self, addr)
+  end
+  if not rc or rc == 0 then
+    self._connected = true
+    if self.do_handshake_on_connect then self:do_handshake() end
+  end
+  return rc
+end
+
+local function real_connect(self, addr, connect_ex)
+  if self.server_side then
+    raise("ValueError", "can't connect in server-side mode")
+  end
+  -- Here we assume that the socket is client-side, and not connected at
+  -- the time of the call. We connect it, then wrap it.
+  if self._connected or self._sslobj ~= nil then
+    raise("ValueError", "attempt to connect already-connected SSLSocket!")
+  end
+  self._sslobj = self.context:_wrap_socket(self, false, self.server_hostname,
+                                           {owner = self, session = self._session})
+  local ok, rc = pcall(connect_and_handshake, self, addr, connect_ex)
+  if not ok then
+    if isinstance(rc, OSError) or isinstance(rc, ValueError) then self._sslobj = nil end
+    error(rc, 0)
+  end
+  return rc
+end
+
+-- connect(addr): TCP connect, then the handshake (do_handshake_on_connect)
+function SSLSocket.connect(self, addr)
+  real_connect(self, addr, false)
+end
+
+-- connect_ex(addr) -> errno (0 on success); handshake errors still raise
+function SSLSocket.connect_ex(self, addr)
+  return real_connect(self, addr, true)
+end
+
+-- accept() -> conn, addr with conn a server-side SSLSocket
+function SSLSocket.accept(self)
+  local newsock, addr = plain.accept(self)
+  newsock = self.context:wrap_socket(newsock, {
+    do_handshake_on_connect = self.do_handshake_on_connect,
+    suppress_ragged_eofs = self.suppress_ragged_eofs,
+    server_side = true,
+  })
+  return newsock, addr
+end
+
+-- unwrap(): close_notify both ways; returns this socket, now plain.
+function SSLSocket.unwrap(self)
+  if self._sslobj == nil then no_wrapper(self) end
+  local s = self:_unwrap()
+  self._sslobj = nil
+  return s
+end
+
+function SSLSocket.verify_client_post_handshake(self)
+  local obj = self._sslobj
+  if obj == nil then no_wrapper(self) end
+  return obj:verify_client_post_handshake()
+end
+
+-- shutdown(how): drops the TLS state (no close_notify), then TCP shutdown.
+function SSLSocket.shutdown(self, how)
+  self._sslobj = nil
+  return plain.shutdown(self, how)
+end
+
+function SSLSocket.getpeercert(self, ...)
+  local binary_form = core._parse_args("getpeercert", {"binary_form"}, 1, ...)
+  self:_check_connected()
+  local obj = self._sslobj
+  if obj == nil then no_attribute("getpeercert") end
+  return obj:getpeercert(binary_form)
+end
+
+-- get_verified_chain() / get_unverified_chain(): {} without TLS (Python
+-- 3.13/3.14 raise AttributeError there, gh-155327).
+function SSLSocket.get_verified_chain(self)
+  local obj = self._sslobj
+  if obj == nil then return {} end
+  return obj:get_verified_chain()
+end
+
+function SSLSocket.get_unverified_chain(self)
+  local obj = self._sslobj
+  if obj == nil then return {} end
+  return obj:get_unverified_chain()
+end
+
+function SSLSocket.selected_npn_protocol(self)
+  local _ = self.family
+  warn("DeprecationWarning: ", "ssl NPN is deprecated, use ALPN instead")
+  return nil
+end
+
+-- The inspection methods: nil without TLS.
+for _, name in ipairs({"selected_alpn_protocol", "cipher", "shared_ciphers", "compression", "version"}) do
+  SSLSocket[name] = function(self)
+    local obj = self._sslobj
+    if obj == nil then return nil end
+    return obj[name](obj)
+  end
+end
+
+local CHANNEL_BINDING_TYPES = {["tls-unique"] = true}
+
+-- get_channel_binding(cb_type="tls-unique")
+function SSLSocket.get_channel_binding(self, ...)
+  local cb_type = core._parse_args("get_channel_binding", {"cb_type"}, 1, ...)
+  local obj = self._sslobj
+  if obj ~= nil then
+    return obj:get_channel_binding(cb_type)
+  end
+  if cb_type == nil then cb_type = "tls-unique" end
+  if not CHANNEL_BINDING_TYPES[cb_type] then
+    raise("ValueError", tostring(cb_type) .. " channel binding type not implemented")
+  end
+  return nil
+end
+
+function SSLSocket.sendto(self, data, flags_or_addr, addr)
+  if self._sslobj ~= nil then
+    raise("ValueError", "sendto not allowed on instances of " .. class_repr())
+  end
+  if addr == nil then
+    return plain.sendto(self, data, flags_or_addr)
+  end
+  return plain.sendto(self, data, flags_or_addr, addr)
+end
+
+function SSLSocket.recvfrom(self, buflen, flags)
+  if self._sslobj ~= nil then
+    raise("ValueError", "recvfrom not allowed on instances of " .. class_repr())
+  end
+  return plain.recvfrom(self, buflen == nil and 1024 or buflen, flags == nil and 0 or flags)
+end
+
+function SSLSocket.recvfrom_into(self, buffer, nbytes, flags)
+  if self._sslobj ~= nil then
+    raise("ValueError", "recvfrom_into not allowed on instances of " .. class_repr())
+  end
+  return plain.recvfrom_into(self, buffer, nbytes, flags == nil and 0 or flags)
+end
+
+for _, name in ipairs({"sendmsg", "recvmsg", "recvmsg_into"}) do
+  SSLSocket[name] = function()
+    raise("NotImplementedError", name .. " not allowed on instances of " .. class_repr())
+  end
+end
+
+-- sendfile(file, offset=0, count=nil) -> bytes sent. file: a Lua file
+-- (io.open(path, "rb")) or anything with read(n) and seek(whence, offset).
+-- Data goes through send() (TLS, or plain after unwrap()); Python uses
+-- os.sendfile() for a plain socket, pyssl reads and sends in both cases.
+function SSLSocket.sendfile(self, ...)
+  local file, offset, count = core._parse_args("sendfile", {"file", "offset", "count"}, 3, ...)
+  offset = offset or 0
+  local mode = field(file, "mode")
+  if type(mode) == "string" and not mode:find("b", 1, true) then
+    raise("ValueError", "file should be opened in binary mode")
+  end
+  if count ~= nil then
+    if math.type(count) ~= "integer" then
+      raise("TypeError", "count must be a positive integer (got " .. core._repr(count) .. ")")
+    end
+    if count <= 0 then
+      raise("ValueError", "count must be a positive integer (got " .. core._repr(count) .. ")")
+    end
+  end
+  if self:gettimeout() == 0 then
+    raise("ValueError", "non-blocking sockets are not supported")
+  end
+  if offset ~= 0 then file:seek("set", offset) end
+  local blocksize = count and math.min(count, 8192) or 8192
+  local total = 0
+  local ok, err = pcall(function()
+    while true do
+      if count then
+        blocksize = math.min(count - total, blocksize)
+        if blocksize <= 0 then break end
+      end
+      local data = file:read(blocksize)
+      if data == nil or data == "" then break end
+      self:sendall(data)
+      total = total + #data
+    end
+  end)
+  if total > 0 and type(field(file, "seek")) == "function" then
+    file:seek("set", offset + total)
+  end
+  if not ok then error(err, 0) end
+  return total
+end
+
+return core

@@ -1,0 +1,920 @@
+/* SSLSocket: TLS over a socket of pyssl.socket (CPython's ssl.SSLSocket
+ * and the socket half of _ssl._SSLSocket).
+ *
+ * An SSLSocket is a socket: same memory (pyssl_socket), class "SSLSocket"
+ * derived from "socket", so every plain-socket method works on it. Its
+ * TLS state (Python's `_sslobj`) is an SSLObject over the descriptor,
+ * kept in user value 2: nil before connect() and after unwrap(),
+ * shutdown() or close().
+ *
+ * What is C here:
+ *  - the BIO of the TLS state: recv/send on the descriptor, MSG_NOSIGNAL
+ *    (a peer that went away gives EPIPE, never SIGPIPE: no global signal
+ *    disposition is touched) and MSG_DONTWAIT while the socket has a
+ *    timeout (BIO_set_nbio, set before every operation as CPython does);
+ *  - the I/O loops of CPython's _ssl.c: one OpenSSL step, then wait for
+ *    the descriptor with poll() as the step asked (WantRead/WantWrite),
+ *    with the socket's timeout as one deadline for the whole operation
+ *    (Python >= 3.5); a non-blocking socket (timeout 0) gets the
+ *    SSLWantReadError/SSLWantWriteError at once;
+ *  - the hot Python-level methods of ssl.SSLSocket (recv, recv_into, read,
+ *    write, send, sendall, pending), which fall back to the plain socket's
+ *    when there is no TLS state, as ssl.py does;
+ *  - SSLContext:_wrap_socket (CPython's private constructor of the state).
+ * The rest of ssl.SSLSocket (wrap_socket's checks, connect, accept,
+ * unwrap, the delegating methods and properties) is lua/pyssl/sslsocket.lua.
+ *
+ * No C resource is held across a call that may raise: the loops keep only
+ * stack variables, and the TLS state is a Lua object from its creation.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include "pyssl.h"
+
+#define CLASS "SSLSocket"
+#define SSLOBJECT "SSLObject"
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
+
+/* User values of an SSLSocket (1 is the attribute table). */
+enum {
+    UV_SSLOBJ = 2,      /* the TLS state (an SSLObject), or nil */
+    NUV = UV_SSLOBJ
+};
+
+/* Python's SSL_ERROR_EOF (args[0] of "EOF occurred in violation of protocol"). */
+#define PY_SSL_ERROR_EOF 8
+
+/* Registry keys (addresses) of the plain socket's methods, for the
+ * fallbacks when no TLS is active. */
+static const char KEY_RECV = 'r', KEY_RECV_INTO = 'i', KEY_SEND = 's', KEY_SENDALL = 'a';
+
+/* --------------------------------------------------------------- BIO */
+
+/* The BIO of an SSLSocket's TLS state: the descriptor, never closed by
+ * the BIO (the socket owns it). */
+typedef struct fd_bio {
+    int fd;
+    int nbio;       /* MSG_DONTWAIT: the socket has a timeout */
+} fd_bio;
+
+static BIO_METHOD *fd_bio_method;
+static CRYPTO_ONCE fd_bio_once = CRYPTO_ONCE_STATIC_INIT;
+
+/* Transient errors: the operation is to be retried once the descriptor
+ * is ready. (Unlike BIO_sock_should_retry, ENOTCONN and EPROTO are
+ * errors: poll() would report such a socket ready at once, forever.) */
+static int should_retry(ssize_t r)
+{
+    return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+}
+
+static int fd_bio_read(BIO *b, char *out, int outl)
+{
+    fd_bio *d = BIO_get_data(b);
+    ssize_t r;
+    if (!out || outl <= 0)
+        return 0;
+    errno = 0;
+    r = recv(d->fd, out, (size_t)outl, d->nbio ? MSG_DONTWAIT : 0);
+    BIO_clear_retry_flags(b);
+    if (r <= 0) {
+        if (should_retry(r))
+            BIO_set_retry_read(b);
+        else if (r == 0)
+            BIO_set_flags(b, BIO_FLAGS_IN_EOF);   /* BIO_eof(): OpenSSL's UNEXPECTED_EOF */
+    }
+    return (int)r;
+}
+
+static int fd_bio_write(BIO *b, const char *in, int inl)
+{
+    fd_bio *d = BIO_get_data(b);
+    ssize_t r;
+    if (!in || inl <= 0)
+        return 0;
+    errno = 0;
+    r = send(d->fd, in, (size_t)inl, MSG_NOSIGNAL | (d->nbio ? MSG_DONTWAIT : 0));
+    BIO_clear_retry_flags(b);
+    if (r <= 0 && should_retry(r))
+        BIO_set_retry_write(b);
+    return (int)r;
+}
+
+static long fd_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    fd_bio *d = BIO_get_data(b);
+    switch (cmd) {
+    case BIO_C_SET_NBIO:
+        d->nbio = num != 0;
+        return 1;
+    case BIO_C_GET_FD:
+        if (ptr)
+            *(int *)ptr = d->fd;
+        return d->fd;
+    case BIO_CTRL_EOF:
+        return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
+    case BIO_CTRL_GET_CLOSE:
+        return BIO_NOCLOSE;
+    case BIO_CTRL_SET_CLOSE:
+    case BIO_CTRL_FLUSH:
+    case BIO_CTRL_DUP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int fd_bio_create(BIO *b)
+{
+    fd_bio *d = OPENSSL_zalloc(sizeof *d);
+    if (!d)
+        return 0;
+    d->fd = -1;
+    BIO_set_data(b, d);
+    return 1;
+}
+
+static int fd_bio_destroy(BIO *b)
+{
+    if (!b)
+        return 0;
+    OPENSSL_free(BIO_get_data(b));
+    BIO_set_data(b, NULL);
+    BIO_set_init(b, 0);
+    return 1;
+}
+
+static void make_fd_bio_method(void)
+{
+    BIO_METHOD *m;
+    int index = BIO_get_new_index();
+    if (index < 0)
+        return;
+    m = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "pyssl socket");
+    if (!m)
+        return;
+    if (!BIO_meth_set_read(m, fd_bio_read) || !BIO_meth_set_write(m, fd_bio_write) ||
+        !BIO_meth_set_ctrl(m, fd_bio_ctrl) || !BIO_meth_set_create(m, fd_bio_create) ||
+        !BIO_meth_set_destroy(m, fd_bio_destroy)) {
+        BIO_meth_free(m);
+        return;
+    }
+    fd_bio_method = m;
+}
+
+/* Puts a new descriptor BIO for fd under the connection (replacing the
+ * socket BIO pyssl_conn_new made). */
+static void attach_fd_bio(lua_State *L, pyssl_conn *c, int fd)
+{
+    BIO *bio;
+    fd_bio *d;
+    ERR_clear_error();
+    if (!CRYPTO_THREAD_run_once(&fd_bio_once, make_fd_bio_method) || !fd_bio_method)
+        pyssl_raise_queue(L, NULL, "cannot create the socket BIO method", PYSSL_LOC);
+    bio = BIO_new(fd_bio_method);
+    if (!bio)
+        pyssl_raise_queue(L, NULL, "cannot allocate the socket BIO", PYSSL_LOC);
+    d = BIO_get_data(bio);
+    d->fd = fd;
+    BIO_set_init(bio, 1);
+    SSL_set_bio(c->ssl, bio, bio);   /* one reference, for both directions */
+}
+
+/* ------------------------------------------------------- object access */
+
+static pyssl_socket *check_sslsocket(lua_State *L, int idx)
+{
+    return pyssl_check_object(L, idx, CLASS);
+}
+
+/* Pushes the live TLS state of the SSLSocket at `self` and returns it, or
+ * pushes nothing and returns NULL when there is none. */
+static pyssl_conn *push_conn(lua_State *L, int self)
+{
+    pyssl_conn *c;
+    if (lua_getiuservalue(L, self, UV_SSLOBJ) == LUA_TUSERDATA) {
+        c = lua_touserdata(L, -1);
+        if (c->ssl)
+            return c;
+    }
+    lua_pop(L, 1);
+    return NULL;
+}
+
+/* Drops the TLS state of the SSLSocket at `self`, freeing its OpenSSL
+ * state at once (what CPython's refcount does when `_sslobj = None`). */
+static void drop_conn(lua_State *L, int self)
+{
+    self = lua_absindex(L, self);
+    if (lua_getiuservalue(L, self, UV_SSLOBJ) == LUA_TUSERDATA) {
+        lua_pushnil(L);
+        lua_setiuservalue(L, self, UV_SSLOBJ);
+        if (luaL_callmeta(L, -1, "__close"))
+            lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* Calls the plain socket's method stored under `key` with the arguments
+ * at 1..top; returns its results. */
+static int call_base(lua_State *L, const char *key)
+{
+    int n = lua_gettop(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* -------------------------------------------------------------- waiting */
+
+/* One operation on the TLS state: the socket, the state and its stack
+ * index, the deadline of the whole operation. */
+typedef struct op {
+    pyssl_socket *s;
+    pyssl_conn *c;
+    int conn;
+    double deadline;
+} op;
+
+/* PySSL_select's answers. */
+enum { SOCK_OK, SOCK_TIMED_OUT, SOCK_NONBLOCKING, SOCK_CLOSED };
+
+/* Starts an operation on the SSLSocket at 1: pushes the TLS state.
+ * Returns 0 (pushing nothing) when there is none. */
+static int op_begin(lua_State *L, op *o)
+{
+    o->s = lua_touserdata(L, 1);
+    o->c = push_conn(L, 1);
+    if (!o->c)
+        return 0;
+    o->conn = lua_gettop(L);
+    /* Just in case the blocking state of the socket has been changed. */
+    BIO_set_nbio(SSL_get_rbio(o->c->ssl), o->s->timeout >= 0);
+    o->deadline = o->s->timeout > 0 ? pyssl_monotonic() + o->s->timeout : -1;
+    return 1;
+}
+
+/* The socket no longer has the descriptor the TLS state was made on
+ * (closed or detached): OpenSSL must not touch that number again. */
+static int op_closed(const op *o)
+{
+    return o->s->fd < 0 || o->s->fd != o->c->socket_fd;
+}
+
+/* Waits as the failed step asks (CPython's PySSL_select). */
+static int op_wait(lua_State *L, op *o, int ssl_error)
+{
+    int writing = ssl_error == SSL_ERROR_WANT_WRITE;
+    pyssl_socket *s = o->s;
+    if (s->timeout == 0)
+        return SOCK_NONBLOCKING;
+    if (op_closed(o))
+        return SOCK_CLOSED;
+    if (s->timeout < 0) {
+        /* Blocking: OpenSSL asks only if the descriptor was made
+         * non-blocking behind our back; wait instead of spinning. */
+        pyssl_socket_wait(L, s->fd, writing, -1);
+        return SOCK_OK;
+    }
+    if (o->deadline < 0)   /* a timeout set during the operation */
+        o->deadline = pyssl_monotonic() + s->timeout;
+    return pyssl_socket_wait(L, s->fd, writing, o->deadline) ? SOCK_OK : SOCK_TIMED_OUT;
+}
+
+static int wants_io(const pyssl_io_result *res)
+{
+    return res->ssl_error == SSL_ERROR_WANT_READ || res->ssl_error == SSL_ERROR_WANT_WRITE;
+}
+
+static int raise_closed(lua_State *L)
+{
+    return pyssl_raise(L, "SSLError", "Underlying socket has been closed.");
+}
+
+/* ----------------------------------------------------------- the loops */
+
+/* _do_handshake(): the C part of do_handshake(), CPython's
+ * _ssl__SSLSocket_do_handshake_impl over the socket. */
+static int sslsock_do_handshake(lua_State *L)
+{
+    op o;
+    pyssl_io_result res;
+    int st;
+    check_sslsocket(L, 1);
+    lua_settop(L, 1);
+    if (!op_begin(L, &o))
+        return pyssl_raise(L, "AttributeError", "'NoneType' object has no attribute 'do_handshake'");
+    if (op_closed(&o))
+        return pyssl_raise(L, "SSLError", "%s:%d: Underlying socket has been closed.", PYSSL_LOC);
+    for (;;) {
+        if (pyssl_conn_handshake_step(L, o.c, o.conn, &res) || !wants_io(&res))
+            break;
+        st = op_wait(L, &o, res.ssl_error);
+        if (st == SOCK_TIMED_OUT)
+            return pyssl_raise(L, "TimeoutError", "%s:%d: The handshake operation timed out",
+                               PYSSL_LOC);
+        if (st == SOCK_CLOSED)
+            return pyssl_raise(L, "SSLError", "%s:%d: Underlying socket has been closed.",
+                               PYSSL_LOC);
+        if (st == SOCK_NONBLOCKING)
+            break;
+    }
+    if (res.ret < 1)
+        return pyssl_conn_raise(L, o.c, o.conn, &res, PYSSL_LOC);
+    pyssl_conn_check_callback(L, o.c, o.conn);
+    return 0;
+}
+
+/* Raises the error of a failed step (light userdata 1: the op and the
+ * result; the TLS state at 2). Run under lua_pcall by read_failed. */
+typedef struct failed_step {
+    op *o;
+    const pyssl_io_result *res;
+} failed_step;
+
+static int raise_step(lua_State *L)
+{
+    failed_step *f = lua_touserdata(L, 1);
+    return pyssl_conn_raise(L, f->o->c, 2, f->res, PYSSL_LOC);
+}
+
+/* A read failed: raises its error, except what ssl.py's read() turns into
+ * b"": an SSLError whose args[0] is SSL_ERROR_EOF while the socket's
+ * suppress_ragged_eofs is true (then returns). */
+static void read_failed(lua_State *L, op *o, const pyssl_io_result *res)
+{
+    failed_step f;
+    int suppress, eof = 0;
+    f.o = o;
+    f.res = res;
+    lua_pushcfunction(L, raise_step);
+    lua_pushlightuserdata(L, &f);
+    lua_pushvalue(L, o->conn);
+    if (lua_pcall(L, 2, 0, 0) == LUA_OK)
+        return;   /* not reached: raise_step always raises */
+    pyssl_push_dict(L, 1);
+    lua_getfield(L, -1, "suppress_ragged_eofs");
+    suppress = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    if (suppress) {
+        lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.SSLError");
+        if (pyssl_isinstance(L, -2, -1) && lua_getfield(L, -2, "args") == LUA_TTABLE) {
+            lua_rawgeti(L, -1, 1);
+            eof = lua_isinteger(L, -1) && lua_tointeger(L, -1) == PY_SSL_ERROR_EOF;
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+    }
+    if (!eof)
+        lua_error(L);
+    lua_pop(L, 1);
+}
+
+/* Reads at most len bytes into buf: CPython's _ssl__SSLSocket_read_impl
+ * plus ssl.py's suppress_ragged_eofs. Returns the count (0 at EOF). */
+static size_t tls_read(lua_State *L, op *o, void *buf, size_t len)
+{
+    pyssl_io_result res;
+    size_t count = 0;
+    int st;
+    if (op_closed(o))
+        raise_closed(L);
+    for (;;) {
+        if (pyssl_conn_read_step(L, o->c, o->conn, buf, len, &count, &res)) {
+            if (o->c->callback_failed)
+                pyssl_conn_check_callback(L, o->c, o->conn);
+            return count;
+        }
+        if (!wants_io(&res)) {
+            /* Only the peer has closed: b"" (a clean EOF). */
+            if (res.ssl_error == SSL_ERROR_ZERO_RETURN &&
+                SSL_get_shutdown(o->c->ssl) == SSL_RECEIVED_SHUTDOWN && !o->c->callback_failed)
+                return 0;
+            break;
+        }
+        st = op_wait(L, o, res.ssl_error);
+        if (st == SOCK_TIMED_OUT)
+            pyssl_raise(L, "TimeoutError", "The read operation timed out");
+        if (st == SOCK_CLOSED)
+            raise_closed(L);
+        if (st == SOCK_NONBLOCKING)
+            break;
+    }
+    read_failed(L, o, &res);
+    return 0;
+}
+
+/* Writes all of data: CPython's _ssl__SSLSocket_write_impl (no partial
+ * writes: SSL_MODE_ENABLE_PARTIAL_WRITE is off). Returns the count. */
+static size_t tls_write(lua_State *L, op *o, const char *data, size_t len)
+{
+    pyssl_io_result res;
+    size_t count = 0;
+    int st;
+    if (len > INT_MAX)
+        pyssl_raise(L, "OverflowError", "string longer than %d bytes", INT_MAX);
+    if (op_closed(o))
+        raise_closed(L);
+    for (;;) {
+        if (pyssl_conn_write_step(L, o->c, o->conn, data, len, &count, &res) || !wants_io(&res))
+            break;
+        st = op_wait(L, o, res.ssl_error);
+        if (st == SOCK_TIMED_OUT)
+            pyssl_raise(L, "TimeoutError", "The write operation timed out");
+        if (st == SOCK_CLOSED)
+            raise_closed(L);
+        if (st == SOCK_NONBLOCKING)
+            break;
+    }
+    if (res.ret != 1)
+        pyssl_conn_raise(L, o->c, o->conn, &res, PYSSL_LOC);
+    if (o->c->callback_failed)
+        pyssl_conn_check_callback(L, o->c, o->conn);
+    return count;
+}
+
+/* _unwrap(): the C part of unwrap(), CPython's _ssl__SSLSocket_shutdown_impl:
+ * sends close_notify and waits for the peer's; returns the socket. */
+static int sslsock_unwrap(lua_State *L)
+{
+    op o;
+    pyssl_io_result res;
+    int ret = 0, zeros = 0, st;
+    check_sslsocket(L, 1);
+    lua_settop(L, 1);
+    if (!op_begin(L, &o))
+        return pyssl_raise(L, "AttributeError", "'NoneType' object has no attribute 'shutdown'");
+    if (op_closed(&o))
+        return pyssl_raise_located(L, "Underlying socket connection gone", PYSSL_LOC);
+    for (;;) {
+        /* Once close_notify is out, read record by record: plain text
+         * the peer sends after its close_notify must stay in the socket. */
+        if (zeros)
+            SSL_set_read_ahead(o.c->ssl, 0);
+        ret = pyssl_conn_shutdown_step(L, o.c, o.conn, &res);
+        if (ret > 0)
+            break;
+        if (ret == 0) {
+            /* close_notify sent; like CPython, try at most twice. */
+            if (++zeros > 1)
+                break;
+            continue;
+        }
+        if (!wants_io(&res))
+            break;
+        st = op_wait(L, &o, res.ssl_error);
+        if (st == SOCK_TIMED_OUT)
+            return pyssl_raise(L, "TimeoutError", "%s", res.ssl_error == SSL_ERROR_WANT_READ
+                               ? "The read operation timed out" : "The write operation timed out");
+        if (st != SOCK_OK)
+            break;
+    }
+    if (ret < 0)
+        return pyssl_conn_raise(L, o.c, o.conn, &res, PYSSL_LOC);
+    pyssl_conn_check_callback(L, o.c, o.conn);
+    lua_pushvalue(L, 1);
+    return 1;
+}
+
+/* ------------------------------------------------- Python-level methods */
+
+/* Normalises (self, a, b[, c], {kw}) to exactly the named parameters, only
+ * when a keyword table or too many arguments make it necessary. */
+static void parse_args(lua_State *L, const char *fname, const char *const names[], int n)
+{
+    int top = lua_gettop(L);
+    if (top > n + 1 || (top > 1 && lua_istable(L, top)))
+        pyssl_parse_args(L, 2, fname, names, n);
+    lua_settop(L, n + 1);
+}
+
+/* Python's "%s" % self.__class__ for the messages below. */
+static const char *class_repr(lua_State *L)
+{
+    if (luaL_getmetafield(L, 1, "__class") == LUA_TNIL)
+        lua_pushnil(L);
+    return luaL_tolstring(L, -1, NULL);
+}
+
+static int flags_error(lua_State *L, const char *method)
+{
+    const char *cls = class_repr(L);
+    return pyssl_raise(L, "ValueError", "non-zero flags not allowed in calls to %s() on %s",
+                       method, cls);
+}
+
+/* Is the flags argument at idx non-zero (Python's `flags != 0`)? */
+static int nonzero_flags(lua_State *L, int idx)
+{
+    if (lua_isnoneornil(L, idx))
+        return 0;
+    if (lua_type(L, idx) == LUA_TNUMBER)
+        return lua_tonumber(L, idx) != 0;
+    if (lua_isboolean(L, idx))
+        return lua_toboolean(L, idx);
+    return 1;
+}
+
+/* The count argument of read(len): Python's index rules. */
+static lua_Integer check_len(lua_State *L, int idx)
+{
+    return lua_isnoneornil(L, idx) ? 1024 : pyssl_check_index(L, idx);
+}
+
+/* read(len=1024, buffer=nil): bytes, or the count read into a bytearray;
+ * "" at EOF (and for a suppressed ragged EOF). */
+static int read_common(lua_State *L, lua_Integer len, int buffer_idx)
+{
+    op o;
+    size_t count, buflen = 0;
+    unsigned char *buf = NULL;
+    if (buffer_idx && !lua_isnoneornil(L, buffer_idx)) {
+        buf = pyssl_test_bytearray(L, buffer_idx, &buflen);
+        if (!buf)
+            return pyssl_raise(L, "TypeError", "read() argument 2 must be read-write bytes-like object, not %s",
+                               pyssl_typename(L, buffer_idx));
+    }
+    if (!op_begin(L, &o))
+        return pyssl_raise(L, "ValueError", "Read on closed or unwrapped SSL socket.");
+    if (buf) {
+        if (len <= 0 || (size_t)len > buflen)
+            len = (lua_Integer)buflen;
+        if (len > INT_MAX)
+            return pyssl_raise(L, "OverflowError", "maximum length can't fit in a C 'int'");
+        count = len == 0 ? 0 : tls_read(L, &o, buf, (size_t)len);
+        lua_pushinteger(L, (lua_Integer)count);
+        return 1;
+    }
+    if (len == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    if (len < 0)
+        return pyssl_raise(L, "ValueError", "size should not be negative");
+    /* One SSL_read never returns more than one record. */
+    if (len > PYSSL_RECORD_MAX)
+        len = PYSSL_RECORD_MAX;
+    buf = pyssl_state_of(L)->scratch;
+    count = tls_read(L, &o, buf, (size_t)len);
+    lua_pushlstring(L, (const char *)buf, count);
+    return 1;
+}
+
+/* read(len=1024, buffer=nil) */
+static int sslsock_read(lua_State *L)
+{
+    static const char *const names[] = {"len", "buffer", NULL};
+    check_sslsocket(L, 1);
+    parse_args(L, "read", names, 2);
+    return read_common(L, check_len(L, 2), 3);
+}
+
+/* recv(buflen=1024, flags=0) */
+static int sslsock_recv(lua_State *L)
+{
+    static const char *const names[] = {"buflen", "flags", NULL};
+    check_sslsocket(L, 1);
+    parse_args(L, "recv", names, 2);
+    lua_getiuservalue(L, 1, UV_SSLOBJ);
+    if (lua_isnil(L, -1) || !((pyssl_conn *)lua_touserdata(L, -1))->ssl) {
+        lua_settop(L, 3);
+        if (lua_isnil(L, 2))
+            lua_pushinteger(L, 1024), lua_replace(L, 2);
+        if (lua_isnil(L, 3))
+            lua_pushinteger(L, 0), lua_replace(L, 3);
+        return call_base(L, &KEY_RECV);
+    }
+    lua_pop(L, 1);
+    if (nonzero_flags(L, 3))
+        return flags_error(L, "recv");
+    return read_common(L, check_len(L, 2), 0);
+}
+
+/* recv_into(buffer, nbytes=nil, flags=0) */
+static int sslsock_recv_into(lua_State *L)
+{
+    static const char *const names[] = {"buffer", "nbytes", "flags", NULL};
+    lua_Integer nbytes;
+    size_t buflen = 0;
+    check_sslsocket(L, 1);
+    parse_args(L, "recv_into", names, 3);
+    if (lua_isnil(L, 3)) {
+        if (!pyssl_test_bytearray(L, 2, &buflen))
+            buflen = 0;
+        nbytes = buflen ? (lua_Integer)buflen : 1024;
+    } else {
+        nbytes = pyssl_check_index(L, 3);
+    }
+    lua_getiuservalue(L, 1, UV_SSLOBJ);
+    if (lua_isnil(L, -1) || !((pyssl_conn *)lua_touserdata(L, -1))->ssl) {
+        lua_settop(L, 4);
+        lua_pushinteger(L, nbytes);
+        lua_replace(L, 3);
+        if (lua_isnil(L, 4))
+            lua_pushinteger(L, 0), lua_replace(L, 4);
+        return call_base(L, &KEY_RECV_INTO);
+    }
+    lua_pop(L, 1);
+    if (nonzero_flags(L, 4))
+        return flags_error(L, "recv_into");
+    if (lua_isnil(L, 2))
+        return pyssl_raise(L, "TypeError", "read() argument 2 must be read-write bytes-like object, not NoneType");
+    return read_common(L, nbytes, 2);
+}
+
+/* Bytes to send: a string or a bytearray. */
+static const char *check_data(lua_State *L, int idx, size_t *len)
+{
+    unsigned char *b;
+    if (lua_type(L, idx) == LUA_TSTRING)
+        return lua_tolstring(L, idx, len);
+    if ((b = pyssl_test_bytearray(L, idx, len)) != NULL)
+        return (const char *)b;
+    return pyssl_check_bytes(L, idx, len);
+}
+
+/* write(data) -> number of bytes written (all of them) */
+static int sslsock_write(lua_State *L)
+{
+    op o;
+    size_t len;
+    const char *data;
+    check_sslsocket(L, 1);
+    lua_settop(L, 2);
+    if (!op_begin(L, &o))
+        return pyssl_raise(L, "ValueError", "Write on closed or unwrapped SSL socket.");
+    data = check_data(L, 2, &len);
+    lua_pushinteger(L, (lua_Integer)tls_write(L, &o, data, len));
+    return 1;
+}
+
+/* send(data, flags=0) -> number of bytes written */
+static int sslsock_send(lua_State *L)
+{
+    static const char *const names[] = {"data", "flags", NULL};
+    op o;
+    size_t len;
+    const char *data;
+    check_sslsocket(L, 1);
+    parse_args(L, "send", names, 2);
+    if (!op_begin(L, &o)) {
+        if (lua_isnil(L, 3))
+            lua_pushinteger(L, 0), lua_replace(L, 3);
+        return call_base(L, &KEY_SEND);
+    }
+    if (nonzero_flags(L, 3))
+        return flags_error(L, "send");
+    data = check_data(L, 2, &len);
+    lua_pushinteger(L, (lua_Integer)tls_write(L, &o, data, len));
+    return 1;
+}
+
+/* sendall(data, flags=0) */
+static int sslsock_sendall(lua_State *L)
+{
+    static const char *const names[] = {"data", "flags", NULL};
+    op o;
+    size_t len, done = 0;
+    const char *data;
+    check_sslsocket(L, 1);
+    parse_args(L, "sendall", names, 2);
+    if (!op_begin(L, &o)) {
+        if (lua_isnil(L, 3))
+            lua_pushinteger(L, 0), lua_replace(L, 3);
+        return call_base(L, &KEY_SENDALL);
+    }
+    if (nonzero_flags(L, 3))
+        return flags_error(L, "sendall");
+    data = check_data(L, 2, &len);
+    /* ssl.py loops over send(); each send writes everything. */
+    while (done < len) {
+        size_t chunk = len - done > INT_MAX ? INT_MAX : len - done;
+        op_begin(L, &o);   /* a fresh deadline per send(), as in Python */
+        done += tls_write(L, &o, data + done, chunk);
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* pending() -> decrypted bytes buffered (0 without TLS) */
+static int sslsock_pending(lua_State *L)
+{
+    pyssl_conn *c;
+    check_sslsocket(L, 1);
+    lua_settop(L, 1);
+    c = push_conn(L, 1);
+    lua_pushinteger(L, c ? SSL_pending(c->ssl) : 0);
+    return 1;
+}
+
+/* _real_close(): Python's SSLSocket._real_close: drop the TLS state (no
+ * close_notify), then close the descriptor as socket.close() does. */
+static int sslsock_real_close(lua_State *L)
+{
+    pyssl_socket *s = check_sslsocket(L, 1);
+    int err;
+    lua_settop(L, 1);
+    drop_conn(L, 1);
+    err = pyssl_socket_close_fd(s);
+    if (err && err != ECONNRESET)
+        return pyssl_raise_errno(L, err, NULL);
+    return 0;
+}
+
+/* __gc / __close */
+static int sslsock_gc(lua_State *L)
+{
+    pyssl_socket *s = lua_touserdata(L, 1);
+    if (!s)
+        return 0;
+    lua_settop(L, 1);
+    drop_conn(L, 1);
+    pyssl_socket_close_fd(s);
+    return 0;
+}
+
+/* ------------------------------------------------------- construction */
+
+/* _from_socket(sock): an SSLSocket on sock's descriptor, family, type,
+ * proto and timeout; sock is detached (Python's socket(fileno=...) then
+ * sock.detach()). Private: ssl.py's SSLSocket._create. */
+static int sslsock_from_socket(lua_State *L)
+{
+    pyssl_socket *old = pyssl_test_socket(L, 1);
+    if (!old)
+        return pyssl_raise(L, "TypeError", "expected a socket, not %s", pyssl_typename(L, 1));
+    if (old->fd < 0)
+        return pyssl_raise(L, "ValueError", "negative file descriptor");
+    pyssl_new_socket(L, CLASS, old->fd, old->family, old->type, old->proto, old->timeout);
+    old->fd = -1;
+    return 1;
+}
+
+/* SSLContext:_wrap_socket(sock, server_side, server_hostname=nil,
+ * {owner=nil, session=nil}) -> the TLS state (an SSLObject) over sock's
+ * descriptor; CPython's _ssl._SSLContext._wrap_socket. */
+static int ctx_wrap_socket(lua_State *L)
+{
+    static const char *const names[] = {
+        "sock", "server_side", "server_hostname", "owner", "session", NULL
+    };
+    pyssl_socket *s;
+    pyssl_conn *c;
+    pyssl_check_context(L, 1);
+    pyssl_parse_args(L, 2, "_wrap_socket", names, 3);
+    s = pyssl_test_socket(L, 2);
+    if (!s)
+        return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'sock' must be _socket.socket, not %s",
+                           pyssl_typename(L, 2));
+    if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING)
+        return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
+                           pyssl_typename(L, 4));
+    if (s->fd < 0)
+        return pyssl_raise_errno(L, EBADF, NULL);
+    c = pyssl_conn_new(L, 1, lua_toboolean(L, 3), 4, 0, 0, s->fd, lua_isnil(L, 5) ? 0 : 5,
+                       lua_isnil(L, 6) ? 0 : 6);
+    attach_fd_bio(L, c, s->fd);
+    return 1;
+}
+
+/* s._sslobj: the TLS state or nil */
+static int get_sslobj(lua_State *L)
+{
+    check_sslsocket(L, 1);
+    if (!push_conn(L, 1))
+        lua_pushnil(L);
+    return 1;
+}
+
+/* s._sslobj = obj | nil: replacing or clearing frees the old state. */
+static int set_sslobj(lua_State *L)
+{
+    check_sslsocket(L, 1);
+    lua_settop(L, 2);
+    if (!lua_isnil(L, 2) && !pyssl_test_object(L, 2, SSLOBJECT))
+        return pyssl_raise(L, "TypeError", "_sslobj must be an SSLObject or None, not %s",
+                           pyssl_typename(L, 2));
+    lua_getiuservalue(L, 1, UV_SSLOBJ);
+    if (!lua_rawequal(L, -1, 2))
+        drop_conn(L, 1);
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, 1, UV_SSLOBJ);
+    return 0;
+}
+
+/* Plain Python attributes that may hold None: kept in the attribute
+ * table, but read as nil when absent (a missing dict entry would be an
+ * AttributeError). */
+#define NULLABLE_ATTRIBUTE(fname, key)                                  \
+    static int get_##fname(lua_State *L)                               \
+    {                                                                   \
+        check_sslsocket(L, 1);                                          \
+        pyssl_push_dict(L, 1);                                          \
+        lua_getfield(L, -1, key);                                       \
+        return 1;                                                       \
+    }                                                                   \
+    static int set_##fname(lua_State *L)                               \
+    {                                                                   \
+        check_sslsocket(L, 1);                                          \
+        lua_settop(L, 2);                                               \
+        pyssl_push_dict(L, 1);                                          \
+        lua_pushvalue(L, 2);                                            \
+        lua_setfield(L, -2, key);                                       \
+        return 0;                                                       \
+    }
+NULLABLE_ATTRIBUTE(server_hostname, "server_hostname")
+NULLABLE_ATTRIBUTE(context_attr, "_context")
+NULLABLE_ATTRIBUTE(session_attr, "_session")
+#undef NULLABLE_ATTRIBUTE
+
+void pyssl_open_sslsocket(lua_State *L)
+{
+    static const luaL_Reg methods[] = {
+        {"_do_handshake", sslsock_do_handshake},
+        {"_unwrap", sslsock_unwrap},
+        {"_real_close", sslsock_real_close},
+        {"read", sslsock_read},
+        {"write", sslsock_write},
+        {"recv", sslsock_recv},
+        {"recv_into", sslsock_recv_into},
+        {"send", sslsock_send},
+        {"sendall", sslsock_sendall},
+        {"pending", sslsock_pending},
+        {NULL, NULL}
+    };
+    static const luaL_Reg getters[] = {
+        {"_sslobj", get_sslobj},
+        {"server_hostname", get_server_hostname},
+        {"_context", get_context_attr},
+        {"_session", get_session_attr},
+        {NULL, NULL}
+    };
+    static const luaL_Reg setters[] = {
+        {"_sslobj", set_sslobj},
+        {"server_hostname", set_server_hostname},
+        {"_context", set_context_attr},
+        {"_session", set_session_attr},
+        {NULL, NULL}
+    };
+    static const luaL_Reg context_methods[] = {
+        {"_wrap_socket", ctx_wrap_socket},
+        {NULL, NULL}
+    };
+    static const struct {
+        const char *key, *name;
+    } base_methods[] = {
+        {&KEY_RECV, "recv"}, {&KEY_RECV_INTO, "recv_into"},
+        {&KEY_SEND, "send"}, {&KEY_SENDALL, "sendall"},
+    };
+    static const pyssl_class cls = {
+        .name = CLASS,
+        .qualname = CLASS,
+        .base = "socket",
+        .methods = methods,
+        .getters = getters,
+        .setters = setters,
+        .no_construct = "SSLSocket does not have a public constructor. "
+                        "Instances are returned by SSLContext.wrap_socket().",
+        .close = sslsock_gc,
+        .tostring = pyssl_socket_tostring,
+        .nuv = NUV,
+        .has_dict = 1,
+    };
+    size_t i;
+
+    /* The plain socket's methods, before SSLSocket overrides them. */
+    pyssl_push_class(L, "socket");
+    for (i = 0; i < sizeof base_methods / sizeof base_methods[0]; i++) {
+        lua_getfield(L, -1, base_methods[i].name);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, base_methods[i].key);
+    }
+    lua_pop(L, 1);
+
+    pyssl_class_register(L, &cls);
+    pyssl_push_class(L, CLASS);
+    lua_pushliteral(L, "ssl");
+    lua_setfield(L, -2, "__module");   /* repr: <ssl.SSLSocket fd=...> */
+    /* errno values ssl.py compares with (errno.ENOTCONN, errno.EINVAL). */
+    lua_pushinteger(L, ENOTCONN);
+    lua_setfield(L, -2, "_ENOTCONN");
+    lua_pushinteger(L, EINVAL);
+    lua_setfield(L, -2, "_EINVAL");
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_pushcclosure(L, sslsock_from_socket, 1);
+    lua_setfield(L, -2, "_from_socket");
+    lua_setfield(L, -2, CLASS);
+
+    pyssl_push_class(L, "SSLContext");
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    luaL_setfuncs(L, context_methods, 1);
+    lua_pop(L, 1);
+}
