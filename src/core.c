@@ -47,5 +47,6 @@ int luaopen_pyssl_core(lua_State *L)
     pyssl_open_callbacks(L);
     pyssl_open_sslobject(L);
     pyssl_open_socket(L);
+    pyssl_open_sslsocket(L);
     return 1;
 }

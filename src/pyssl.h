@@ -57,6 +57,7 @@ void pyssl_open_ciphers(lua_State *L);      /* SSLContext: ciphers, groups, DH *
 void pyssl_open_callbacks(lua_State *L);    /* SSLContext: SNI, PSK, ALPN, keylog */
 void pyssl_open_sslobject(lua_State *L);
 void pyssl_open_socket(lua_State *L);
+void pyssl_open_sslsocket(lua_State *L);    /* after socket: SSLSocket derives from it */
 
 /* ----------------------------------------------------------------- class.c */
 
