@@ -8,6 +8,7 @@ local core = require "pyssl.core"
 -- Python-level methods of the classes live beside their class.
 require "pyssl.context"
 require "pyssl.sslobject"
+require "pyssl.sslsocket"
 
 local ssl = {}
 
