@@ -190,13 +190,25 @@ local EAGAIN = 11
 local io_refs = setmetatable({}, {__mode = "k"})
 local c_close = socket.close
 
+-- Python's socket._real_close: what close() does once no file holds the
+-- socket. SSLSocket overrides it to drop its TLS state first.
+socket._real_close = c_close
+
+local function real_close(sock)
+  if isinstance(sock, socket) then return sock:_real_close() end
+  return c_close(sock)   -- Python's TypeError for a wrong self
+end
+
 function socket.close(self, ...)
+  if select("#", ...) > 0 then
+    return c_close(self, ...)   -- Python's argument-count TypeError
+  end
   local refs = io_refs[self]
-  if refs and refs > 0 and select("#", ...) == 0 then
+  if refs and refs > 0 then
     self._closed = true
     return
   end
-  return c_close(self, ...)
+  return real_close(self)
 end
 
 local function decref(sock)
@@ -206,7 +218,7 @@ local function decref(sock)
     io_refs[sock] = refs
     if refs == 0 then
       local ok, pending = pcall(function() return sock._closed end)
-      if ok and pending then c_close(sock) end
+      if ok and pending then real_close(sock) end
     end
   end
 end
@@ -302,9 +314,36 @@ function File:fileno()
   return self.sock:fileno()
 end
 
+-- Lua's io formats, so that Lua code can read the file as an io file:
+-- "l" a line without its "\n" and "L" with it (nil at EOF), "a" the rest
+-- ("" at EOF); a leading "*" is accepted (Lua 5.1).
+local LUA_FORMATS = {l = true, L = true, a = true, ["*l"] = true, ["*L"] = true, ["*a"] = true}
+
+local function read_format(self, fmt)
+  fmt = fmt:sub(-1)
+  if fmt == "a" then return self:read(-1) end
+  local line = self:readline()
+  if line == "" then return nil end
+  if fmt == "l" and line:sub(-1) == "\n" then line = line:sub(1, -2) end
+  return line
+end
+
 -- read(size=-1): up to size bytes (all until EOF when -1/nil); "" at EOF;
--- nil when a non-blocking socket has no data.
-function File:read(size)
+-- nil when a non-blocking socket has no data. Also read("l"), read("L"),
+-- read("a") and several formats at once, as Lua's file:read.
+function File:read(size, ...)
+  if LUA_FORMATS[size] or select("#", ...) > 0 then
+    check_open(self, "read of closed file")
+    local out, n = {}, select("#", ...) + 1
+    for i = 1, n do
+      local fmt = select(i, size, ...)
+      local v
+      if LUA_FORMATS[fmt] then v = read_format(self, fmt) else v = self:read(fmt) end
+      out[i] = v
+      if v == nil then return table.unpack(out, 1, i) end
+    end
+    return table.unpack(out, 1, n)
+  end
   check_open(self, "read of closed file")
   if not self.reading then error(UnsupportedOperation(self.binary and "read" or "not readable"), 2) end
   size = check_size(size, -1)
@@ -387,8 +426,16 @@ function File:readlines(hint)
   return lines
 end
 
--- for line in f:lines() do ... end (Python's `for line in f`)
-function File:lines()
+-- for line in f:lines() do ... end (Python's `for line in f`: lines keep
+-- their terminator); f:lines(fmt, ...) reads Lua's formats ("l": lines
+-- without "\n") until the first nil.
+function File:lines(...)
+  if select("#", ...) > 0 then
+    local formats = table.pack(...)
+    return function()
+      return self:read(table.unpack(formats, 1, formats.n))
+    end
+  end
   return function()
     local line = self:readline()
     if line ~= "" then return line end
