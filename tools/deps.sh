@@ -3,7 +3,7 @@
 # they are missing: with apt-get as root, otherwise prints the command.
 # usage: tools/deps.sh [extra packages...]
 set -eu
-need="lua5.4 liblua5.4-dev libssl-dev openssl lua-busted lua-dkjson luarocks pkg-config gcc make $*"
+need="lua5.4 liblua5.4-dev libssl-dev openssl lua-busted lua-dkjson lua-socket luarocks pkg-config gcc make $*"
 # python3 (the oracle of the differential tests) may come from elsewhere.
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 missing=""
