@@ -116,13 +116,19 @@ def emit(v):
     print(json.dumps(v), flush=True)
 ]]
 
--- Starts python3 on `code` (after the preamble) with `args`; the script's
--- first output line is returned as peer.first (a server prints its port).
-function P.python(code, args, limit)
+-- Starts python3 on `code` (after the preamble) with `args`, running on
+-- while this process goes on (read its output with P.json_line).
+function P.python_async(code, args, limit)
   local path = tempfile(string.format(P.PY_PREAMBLE, H.PKI .. "/") .. code)
   local cmd = "python3 -W ignore " .. P.quote(path)
   for _, a in ipairs(args or {}) do cmd = cmd .. " " .. P.quote(a) end
-  local peer = P.spawn(cmd, limit)
+  return P.spawn(cmd, limit)
+end
+
+-- The same, waiting for the script's first output line, returned as
+-- peer.first (a server prints its port: peer.port).
+function P.python(code, args, limit)
+  local peer = P.python_async(code, args, limit)
   peer.first = peer:line()
   peer.port = tonumber(peer.first)
   return peer
@@ -209,7 +215,11 @@ end
 -- both blocking with a 5 s timeout. opts.family: AF_INET6 for ::1.
 function P.tcp_pair(bag, opts)
   opts = opts or {}
-  local _, c, a = S.tcp_pair(bag, opts.family)
+  local srv = S.listener(bag, opts.family)
+  srv:settimeout(5)
+  local c = bag:add(socket.create_connection(srv:getsockname(), 5))
+  local a = bag:add((srv:accept()))
+  a:settimeout(5)
   return c, a
 end
 
