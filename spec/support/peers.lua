@@ -159,7 +159,11 @@ function P.s_server(args, host)
   for _, a in ipairs(args) do cmd = cmd .. " " .. P.quote(a) end
   local peer = P.spawn(cmd .. " </dev/null")
   peer.port = tonumber(peer:expect("^ACCEPT .*:(%d+)$"))
-  assert(peer.port, "openssl s_server did not start: " .. table.concat(peer.seen, "\n") .. peer:stop())
+  -- (not assert(port, msg .. peer:stop()): the message would be built,
+  -- and the server stopped, even when it started)
+  if not peer.port then
+    error("openssl s_server did not start: " .. table.concat(peer.seen, "\n") .. peer:stop(), 2)
+  end
   return peer
 end
 
