@@ -748,3 +748,277 @@ os.exit(0)
     assert.matches("^%-13\n", control)
   end)
 end)
+
+-- A file of the test PKI as a string.
+local function pki_text(name)
+  local f = assert(io.open(H.pki(name), "rb"))
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+describe("SSLSocket features", function()
+  local bag
+  before_each(function() bag = S.bag() end)
+  after_each(function() bag:close() end)
+  teardown(P.cleanup)
+
+  it("gives makefile() files that Lua can read, and closes only when the file is closed", function()
+    local sc, ss = P.tls_pair(bag)
+    local f = sc:makefile("rwb")
+    ss:sendall("first line\nsecond line\nthird\nfourth\nrest of it")
+    assert.equal("first line", f:read("l"))
+    assert.equal("second line\n", f:read("L"))
+    assert.equal("thi", f:read(3))
+    assert.equal("rd\n", f:readline())
+    f:write("to the server\n")
+    f:flush()
+    assert.equal("to the server\n", ss:recv(100))
+    ss:close()                                  -- a ragged EOF, suppressed
+    local lines = {}
+    for line in f:lines("l") do lines[#lines + 1] = line end
+    assert.same({"fourth", "rest of it"}, lines)
+    assert.equal("", f:read("a"))
+    assert.is_nil(f:read("l"))
+    local fd = sc:fileno()
+    sc:close()                                  -- deferred: the file still holds it
+    assert.equal(fd, sc:fileno())
+    assert.matches("^<ssl%.SSLSocket %[closed%] fd=" .. fd, tostring(sc))
+    assert.is_not_nil(sc._sslobj)               -- (version() is None after a ragged EOF, as in Python)
+    f:close()
+    assert.equal(-1, sc:fileno())
+    assert.is_nil(sc:version())
+    assert.is_nil(sc._sslobj)
+  end)
+
+  it("sends files with sendfile(), TLS or plain", function()
+    local sc, ss = P.tls_pair(bag)
+    local path = os.tmpname()
+    finally(function() os.remove(path) end)
+    local data = {}
+    for i = 1, 20000 do data[i] = string.format("%05d", i) end
+    data = table.concat(data)
+    local out = assert(io.open(path, "wb"))
+    out:write(data)
+    out:close()
+    local f = assert(io.open(path, "rb"))
+    finally(function() f:close() end)
+    assert.equal(#data, sc:sendfile(f))
+    local got = {}
+    while #table.concat(got) < #data do got[#got + 1] = ss:recv(65536) end
+    assert.equal(data, table.concat(got))
+    assert.equal(10, sc:sendfile(f, 5, 10))
+    assert.equal(data:sub(6, 15), ss:recv(100))
+    assert.equal(15, f:seek())
+    H.raises(ssl.ValueError, "count must be a positive integer (got 0)", sc.sendfile, sc, f, 0, 0)
+  end)
+
+  it("resumes TLS 1.2 and TLS 1.3 sessions across connections", function()
+    for _, version in ipairs({"TLSv1_2", "TLSv1_3"}) do
+      local c, s = cctx(), sctx()
+      c.maximum_version = ssl.TLSVersion[version]
+      local sc, ss = P.tls_pair(bag, {cctx = c, sctx = s})
+      ss:sendall("x")
+      assert.equal("x", sc:recv(1))            -- TLS 1.3: reads the tickets too
+      local sess = sc.session
+      assert.is_false(sc.session_reused)
+      assert.is_true(sess.has_ticket)
+      sc:close()
+      ss:close()
+      -- through wrap_socket(session=)
+      local sc2, ss2 = P.tls_pair(bag, {cctx = c, sctx = s, session = sess})
+      assert.is_true(sc2.session_reused, version)
+      assert.is_true(ss2.session_reused, version)
+      assert.equal(version:gsub("_", "."), sc2:version())
+      H.raises(ssl.ValueError, "Cannot set session after handshake.", function() sc2.session = sess end)
+      -- CPython compares the contexts before the side
+      H.raises(ssl.ValueError, "Session refers to a different SSLContext.", function() ss2.session = sess end)
+      H.raises(ssl.TypeError, "Value is not a SSLSession.", function() sc2.session = "x" end)
+      -- through the session property before connect()
+      local srv = S.listener(bag)
+      srv:settimeout(5)
+      local w = bag:add(c:wrap_socket(socket.socket(), {server_hostname = "localhost",
+                                                        do_handshake_on_connect = false}))
+      w.session = sess
+      w:settimeout(5)
+      w:connect(srv:getsockname())
+      local a = bag:add((srv:accept()))
+      a:setblocking(false)
+      w:setblocking(false)
+      local ss3 = bag:add(s:wrap_socket(a, {server_side = true, do_handshake_on_connect = false}))
+      assert.is_nil((P.handshake_both(w, ss3)))
+      assert.is_true(w.session_reused, version)
+    end
+  end)
+
+  it("gives SNI callbacks the SSLSocket, which can switch its context", function()
+    local s, other = sctx(), P.server_context("ecdsakey.pem")
+    local seen
+    s.sni_callback = function(conn, name, ctx)
+      seen = {conn = conn, name = name, ctx = ctx, server_side = conn.server_side,
+              is_socket = ssl.isinstance(conn, ssl.SSLSocket)}
+      conn.context = other
+    end
+    local sc, ss = P.tls_pair(bag, {sctx = s})
+    assert.equal(ss, seen.conn)
+    assert.same({"localhost", true, true}, {seen.name, seen.server_side, seen.is_socket})
+    assert.equal(s, seen.ctx)
+    assert.equal(other, ss.context)
+    assert.equal(ssl.PEM_cert_to_DER_cert(pki_text("ecdsa.pem")), sc:getpeercert(true))
+    H.raises(ssl.TypeError, "The value must be a SSLContext", function() ss.context = 5 end)
+  end)
+
+  it("does post-handshake client authentication", function()
+    local s = sctx()
+    s.verify_mode = ssl.CERT_REQUIRED
+    s.post_handshake_auth = true
+    s:load_verify_locations(H.pki("ca.pem"))
+    local c = cctx()
+    c.post_handshake_auth = true
+    c:load_cert_chain(H.pki("clientkey.pem"))
+    local sc, ss = P.tls_pair(bag, {cctx = c, sctx = s})
+    assert.is_nil(ss:getpeercert())
+    ss:verify_client_post_handshake()
+    ss:sendall("x")
+    assert.equal("x", sc:recv(1))
+    sc:sendall("y")
+    assert.equal("y", ss:recv(1))
+    assert.same({{"commonName", "pyssl client"}}, ss:getpeercert().subject[3])
+    H.raises(ssl.SSLError, "[SSL: NOT_SERVER] not server", sc.verify_client_post_handshake, sc)
+  end)
+
+  it("accepts server-side SSLSockets from a wrapped listening socket", function()
+    local lst = S.listener(bag)
+    local tls_lst = bag:add(sctx():wrap_socket(lst, {server_side = true, do_handshake_on_connect = false,
+                                                     suppress_ragged_eofs = false}))
+    assert.equal(-1, lst:fileno())
+    tls_lst:settimeout(5)
+    local c = bag:add(socket.create_connection(tls_lst:getsockname(), 5))
+    local conn, addr = tls_lst:accept()
+    bag:add(conn)
+    assert.same(c:getsockname(), addr)
+    assert.is_true(ssl.isinstance(conn, ssl.SSLSocket))
+    assert.same({true, false, false}, {conn.server_side, conn.do_handshake_on_connect, conn.suppress_ragged_eofs})
+    c:setblocking(false)
+    conn:setblocking(false)
+    local sc = bag:add(cctx():wrap_socket(c, {server_hostname = "localhost", do_handshake_on_connect = false}))
+    assert.is_nil((P.handshake_both(sc, conn)))
+    assert.equal("TLSv1.3", conn:version())
+  end)
+
+  it("wraps for a subclass given as ctx.sslsocket_class", function()
+    local c = cctx()
+    local MySocket = {hello = function(self) return "hello from " .. self.server_hostname end}
+    c.sslsocket_class = MySocket
+    local w = bag:add(c:wrap_socket(socket.socket(), {server_hostname = "localhost"}))
+    assert.equal("hello from localhost", w:hello())
+    assert.is_nil(w:version())
+    assert.is_true(ssl.isinstance(w, ssl.SSLSocket))
+  end)
+
+  if S.has_ipv6_loopback() then
+    it("connects over ::1 and checks an IPv6 server_hostname as an address", function()
+      local sc = P.tls_pair(bag, {family = socket.AF_INET6, hostname = "::1"})
+      assert.same({"IP Address", "0:0:0:0:0:0:0:1"}, sc:getpeercert().subjectAltName[3])
+      assert.equal("::1", sc:getpeername()[1])
+      local c, a = P.tcp_pair(bag, {family = socket.AF_INET6})
+      c:setblocking(false)
+      a:setblocking(false)
+      local w = bag:add(cctx():wrap_socket(c, {server_hostname = "::2", do_handshake_on_connect = false}))
+      local s = bag:add(sctx():wrap_socket(a, {server_side = true, do_handshake_on_connect = false}))
+      local err = P.handshake_both(w, s)
+      assert.is_true(ssl.isinstance(err, ssl.SSLCertVerificationError))
+      assert.equal("IP address mismatch, certificate is not valid for '::2'.", err.verify_message)
+      assert.equal(64, err.verify_code)
+    end)
+  end
+end)
+
+describe("wrap_socket of other sockets", function()
+  local bag, server
+  before_each(function()
+    bag = S.bag()
+    server = P.s_server({"-cert", H.pki("leafkey.pem"), "-rev", "-naccept", "1"})
+  end)
+  after_each(function()
+    bag:close()
+    server:stop()
+  end)
+  teardown(P.cleanup)
+
+  local function echo(s)
+    s:sendall("hello\n")
+    assert.equal("olleh\n", s:recv(100))
+  end
+
+  it("takes a LuaSocket TCP object's descriptor and timeout over", function()
+    local ls = require "socket"
+    local t = ls.tcp()
+    t:settimeout(2)
+    assert(t:connect("127.0.0.1", server.port))
+    local fd = math.tointeger(t:getfd())
+    local s = bag:add(cctx():wrap_socket(t, {server_hostname = "localhost"}))
+    assert.equal(fd, s:fileno())
+    assert.equal(-1, math.tointeger(t:getfd()))
+    assert.equal(2.0, s:gettimeout())
+    assert.equal("TLSv1.3", s:version())
+    echo(s)
+    t:close()                                  -- closes nothing: the descriptor is ours
+    echo(s)
+    local u = ls.udp()
+    u:setsockname("127.0.0.1", 0)
+    local ufd = u:getfd()
+    H.raises(ssl.NotImplementedError, "only stream sockets are supported", cctx().wrap_socket, cctx(), u,
+             {server_hostname = "localhost"})
+    assert.equal(ufd, u:getfd())               -- a refused socket stays the caller's
+    assert.truthy(u:getsockname())
+    u:close()
+  end)
+
+  it("takes a bare descriptor over", function()
+    local c = socket.create_connection({"127.0.0.1", server.port}, 5)
+    local fd = c:detach()
+    local s = bag:add(cctx():wrap_socket(fd, {server_hostname = "localhost"}))
+    assert.equal(fd, s:fileno())
+    assert.is_nil(s:gettimeout())              -- socket(fileno=) takes the default timeout
+    s:settimeout(5)
+    echo(s)
+    local u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    local ufd = u:detach()
+    H.raises(ssl.NotImplementedError, "only stream sockets are supported", cctx().wrap_socket, cctx(), ufd,
+             {server_hostname = "localhost"})
+    local again = socket.socket(nil, nil, nil, ufd)   -- still open, still the caller's
+    assert.equal(socket.SOCK_DGRAM, again.type)
+    again:close()
+    H.raises(ssl.ValueError, "negative file descriptor", cctx().wrap_socket, cctx(), -1,
+             {server_hostname = "localhost"})
+    H.raises(ssl.AttributeError, "'str' object has no attribute 'getsockopt'", cctx().wrap_socket, cctx(), "x",
+             {server_hostname = "localhost"})
+  end)
+
+  it("fetches a server's certificate with get_server_certificate (#61)", function()
+    server:stop()
+    server = P.s_server({"-cert", H.pki("leafkey.pem"), "-rev", "-naccept", "3"})
+    local addr = {"127.0.0.1", server.port}
+    local pem = ssl.get_server_certificate(addr)
+    assert.equal(pki_text("leaf.pem"), pem)
+    assert.matches("^%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-\n", pem)
+    assert.matches("\n%-%-%-%-%-END CERTIFICATE%-%-%-%-%-\n$", pem)
+    local _, lines = pem:gsub("\n", "")
+    local _, want = pki_text("leaf.pem"):gsub("\n", "")
+    assert.equal(want, lines)
+    -- chain verified, host name not: 127.0.0.1 is fine either way
+    assert.equal(pem, ssl.get_server_certificate(addr, ssl.PROTOCOL_TLS_CLIENT, H.pki("ca.pem")))
+    local e = H.raises(ssl.SSLCertVerificationError,
+                       "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate",
+                       ssl.get_server_certificate, addr, nil, H.pki("other-ca.pem"))
+    assert.equal(20, e.verify_code)
+    H.raises(ssl.ConnectionRefusedError, "[Errno 111] Connection refused", ssl.get_server_certificate,
+             {"127.0.0.1", S.refusing_port(bag)})
+    local silent = S.listener(bag)
+    local t0 = P.now()
+    H.raises(ssl.TimeoutError, "The handshake operation timed out", ssl.get_server_certificate,
+             silent:getsockname(), nil, nil, 0.2)
+    assert.is_true(P.now() - t0 < 2)
+  end)
+end)

@@ -221,7 +221,8 @@ function P.tcp_pair(bag, opts)
   opts = opts or {}
   local srv = S.listener(bag, opts.family)
   srv:settimeout(5)
-  local c = bag:add(socket.create_connection(srv:getsockname(), 5))
+  local host, port = table.unpack(srv:getsockname())   -- IPv6 names have 4 fields
+  local c = bag:add(socket.create_connection({host, port}, 5))
   local a = bag:add((srv:accept()))
   a:settimeout(5)
   return c, a
