@@ -2,7 +2,7 @@
  *
  * Userdata classes (SSLContext, SSLObject, ...) get
  *   - a class table (what `pyssl.core.SSLContext` is): the methods, plus
- *     __name, __qualname, __getters, __setters, __bases, __new;
+ *     __name, __qualname, __typename, __getters, __setters, __bases, __new;
  *     its metatable chains lookups to the base class and makes it callable;
  *   - an instance metatable "pyssl.<name>" whose __index/__newindex resolve,
  *     in this order, methods, properties (getters/setters) and the instance
@@ -163,7 +163,7 @@ static void class_and_key(lua_State *L, int cls, const char *field, int key,
 static int raise_no_attribute(lua_State *L, int cls, int key)
 {
     const char *class_name, *key_name;
-    class_and_key(L, cls, "__qualname", key, &class_name, &key_name);
+    class_and_key(L, cls, "__typename", key, &class_name, &key_name);
     return pyssl_raise(L, "AttributeError", "'%s' object has no attribute '%s'",
                        class_name, key_name);
 }
@@ -311,6 +311,11 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
     lua_setfield(L, klass, "__name");
     lua_pushstring(L, cls->qualname ? cls->qualname : cls->name);
     lua_setfield(L, klass, "__qualname");
+    /* type(obj).__name__ in "has no attribute" errors: an object with a
+     * __dict__ stands for an instance of ssl.py's Python subclass (e.g.
+     * SSLContext over _ssl._SSLContext), which Python names by __name__. */
+    lua_pushstring(L, cls->has_dict || !cls->qualname ? cls->name : cls->qualname);
+    lua_setfield(L, klass, "__typename");
     push_inheriting_table(L, base, "__getters");
     set_functions(L, cls->getters);
     lua_setfield(L, klass, "__getters");
