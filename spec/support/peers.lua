@@ -87,6 +87,10 @@ local function tempfile(text)
   return path
 end
 
+-- The same for callers: a temporary file holding `text` (e.g. a session
+-- file for openssl s_client), removed by P.cleanup().
+P.tempfile = tempfile
+
 -- Removes the temporary files made so far (call from teardown()).
 function P.cleanup()
   for i = #temporaries, 1, -1 do
