@@ -170,19 +170,20 @@ end
 
 ----------------------------------------------------- the coroutine scheduler
 
--- Coroutines waiting for a socket to become readable / writable.
+-- Coroutines waiting for a socket to become readable / writable:
+-- waiting.read[sock] = {co = coroutine, deadline = clock value or nil}.
 local waiting = { read = {}, write = {} }
 local live_tasks = 0
 
 local function resume(co, ...)
-  local ok, sock, want = coroutine.resume(co, ...)
+  local ok, sock, want, deadline = coroutine.resume(co, ...)
   if not ok then
     log("internal error: %s", debug.traceback(co, tostring(sock)))
   end
   if coroutine.status(co) == "dead" then
     live_tasks = live_tasks - 1
   else
-    waiting[want][sock] = co
+    waiting[want][sock] = { co = co, deadline = deadline }
   end
 end
 
@@ -192,8 +193,9 @@ local function spawn(fn, ...)
 end
 
 -- Inside a task: wait until `sock` is ready to `want` ("read" / "write").
-local function wait(sock, want)
-  coroutine.yield(sock, want)
+-- Returns true, or false when the optional `deadline` passed first.
+local function wait(sock, want, deadline)
+  return coroutine.yield(sock, want, deadline)
 end
 
 -- Inside a task: sock:method(...) retried until it needs no more I/O.
@@ -219,25 +221,43 @@ local function keys(t)
   return list
 end
 
-local function wake(list, kind)
-  for _, sock in ipairs(list) do
-    local co = waiting[kind][sock]
+local function wake(sock, kind, ready)
+  local w = waiting[kind][sock]
+  if w then
     waiting[kind][sock] = nil
-    if co then resume(co) end
+    resume(w.co, ready)
   end
 end
 
--- Runs the tasks until none is left or the deadline passes.
-local function run_tasks(deadline)
-  while live_tasks > 0 do
-    local wait_for = 1.0
-    if deadline then
-      wait_for = math.min(wait_for, deadline - clock())
-      if wait_for <= 0 then return "time limit reached" end
+-- The earliest deadline of the waiting tasks (or `limit`).
+local function earliest_deadline(limit)
+  for _, kind in ipairs({ "read", "write" }) do
+    for _, w in pairs(waiting[kind]) do
+      if w.deadline and (not limit or w.deadline < limit) then limit = w.deadline end
     end
-    local readable, writable = select(keys(waiting.read), keys(waiting.write), {}, wait_for)
-    wake(readable, "read")
-    wake(writable, "write")
+  end
+  return limit
+end
+
+local function wake_expired(now)
+  for _, kind in ipairs({ "read", "write" }) do
+    for sock, w in pairs(waiting[kind]) do
+      if w.deadline and w.deadline <= now then wake(sock, kind, false) end
+    end
+  end
+end
+
+-- Runs the tasks until none is left or the run's deadline passes.
+local function run_tasks(run_deadline)
+  while live_tasks > 0 do
+    local now = clock()
+    if run_deadline and now >= run_deadline then return "time limit reached" end
+    local next_deadline = earliest_deadline(run_deadline)
+    local wait_for = next_deadline and math.max(0, next_deadline - now) or 1.0
+    local readable, writable = select(keys(waiting.read), keys(waiting.write), {}, math.min(wait_for, 1.0))
+    for _, sock in ipairs(readable) do wake(sock, "read", true) end
+    for _, sock in ipairs(writable) do wake(sock, "write", true) end
+    wake_expired(clock())
   end
   return "all clients served"
 end
@@ -282,6 +302,25 @@ local function close_tls(tls)
   connections[tls] = nil
 end
 
+local function would_block(err)
+  return isinstance(err, ssl.BlockingIOError) or isinstance(err, ssl.InterruptedError)
+end
+
+-- After a failed handshake, the alert OpenSSL sent must reach the client.
+-- Closing a socket that has unread input makes the kernel send a reset,
+-- which can destroy the alert before the client reads it: so shut our
+-- side for writing, and wait (2 s at most) for the client to close its own.
+local function lingering_close(tls)
+  pcall(tls.shutdown, tls, socket.SHUT_WR)   -- drops the TLS state too
+  local deadline = clock() + 2
+  while true do
+    local ok, data = pcall(tls.recv, tls, 4096)
+    if ok and data == "" then break end
+    if not ok and not (would_block(data) and wait(tls, "read", deadline)) then break end
+  end
+  close_tls(tls)
+end
+
 local function serve_client(ctx, conn, addr, id)
   conn:setblocking(false)
   local ok, tls = pcall(ctx.wrap_socket, ctx, conn, { server_side = true, do_handshake_on_connect = false })
@@ -294,20 +333,16 @@ local function serve_client(ctx, conn, addr, id)
   local handshake_ok, err = pcall(nonblocking, tls, tls.do_handshake)
   if not handshake_ok then
     log("[%d] handshake failed: %s", id, error_text(err))
+    return lingering_close(tls)
+  end
+  describe_handshake(id, tls)
+  local echoed_ok, result = pcall(echo, tls)
+  if echoed_ok then
+    log("[%d] %s closed after %d bytes echoed", id, address_text(addr), result)
   else
-    describe_handshake(id, tls)
-    local echoed_ok, result = pcall(echo, tls)
-    if echoed_ok then
-      log("[%d] %s closed after %d bytes echoed", id, address_text(addr), result)
-    else
-      log("[%d] connection lost: %s", id, error_text(result))
-    end
+    log("[%d] connection lost: %s", id, error_text(result))
   end
   close_tls(tls)
-end
-
-local function would_block(err)
-  return isinstance(err, ssl.BlockingIOError) or isinstance(err, ssl.InterruptedError)
 end
 
 -- Accepts clients (at most opts.max_clients) and starts a task for each.
