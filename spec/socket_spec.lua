@@ -805,6 +805,39 @@ describe("socket options and the rest of the API", function()
     assert.equal("<socket.socket fd=" .. p:fileno() .. ", family=1, type=1, proto=0>", tostring(p))
   end)
 
+  it("sends a file with sendfile(), from an offset, with Python's checks", function()
+    local p, q = socket.socketpair()
+    local path = os.tmpname()
+    finally(function() p:close(); q:close(); os.remove(path) end)
+    local data = string.rep("0123456789", 3000)
+    local out = assert(io.open(path, "wb"))
+    out:write(data)
+    out:close()
+    local f = assert(io.open(path, "rb"))
+    finally(function() f:close() end)
+    local got = {}
+    local function drain(n)
+      got = {}
+      local size = 0
+      while size < n do
+        got[#got + 1] = q:recv(65536)
+        size = size + #got[#got]
+      end
+      return table.concat(got)
+    end
+    assert.equal(#data, p:sendfile(f))
+    assert.equal(data, drain(#data))
+    assert.equal(#data, f:seek())
+    assert.equal(7, p:sendfile(f, 3, 7))
+    assert.equal(data:sub(4, 10), drain(7))
+    assert.equal(10, f:seek())
+    H.raises(ssl.ValueError, "count must be a positive integer (got 0)", p.sendfile, p, f, 0, 0)
+    H.raises(ssl.TypeError, "count must be a positive integer (got 1.5)", p.sendfile, p, f, 0, 1.5)
+    H.raises(ssl.ValueError, "file should be opened in binary mode", p.sendfile, p, setmetatable({mode = "r"}, {}))
+    p:setblocking(false)
+    H.raises(ssl.ValueError, "non-blocking sockets are not supported", p.sendfile, p, f)
+  end)
+
   it("recv_into and recvfrom_into a bytearray; recvfrom and sendto over UDP", function()
     local bag = S.bag()
     finally(function() bag:close() end)

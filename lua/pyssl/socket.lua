@@ -545,6 +545,58 @@ function socket.makefile(self, ...)
   return f
 end
 
+-- v[name], or nil where indexing v fails (a userdata without that field).
+local function field_of(v, name)
+  local ok, f = pcall(function() return v[name] end)
+  if ok then return f end
+  return nil
+end
+
+-- sendfile(file, offset=0, count=nil) -> bytes sent. file: a Lua file
+-- (io.open(path, "rb")) or anything with read(n) and seek(whence, offset).
+-- Data goes through sendall() (so an SSLSocket, which inherits this,
+-- encrypts it); Python uses os.sendfile() for a plain socket, pyssl
+-- reads and sends in every case.
+function socket.sendfile(self, ...)
+  local file, offset, count = core._parse_args("sendfile", {"file", "offset", "count"}, 3, ...)
+  offset = offset or 0
+  local mode = field_of(file, "mode")
+  if type(mode) == "string" and not mode:find("b", 1, true) then
+    core._raise("ValueError", "file should be opened in binary mode")
+  end
+  if count ~= nil then
+    if math.type(count) ~= "integer" then
+      core._raise("TypeError", "count must be a positive integer (got " .. core._repr(count) .. ")")
+    end
+    if count <= 0 then
+      core._raise("ValueError", "count must be a positive integer (got " .. core._repr(count) .. ")")
+    end
+  end
+  if self:gettimeout() == 0 then
+    core._raise("ValueError", "non-blocking sockets are not supported")
+  end
+  if offset ~= 0 then file:seek("set", offset) end
+  local blocksize = count and math.min(count, 8192) or 8192
+  local total = 0
+  local ok, err = pcall(function()
+    while true do
+      if count then
+        blocksize = math.min(count - total, blocksize)
+        if blocksize <= 0 then break end
+      end
+      local data = file:read(blocksize)
+      if data == nil or data == "" then break end
+      self:sendall(data)
+      total = total + #data
+    end
+  end)
+  if total > 0 and type(field_of(file, "seek")) == "function" then
+    file:seek("set", offset + total)
+  end
+  if not ok then error(err, 0) end
+  return total
+end
+
 -- Python's sentinel for "use the default timeout" (create_connection).
 M._GLOBAL_DEFAULT_TIMEOUT = setmetatable({}, {
   __name = "object",
