@@ -16,7 +16,7 @@
 --   --timeout SECONDS       exit after SECONDS whatever happens
 --
 -- The first line printed is "listening on HOST port N". Then one line per
--- event, and at the end "served N clients, echoed N bytes". Ctrl-C, the time
+-- event, and at the end "N clients served, N bytes echoed". Ctrl-C, the time
 -- limit and --max-clients all end the same way: close_notify to every
 -- client still connected, sockets closed, exit status 0.
 local ssl = require "pyssl"
@@ -259,7 +259,7 @@ local function run_tasks(run_deadline)
     for _, sock in ipairs(writable) do wake(sock, "write", true) end
     wake_expired(clock())
   end
-  return "all clients served"
+  return "client limit reached"
 end
 
 ------------------------------------------------------------------ serving
@@ -318,7 +318,8 @@ local function lingering_close(tls)
     if ok and data == "" then break end
     if not ok and not (would_block(data) and wait(tls, "read", deadline)) then break end
   end
-  close_tls(tls)
+  pcall(tls.close, tls)
+  connections[tls] = nil
 end
 
 local function serve_client(ctx, conn, addr, id)
@@ -386,7 +387,8 @@ local function main()
 
   for tls in pairs(connections) do close_tls(tls) end
   pcall(listener.close, listener)
-  log("%s: served %d clients, echoed %d bytes", why, stats.clients, stats.bytes)
+  log("%s: %d client%s served, %d bytes echoed",
+      why, stats.clients, stats.clients == 1 and "" or "s", stats.bytes)
 end
 
 main()

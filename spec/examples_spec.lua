@@ -331,7 +331,7 @@ describe("examples/echo_server.lua", function()
 
     local log, code = wait_for_exit(server)
     assert.equal(0, code)
-    assert_line(log, ("all clients served: served 6 clients, echoed %d bytes"):format(sent + 300000))
+    assert_line(log, ("client limit reached: 6 clients served, %d bytes echoed"):format(sent + 300000))
     assert.equal(6, select(2, log:gsub("handshake done: TLSv1%.3", "")))
   end)
 
@@ -422,7 +422,7 @@ describe("examples/echo_server.lua", function()
     assert.equal("", tls:recv(10))   -- the server's close_notify, not an error
     local log, code = wait_for_exit(server)
     assert.equal(0, code)
-    assert_line(log, "time limit reached: served 1 clients, echoed 5 bytes")
+    assert_line(log, "time limit reached: 1 client served, 5 bytes echoed")
   end)
 
   it("refuses a command line without --cert, exit status 2", function()
