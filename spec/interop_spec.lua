@@ -21,7 +21,11 @@ local ssl = require "pyssl"
 local socket = require "pyssl.socket"
 
 local VERSIONS = {"TLSv1_2", "TLSv1_3"}
-local CERTS = {RSA = "leafkey.pem", ECDSA = "ecdsakey.pem"}
+-- Server certificates: key + certificate file, certificate alone.
+local CERTS = {
+  {kind = "RSA", keycert = "leafkey.pem", cert = "leaf.pem"},
+  {kind = "ECDSA", keycert = "ecdsakey.pem", cert = "ecdsa.pem"},
+}
 local SERVER_ALPN = {"h2", "http/1.1"}
 local CLIENT_ALPN = {"foo", "http/1.1"}
 -- clientkey.pem's subject, as getpeercert() shows it (on both ends).
@@ -31,6 +35,15 @@ local WILDCARD_SUBJECT = {{{"commonName", "*.example.test"}}}
 
 local function dotted(version)          -- "TLSv1_3" -> "TLSv1.3", as version() says
   return (version:gsub("_", "."))
+end
+
+local function openssl_flag(version)    -- "TLSv1_3" -> "-tls1_3"
+  return "-" .. version:gsub("TLSv1_", "tls1_")
+end
+
+-- TLS 1.2 cipher names say which kind of certificate signed the key exchange.
+local function assert_cipher_for(version, kind, cipher)
+  if version == "TLSv1_2" then assert.matches("^ECDHE%-" .. kind .. "%-", cipher) end
 end
 
 ------------------------------------------------------------ the python3 peer
@@ -348,15 +361,15 @@ describe("a python3 server and a pyssl client", function()
   teardown(P.cleanup)
 
   for _, version in ipairs(VERSIONS) do
-    for kind, cert in pairs(CERTS) do
-      it(("talk %s with an %s certificate and agree on ALPN"):format(version, kind), function()
-        local mine, theirs = pyssl_to_python({version = version, cert = cert, alpn = SERVER_ALPN, size = 100000},
+    for _, c in ipairs(CERTS) do
+      it(("talk %s with an %s certificate and agree on ALPN"):format(version, c.kind), function()
+        local mine, theirs = pyssl_to_python({version = version, cert = c.keycert, alpn = SERVER_ALPN, size = 100000},
                                              {alpn = CLIENT_ALPN, size = 100000})
         local m, t = mine[1], theirs[1]
         assert_agree(m, t)
         assert.same({dotted(version), "http/1.1", false}, {m.version, m.alpn, m.reused})
-        assert.equal(pem_der(cert:gsub("key", "")), m.der)
-        if version == "TLSv1_2" then assert.matches("^ECDHE%-" .. kind .. "%-", m.cipher) end
+        assert.equal(pem_der(c.cert), m.der)
+        assert_cipher_for(version, c.kind, m.cipher)
         assert.equal("localhost", t.sni)       -- the name pyssl sent
         assert.is_nil(t.peer)                  -- no client certificate asked for
       end)
@@ -405,17 +418,18 @@ describe("a pyssl server and a python3 client", function()
   teardown(P.cleanup)
 
   for _, version in ipairs(VERSIONS) do
-    for kind, cert in pairs(CERTS) do
-      it(("talk %s with an %s certificate and agree on ALPN"):format(version, kind), function()
-        local mine, theirs = python_to_pyssl({version = version, cert = cert, alpn = SERVER_ALPN, size = 100000},
+    for _, c in ipairs(CERTS) do
+      it(("talk %s with an %s certificate and agree on ALPN"):format(version, c.kind), function()
+        local mine, theirs = python_to_pyssl({version = version, cert = c.keycert, alpn = SERVER_ALPN, size = 100000},
                                              {alpn = CLIENT_ALPN, size = 100000}, bag)
         local m, t = mine[1], theirs[1]
         assert_agree(m, t)
         assert.same({dotted(version), "http/1.1", false}, {m.version, m.alpn, m.reused})
-        if version == "TLSv1_2" then assert.matches("^ECDHE%-" .. kind .. "%-", t.cipher) end
+        assert_cipher_for(version, c.kind, t.cipher)
         assert.equal("localhost", m.sni)
         assert.is_nil(m.peer)
-        assert.same({{{"commonName", "localhost"}}}, t.peer and {t.peer[#t.peer]})
+        local subject = t.peer or {}
+        assert.same({{"commonName", "localhost"}}, subject[#subject])   -- its last RDN
       end)
     end
   end
@@ -568,20 +582,20 @@ describe("openssl s_server and a pyssl client", function()
   end
 
   for _, version in ipairs(VERSIONS) do
-    for kind, cert in pairs(CERTS) do
-      it(("talk %s with an %s certificate and agree on ALPN"):format(version, kind), function()
-        local server = s_server(1, {"-" .. version:gsub("TLSv1_", "tls1_"), "-cert", H.pki(cert),
+    for _, c in ipairs(CERTS) do
+      it(("talk %s with an %s certificate and agree on ALPN"):format(version, c.kind), function()
+        local server = s_server(1, {openssl_flag(version), "-cert", H.pki(c.keycert),
                                     "-alpn", table.concat(SERVER_ALPN, ",")})
         local ctx = context(false, nil, {alpn = CLIENT_ALPN})
         local tls = connect(server, ctx)
         assert.same({dotted(version), "http/1.1"}, {tls:version(), tls:selected_alpn_protocol()})
-        assert.equal(pem_der(cert:gsub("key", "")), tls:getpeercert(true))
+        assert.equal(pem_der(c.cert), tls:getpeercert(true))
         local cipher = tls:cipher()[1]
         rev_talk(tls)
         tls:close()
         local seen = s_server_report(server:wait())
         assert.same({{dotted(version)}, {cipher}, {"http/1.1"}}, {seen.versions, seen.ciphers, seen.alpn})
-        if version == "TLSv1_2" then assert.matches("^ECDHE%-" .. kind .. "%-", cipher) end
+        assert_cipher_for(version, c.kind, cipher)
       end)
     end
   end
@@ -599,7 +613,7 @@ describe("openssl s_server and a pyssl client", function()
 
   for _, version in ipairs(VERSIONS) do
     it("presents a client certificate that s_server requires and verifies (" .. version .. ")", function()
-      local server = s_server(1, {"-" .. version:gsub("TLSv1_", "tls1_"), "-cert", H.pki("leafkey.pem"),
+      local server = s_server(1, {openssl_flag(version), "-cert", H.pki("leafkey.pem"),
                                   "-Verify", "1"})
       local tls = connect(server, context(false, "clientkey.pem", {}))
       rev_talk(tls)
@@ -609,7 +623,7 @@ describe("openssl s_server and a pyssl client", function()
     end)
 
     it("resumes a session with s_server (" .. version .. ")", function()
-      local server = s_server(2, {"-" .. version:gsub("TLSv1_", "tls1_"), "-cert", H.pki("leafkey.pem")})
+      local server = s_server(2, {openssl_flag(version), "-cert", H.pki("leafkey.pem")})
       local ctx = context(false, nil, {})
       local first = connect(server, ctx)
       rev_talk(first)                          -- TLS 1.3: the tickets are read here
@@ -661,14 +675,14 @@ describe("a pyssl server and openssl s_client", function()
   end
 
   for _, version in ipairs(VERSIONS) do
-    for kind, cert in pairs(CERTS) do
-      it(("talk %s with an %s certificate and agree on ALPN"):format(version, kind), function()
-        local ctx = server_context({version = version, cert = cert, alpn = SERVER_ALPN})
+    for _, c in ipairs(CERTS) do
+      it(("talk %s with an %s certificate and agree on ALPN"):format(version, c.kind), function()
+        local ctx = server_context({version = version, cert = c.keycert, alpn = SERVER_ALPN})
         local seen, mine = serve(ctx, {"-alpn", table.concat(CLIENT_ALPN, ",")})
         assert.same({"New", dotted(version), mine.cipher, "http/1.1"},
                     {seen.status, seen.version, seen.cipher, seen.alpn})
         assert.same({dotted(version), "http/1.1", false}, {mine.version, mine.alpn, mine.reused})
-        if version == "TLSv1_2" then assert.matches("^ECDHE%-" .. kind .. "%-", mine.cipher) end
+        assert_cipher_for(version, c.kind, mine.cipher)
       end)
     end
   end
