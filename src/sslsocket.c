@@ -170,6 +170,16 @@ static void make_fd_bio_method(void)
     fd_bio_method = m;
 }
 
+/* The method is shared by every Lua state of the process. It is freed
+ * when the library is unloaded: lua_close() unloads C modules after the
+ * last object (and so the last BIO) has been collected, so leak checkers
+ * see no leak. */
+__attribute__((destructor)) static void free_fd_bio_method(void)
+{
+    BIO_meth_free(fd_bio_method);
+    fd_bio_method = NULL;
+}
+
 /* Puts a new descriptor BIO for fd under the connection (replacing the
  * socket BIO pyssl_conn_new made). */
 static void attach_fd_bio(lua_State *L, pyssl_conn *c, int fd)
