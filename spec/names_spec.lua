@@ -61,6 +61,27 @@ describe("the API surface", function()
     assert.same({}, missing)
   end)
 
+  it("prints classes as Python's repr does", function()
+    local names = {"SSLError", "CertificateError", "SSLZeroReturnError", "TimeoutError", "OSError",
+      "ConnectionRefusedError", "ValueError", "SSLContext", "SSLObject", "SSLSocket", "MemoryBIO",
+      "SSLSession", "DefaultVerifyPaths", "_ASN1Object", "Purpose", "TLSVersion", "Options",
+      "VerifyMode", "VerifyFlags", "AlertDescription", "SSLErrorNumber"}
+    local socket_names = {"socket", "gaierror", "herror", "timeout"}
+    local want = H.python([[
+import socket
+names = ]] .. H.json.encode(names) .. [[
+
+socket_names = ]] .. H.json.encode(socket_names) .. [[
+
+import builtins
+print(json.dumps([repr(getattr(ssl, n, None) or getattr(builtins, n)) for n in names] + [repr(getattr(socket, n)) for n in socket_names]))
+]])
+    local got = {}
+    for _, n in ipairs(names) do got[#got + 1] = tostring(ssl[n]) end
+    for _, n in ipairs(socket_names) do got[#got + 1] = tostring(socket[n]) end
+    assert.same(want, got)
+  end)
+
   it("raises Python's AttributeError for a name an object lacks", function()
     local objects = instances()
     local want = H.python([[

@@ -139,6 +139,7 @@ void pyssl_open_bio(lua_State *L)
     static const pyssl_class cls = {
         .name = CLASS,
         .qualname = "_ssl.MemoryBIO",
+        .module = "_ssl",
         .methods = methods,
         .getters = getters,
         .construct = bio_new,

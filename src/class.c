@@ -2,7 +2,7 @@
  *
  * Userdata classes (SSLContext, SSLObject, ...) get
  *   - a class table (what `pyssl.core.SSLContext` is): the methods, plus
- *     __name, __qualname, __typename, __getters, __setters, __bases, __new;
+ *     __name, __qualname, __typename, __module, __getters, __setters, __bases, __new;
  *     its metatable chains lookups to the base class and makes it callable;
  *   - an instance metatable "pyssl.<name>" whose __index/__newindex resolve,
  *     in this order, methods, properties (getters/setters) and the instance
@@ -252,10 +252,19 @@ static int class_call(lua_State *L)
     return lua_gettop(L);
 }
 
+/* Python's repr of a class: <class 'module.Name'>, the module left out
+ * for builtins (<class 'TimeoutError'>). */
 static int class_tostring(lua_State *L)
 {
+    const char *module = "ssl", *name;
+    if (lua_getfield(L, 1, "__module") == LUA_TSTRING)
+        module = lua_tostring(L, -1);
     lua_getfield(L, 1, "__name");
-    lua_pushfstring(L, "<class 'ssl.%s'>", lua_tostring(L, -1));
+    name = lua_tostring(L, -1);
+    if (strcmp(module, "builtins") == 0)
+        lua_pushfstring(L, "<class '%s'>", name);
+    else
+        lua_pushfstring(L, "<class '%s.%s'>", module, name);
     return 1;
 }
 
@@ -316,6 +325,8 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
      * SSLContext over _ssl._SSLContext), which Python names by __name__. */
     lua_pushstring(L, cls->has_dict || !cls->qualname ? cls->name : cls->qualname);
     lua_setfield(L, klass, "__typename");
+    lua_pushstring(L, cls->module ? cls->module : "ssl");
+    lua_setfield(L, klass, "__module");
     push_inheriting_table(L, base, "__getters");
     set_functions(L, cls->getters);
     lua_setfield(L, klass, "__getters");

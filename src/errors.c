@@ -529,6 +529,16 @@ static int l_isinstance(lua_State *L)
     return 1;
 }
 
+/* The module Python shows in the class's repr. */
+static const char *module_of(const char *name)
+{
+    if (strncmp(name, "SSL", 3) == 0)
+        return "ssl";
+    if (strcmp(name, "gaierror") == 0 || strcmp(name, "herror") == 0)
+        return "socket";
+    return "builtins";
+}
+
 static void set_method(lua_State *L, int cls, const char *name, lua_CFunction f)
 {
     lua_pushcfunction(L, f);
@@ -547,6 +557,8 @@ void pyssl_open_errors(lua_State *L)
         lua_setfield(L, cls, "__name");
         lua_pushstring(L, hierarchy[i].name);
         lua_setfield(L, cls, "__qualname");
+        lua_pushstring(L, module_of(hierarchy[i].name));
+        lua_setfield(L, cls, "__module");
         lua_newtable(L);
         if (hierarchy[i].base) {
             lua_getfield(L, mod, hierarchy[i].base);

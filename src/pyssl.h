@@ -67,6 +67,7 @@ void pyssl_open_sslsocket(lua_State *L);    /* after socket: SSLSocket derives f
 typedef struct pyssl_class {
     const char *name;          /* "SSLContext": metatable "pyssl.SSLContext" */
     const char *qualname;      /* name in C-level messages: "_ssl._SSLContext" */
+    const char *module;        /* Python module in the class repr; NULL: "ssl" */
     const char *base;          /* name of the base class, or NULL */
     const luaL_Reg *methods;
     const luaL_Reg *getters;   /* obj.x: function(obj) -> value */

@@ -126,6 +126,7 @@ void pyssl_open_session(lua_State *L)
     static const pyssl_class cls = {
         .name = CLASS,
         .qualname = "_ssl.SSLSession",
+        .module = "_ssl",
         .getters = getters,
         .close = session_close,
         .tostring = session_tostring,

@@ -1343,6 +1343,7 @@ void pyssl_open_socket(lua_State *L)
     static const pyssl_class cls = {
         .name = CLASS,
         .qualname = CLASS,
+        .module = "socket",
         .methods = methods,
         .getters = getters,
         .setters = setters,
@@ -1355,6 +1356,7 @@ void pyssl_open_socket(lua_State *L)
     static const pyssl_class bytearray_cls = {
         .name = BYTEARRAY,
         .qualname = BYTEARRAY,
+        .module = "builtins",
         .construct = bytearray_new,
         .tostring = bytearray_tostring,
         .nuv = 1,

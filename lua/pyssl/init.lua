@@ -304,6 +304,7 @@ do
     raise("ValueError", shown .. " is not a valid Purpose")
   end
   Purpose = core._table_class(cls)
+  getmetatable(Purpose).__tostring = function() return "<enum 'Purpose'>" end
   for name, oid in pairs({SERVER_AUTH = "1.3.6.1.5.5.7.3.1", CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"}) do
     local member = make_tuple(Purpose, core._txt2obj(oid, false))
     members[member] = name

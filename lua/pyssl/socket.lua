@@ -177,7 +177,7 @@ end
 -- by newline handling; the encoding is recorded, not applied.
 
 local UnsupportedOperation = core._table_class({
-  __name = "UnsupportedOperation", __qualname = "UnsupportedOperation",
+  __name = "UnsupportedOperation", __qualname = "UnsupportedOperation", __module = "io",
   __bases = {core.OSError, core.ValueError},
 })
 M._UnsupportedOperation = UnsupportedOperation
