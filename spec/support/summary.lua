@@ -8,7 +8,9 @@ return function(options)
   local function report(kind, t)
     local message = t.message
     if type(message) ~= 'string' then message = tostring(message) end
-    local where = t.element.trace and (t.element.trace.short_src .. ':' .. t.element.trace.currentline) or '?'
+    -- A file that does not load has a trace without a place.
+    local trace = t.element.trace or {}
+    local where = tostring(trace.short_src or '?') .. ':' .. tostring(trace.currentline or '?')
     io.write(string.format('%s: %s\n  at %s\n  %s\n', kind, t.name or handler.getFullName(t.element),
       where, (message or 'nil'):gsub('\n', '\n  ')))
     if t.trace and t.trace.traceback and options.verbose then
