@@ -110,3 +110,36 @@ print(json.dumps(out))
     assert.same(want, got)
   end)
 end)
+
+describe("keyword tables", function()
+  it("take an empty table as no keywords once the required arguments are there", function()
+    local maybe_nil
+    local ctx = ssl.create_default_context({cafile = maybe_nil})
+    assert.equal(ssl.CERT_REQUIRED, ctx.verify_mode)
+    local unverified = ssl._create_unverified_context()
+    local sock = unverified:wrap_socket(socket.socket(), {server_hostname = maybe_nil})
+    assert.is_nil(sock.server_hostname)
+    sock:close()
+    local client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client:load_verify_locations(H.pki("ca.pem"))
+    assert.equal("table", type(client:get_ca_certs({binary_form = maybe_nil})[1]))
+  end)
+
+  it("are checked with the wording of CPython's C functions for _ssl's methods", function()
+    local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    H.raises(ssl.TypeError, "argument for load_cert_chain() given by name ('certfile') and position (1)",
+             ctx.load_cert_chain, ctx, "a", {certfile = "b"})
+    H.raises(ssl.TypeError, "load_cert_chain() takes at most 3 arguments (4 given)",
+             ctx.load_cert_chain, ctx, "a", "b", nil, 1)
+    H.raises(ssl.TypeError, "get_ca_certs() got an unexpected keyword argument 'x'", ctx.get_ca_certs, ctx, {x = 1})
+  end)
+
+  it("keep an empty table that fills a required parameter positional", function()
+    local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx:set_alpn_protocols({})                  -- an empty list, as in Python
+    H.raises(ssl.TypeError, "SSLContext.set_alpn_protocols() missing 1 required positional argument: "
+             .. "'alpn_protocols'", ctx.set_alpn_protocols, ctx)
+    H.raises(ssl.TypeError, "SSLContext.set_alpn_protocols() got an unexpected keyword argument 'x'",
+             ctx.set_alpn_protocols, ctx, {x = 1})
+  end)
+end)

@@ -154,10 +154,14 @@ void pyssl_check_nargs(lua_State *L, const char *qualname, int expected)
     pyssl_raise(L, "TypeError", "%s() takes exactly one argument (%d given)", qualname, given);
 }
 
-/* A keyword table: a plain table (no metatable), non-empty, string keys only. */
+/* A keyword table: a plain table (no metatable) with string keys only,
+ * empty included (what `{x = maybe_nil}` gives). A function whose one
+ * argument may be an empty list takes it before calling this
+ * (set_alpn_protocols); lists elsewhere are never the last argument
+ * alone, or are not valid when empty (addresses). */
 static int is_keyword_table(lua_State *L, int idx)
 {
-    int only_strings = 1, empty = 1;
+    int only_strings = 1;
     if (!lua_istable(L, idx))
         return 0;
     if (lua_getmetatable(L, idx)) {
@@ -166,12 +170,11 @@ static int is_keyword_table(lua_State *L, int idx)
     }
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        empty = 0;
         if (lua_type(L, -2) != LUA_TSTRING)
             only_strings = 0;
         lua_pop(L, 1);
     }
-    return !empty && only_strings;
+    return only_strings;
 }
 
 static int param_index(const char *const names[], const char *name)
@@ -183,8 +186,8 @@ static int param_index(const char *const names[], const char *name)
     return -1;
 }
 
-void pyssl_parse_args(lua_State *L, int first, const char *fname,
-                      const char *const names[], int npos)
+static void parse_args(lua_State *L, int first, const char *fname,
+                       const char *const names[], int npos, int c_level)
 {
     int top = lua_gettop(L), nparams = 0, npositional, kw = 0, i;
     while (names[nparams])
@@ -195,7 +198,8 @@ void pyssl_parse_args(lua_State *L, int first, const char *fname,
     if (npositional < 0)
         npositional = 0;
     if (npositional > npos)
-        pyssl_raise(L, "TypeError", "%s() takes at most %d positional argument%s (%d given)",
+        pyssl_raise(L, "TypeError", c_level ? "%s() takes at most %d argument%s (%d given)"
+                                            : "%s() takes at most %d positional argument%s (%d given)",
                     fname, npos, npos == 1 ? "" : "s", npositional);
     if (kw) {
         lua_pushnil(L);
@@ -203,9 +207,13 @@ void pyssl_parse_args(lua_State *L, int first, const char *fname,
             const char *key = lua_tostring(L, -2);
             int at = param_index(names, key);
             lua_pop(L, 1);
+            /* (3.13 gave C functions Python's wording for this one.) */
             if (at < 0)
                 pyssl_raise(L, "TypeError", "%s() got an unexpected keyword argument '%s'",
                             fname, key);
+            if (at < npositional && c_level)
+                pyssl_raise(L, "TypeError", "argument for %s() given by name ('%s') and position (%d)",
+                            fname, key, at + 1);
             if (at < npositional)
                 pyssl_raise(L, "TypeError", "%s() got multiple values for argument '%s'",
                             fname, key);
@@ -226,6 +234,18 @@ void pyssl_parse_args(lua_State *L, int first, const char *fname,
         lua_replace(L, first + i);
     }
     lua_settop(L, first + nparams - 1);
+}
+
+void pyssl_parse_args(lua_State *L, int first, const char *fname,
+                      const char *const names[], int npos)
+{
+    parse_args(L, first, fname, names, npos, 0);
+}
+
+void pyssl_parse_args_c(lua_State *L, int first, const char *fname,
+                        const char *const names[], int npos)
+{
+    parse_args(L, first, fname, names, npos, 1);
 }
 
 /* core._parse_args(fname, names, npos, ...) -> one value per name: the

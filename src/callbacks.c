@@ -358,7 +358,7 @@ static int ctx_set_psk_client_callback(lua_State *L)
 {
     static const char *const names[] = {"callback", NULL};
     pyssl_context *self = pyssl_check_context(L, 1);
-    pyssl_parse_args(L, 2, "set_psk_client_callback", names, 1);
+    pyssl_parse_args_c(L, 2, "set_psk_client_callback", names, 1);
     if (self->protocol == PROTO_TLS_SERVER)
         return pyssl_raise_located(L, "Cannot add PSK client callback to a "
                                    "PROTOCOL_TLS_SERVER context", PYSSL_LOC);
@@ -375,7 +375,7 @@ static int ctx_set_psk_server_callback(lua_State *L)
     static const char *const names[] = {"callback", "identity_hint", NULL};
     pyssl_context *self = pyssl_check_context(L, 1);
     const char *hint = NULL;
-    pyssl_parse_args(L, 2, "set_psk_server_callback", names, 2);
+    pyssl_parse_args_c(L, 2, "set_psk_server_callback", names, 2);
     if (!lua_isnil(L, 3)) {
         size_t len;
         if (lua_type(L, 3) != LUA_TSTRING)

@@ -538,7 +538,7 @@ static int ctx_load_cert_chain(lua_State *L)
     const char *certfile, *keyfile;
     int ok, saved_errno;
 
-    pyssl_parse_args(L, 2, "load_cert_chain", names, 3);
+    pyssl_parse_args_c(L, 2, "load_cert_chain", names, 3);
     if (!is_path(L, 2))
         return pyssl_raise(L, "TypeError", "certfile should be a valid filesystem path");
     if (!lua_isnil(L, 3) && !is_path(L, 3))

@@ -145,13 +145,19 @@ void pyssl_check_nargs(lua_State *L, const char *qualname, int expected);
 
 /* Python-style call normalisation. The arguments from stack index `first`
  * on are positional values optionally followed by a keyword table (a plain
- * table whose keys are all strings, non-empty). `names` lists the
+ * table whose keys are all strings, empty included). `names` lists the
  * parameters in order (NULL-terminated); the first `npos` may be passed
  * positionally. Replaces the arguments by exactly one value per parameter
  * (nil when absent) starting at `first`. Raises Python's TypeErrors for
- * unknown keywords, duplicates and too many positional arguments. */
+ * unknown keywords, duplicates and too many positional arguments, worded
+ * as for a function written in Python (fname: "SSLObject.read").
+ * pyssl_parse_args_c words them as CPython's C functions do (_ssl's
+ * methods: "argument for load_cert_chain() given by name ('certfile') and
+ * position (1)", "load_cert_chain() takes at most 3 arguments (4 given)"). */
 void pyssl_parse_args(lua_State *L, int first, const char *fname,
                       const char *const names[], int npos);
+void pyssl_parse_args_c(lua_State *L, int first, const char *fname,
+                        const char *const names[], int npos);
 
 /* ---------------------------------------------------------------- errors.c */
 

@@ -262,7 +262,7 @@ static int ctx_wrap_bio(lua_State *L)
         "incoming", "outgoing", "server_side", "server_hostname", "owner", "session", NULL
     };
     pyssl_check_context(L, 1);
-    pyssl_parse_args(L, 2, "_wrap_bio", names, 6);
+    pyssl_parse_args_c(L, 2, "_wrap_bio", names, 6);
     if (!pyssl_test_object(L, 2, "MemoryBIO"))
         return pyssl_raise(L, "TypeError", "_wrap_bio() argument 'incoming' must be _ssl.MemoryBIO, not %s",
                            pyssl_typename(L, 2));
@@ -320,7 +320,7 @@ static int obj_read(lua_State *L)
     size_t count = 0;
 
     if (lua_gettop(L) > 2 || lua_istable(L, lua_gettop(L)))
-        pyssl_parse_args(L, 2, "read", names, 2);
+        pyssl_parse_args(L, 2, "SSLObject.read", names, 2);
     if (!lua_isnoneornil(L, 2))
         len = pyssl_check_index(L, 2);
     if (!lua_isnoneornil(L, 3))
@@ -425,7 +425,7 @@ static int obj_getpeercert(lua_State *L)
     static const char *const names[] = {"binary_form", NULL};
     pyssl_conn *c = check_conn(L, 1);
     X509 *cert;
-    pyssl_parse_args(L, 2, "getpeercert", names, 1);
+    pyssl_parse_args(L, 2, "SSLObject.getpeercert", names, 1);
     if (!SSL_is_init_finished(c->ssl))
         return pyssl_raise(L, "ValueError", "handshake not done yet");
     cert = SSL_get0_peer_certificate(c->ssl);
@@ -586,7 +586,7 @@ static int obj_get_channel_binding(lua_State *L)
     unsigned char buf[FINISHED_MAX];
     const char *type = "tls-unique";
     size_t len;
-    pyssl_parse_args(L, 2, "get_channel_binding", names, 1);
+    pyssl_parse_args(L, 2, "SSLObject.get_channel_binding", names, 1);
     if (!lua_isnil(L, 2)) {
         if (lua_type(L, 2) != LUA_TSTRING)
             return pyssl_raise(L, "TypeError", "get_channel_binding() argument 'cb_type' must be str, not %s",

@@ -584,7 +584,7 @@ static int sslsock_read(lua_State *L)
 {
     static const char *const names[] = {"len", "buffer", NULL};
     check_sslsocket(L, 1);
-    parse_args(L, "read", names, 2);
+    parse_args(L, "SSLSocket.read", names, 2);
     return read_common(L, check_len(L, 2), 3);
 }
 
@@ -593,7 +593,7 @@ static int sslsock_recv(lua_State *L)
 {
     static const char *const names[] = {"buflen", "flags", NULL};
     check_sslsocket(L, 1);
-    parse_args(L, "recv", names, 2);
+    parse_args(L, "SSLSocket.recv", names, 2);
     lua_getiuservalue(L, 1, UV_SSLOBJ);
     if (lua_isnil(L, -1) || !((pyssl_conn *)lua_touserdata(L, -1))->ssl) {
         lua_settop(L, 3);
@@ -616,7 +616,7 @@ static int sslsock_recv_into(lua_State *L)
     lua_Integer nbytes;
     size_t buflen = 0;
     check_sslsocket(L, 1);
-    parse_args(L, "recv_into", names, 3);
+    parse_args(L, "SSLSocket.recv_into", names, 3);
     if (lua_isnil(L, 3)) {
         if (!pyssl_test_bytearray(L, 2, &buflen))
             buflen = 0;
@@ -675,7 +675,7 @@ static int sslsock_send(lua_State *L)
     size_t len;
     const char *data;
     check_sslsocket(L, 1);
-    parse_args(L, "send", names, 2);
+    parse_args(L, "SSLSocket.send", names, 2);
     if (!op_begin(L, &o)) {
         if (lua_isnil(L, 3))
             lua_pushinteger(L, 0), lua_replace(L, 3);
@@ -696,7 +696,7 @@ static int sslsock_sendall(lua_State *L)
     size_t len, done = 0;
     const char *data;
     check_sslsocket(L, 1);
-    parse_args(L, "sendall", names, 2);
+    parse_args(L, "SSLSocket.sendall", names, 2);
     if (!op_begin(L, &o)) {
         if (lua_isnil(L, 3))
             lua_pushinteger(L, 0), lua_replace(L, 3);
@@ -780,7 +780,7 @@ static int ctx_wrap_socket(lua_State *L)
     pyssl_socket *s;
     pyssl_conn *c;
     pyssl_check_context(L, 1);
-    pyssl_parse_args(L, 2, "_wrap_socket", names, 3);
+    pyssl_parse_args_c(L, 2, "_wrap_socket", names, 3);
     s = pyssl_test_socket(L, 2);
     if (!s)
         return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'sock' must be _socket.socket, not %s",

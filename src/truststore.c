@@ -73,7 +73,7 @@ static int ctx_load_verify_locations(lua_State *L)
     pyssl_context *self = pyssl_check_context(L, 1);
     const char *cafile = NULL, *capath = NULL;
 
-    pyssl_parse_args(L, 2, "load_verify_locations", names, 3);
+    pyssl_parse_args_c(L, 2, "load_verify_locations", names, 3);
     if (lua_isnil(L, 2) && lua_isnil(L, 3) && lua_isnil(L, 4))
         return pyssl_raise(L, "TypeError", "cafile, capath and cadata cannot be all omitted");
     if (!lua_isnil(L, 2) && !is_path(L, 2))
@@ -164,7 +164,7 @@ static int ctx_get_ca_certs(lua_State *L)
     pyssl_context *self = pyssl_check_context(L, 1);
     STACK_OF(X509_OBJECT) *objs;
     int i, n = 0, binary;
-    pyssl_parse_args(L, 2, "get_ca_certs", names, 1);
+    pyssl_parse_args_c(L, 2, "get_ca_certs", names, 1);
     binary = lua_toboolean(L, 2);
     objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(self->ctx));
     lua_newtable(L);

@@ -123,11 +123,18 @@ local function wire_protocols(list, what)
   return table.concat(parts)
 end
 
+-- The one argument when it is an empty table: an empty list of protocols
+-- (_parse_args would take it for an empty keyword table).
+local function positional_list(arg)
+  if type(arg) == "table" and next(arg) == nil then return arg end
+  return nil
+end
+
 -- ctx:set_alpn_protocols(alpn_protocols)
 function SSLContext.set_alpn_protocols(self, ...)
   check_self(self, "set_alpn_protocols")
   check_count("set_alpn_protocols", "alpn_protocols", select("#", ...), 1, 1)
-  local protocols = core._parse_args("set_alpn_protocols", {"alpn_protocols"}, 1, ...)
+  local protocols = positional_list(...) or core._parse_args("SSLContext.set_alpn_protocols", {"alpn_protocols"}, 1, ...)
   self:_set_alpn_protocols(wire_protocols(protocols, "ALPN"))
 end
 
@@ -137,7 +144,7 @@ end
 function SSLContext.set_npn_protocols(self, ...)
   check_self(self, "set_npn_protocols")
   check_count("set_npn_protocols", "npn_protocols", select("#", ...), 1, 1)
-  local protocols = core._parse_args("set_npn_protocols", {"npn_protocols"}, 1, ...)
+  local protocols = positional_list(...) or core._parse_args("SSLContext.set_npn_protocols", {"npn_protocols"}, 1, ...)
   warn("DeprecationWarning: ", "ssl NPN is deprecated, use ALPN instead")
   wire_protocols(protocols, "NPN")
   raise("AttributeError", string.format("'%s' object has no attribute '_set_npn_protocols'",
@@ -151,7 +158,7 @@ end
 function SSLContext.set_servername_callback(self, ...)
   check_self(self, "set_servername_callback")
   check_count("set_servername_callback", "server_name_callback", select("#", ...), 1, 1)
-  local fn = core._parse_args("set_servername_callback", {"server_name_callback"}, 1, ...)
+  local fn = core._parse_args("SSLContext.set_servername_callback", {"server_name_callback"}, 1, ...)
   if fn == nil then
     self.sni_callback = nil
     return
@@ -190,7 +197,7 @@ function SSLContext.load_default_certs(self, ...)
   local n = select("#", ...)
   check_count("load_default_certs", "purpose", n, 0, 1)
   if n > 0 then
-    local purpose = core._parse_args("load_default_certs", {"purpose"}, 1, ...)
+    local purpose = core._parse_args("SSLContext.load_default_certs", {"purpose"}, 1, ...)
     if not is_asn1_object(purpose) then
       raise("TypeError", python_str(purpose))
     end

@@ -39,14 +39,17 @@ local getmetatable, setmetatable, rawequal = getmetatable, setmetatable, rawequa
 -- as Python does for methods. A trailing plain table with string keys is
 -- the keyword table (spec §1 rule 1). Returns one value per parameter.
 
-local function is_keyword_table(v)
+-- A plain table with string keys only. An empty one (what `{x = maybe_nil}`
+-- gives) is keywords only when the arguments before it fill the required
+-- parameters; otherwise it is a positional argument.
+local function is_keyword_table(v, before, required)
   if type(v) ~= "table" or getmetatable(v) ~= nil then return false end
   local empty = true
   for k in pairs(v) do
     if type(k) ~= "string" then return false end
     empty = false
   end
-  return not empty
+  return not empty or before >= required
 end
 
 -- 'a' / 'a' and 'b' / 'a', 'b', and 'c'
@@ -67,7 +70,7 @@ local function bind(sig, ...)
   local kw
   if n > 0 then
     local last = select(n, ...)
-    if is_keyword_table(last) then
+    if is_keyword_table(last, n - 1, sig.required or 0) then
       kw = last
       n = n - 1
     end

@@ -504,7 +504,7 @@ end
 -- makefile(mode="r", buffering=nil, {encoding=, errors=, newline=})
 function socket.makefile(self, ...)
   local mode, buffering, encoding, errors, newline =
-    core._parse_args("makefile", {"mode", "buffering", "encoding", "errors", "newline"}, 2, ...)
+    core._parse_args("socket.makefile", {"mode", "buffering", "encoding", "errors", "newline"}, 2, ...)
   mode = mode or "r"
   if type(mode) ~= "string" then
     core._raise("TypeError", string.format("'%s' object is not iterable", core._typename(mode)))
@@ -558,7 +558,7 @@ end
 -- encrypts it); Python uses os.sendfile() for a plain socket, pyssl
 -- reads and sends in every case.
 function socket.sendfile(self, ...)
-  local file, offset, count = core._parse_args("sendfile", {"file", "offset", "count"}, 3, ...)
+  local file, offset, count = core._parse_args("socket.sendfile", {"file", "offset", "count"}, 3, ...)
   offset = offset or 0
   local mode = field_of(file, "mode")
   if type(mode) == "string" and not mode:find("b", 1, true) then

@@ -209,7 +209,7 @@ local wrap_names = {"sock", "server_side", "do_handshake_on_connect", "suppress_
 -- suppress_ragged_eofs=true, server_hostname=nil, session=nil)
 function SSLContext.wrap_socket(self, ...)
   local sock, server_side, do_handshake_on_connect, suppress_ragged_eofs, server_hostname, session =
-    core._parse_args("wrap_socket", wrap_names, 6, ...)
+    core._parse_args("SSLContext.wrap_socket", wrap_names, 6, ...)
   local cls = self.sslsocket_class
   local create = (type(cls) == "table" and cls._create) or SSLSocket._create
   local s, take_over = adopt(sock)
@@ -281,7 +281,7 @@ end
 
 -- do_handshake(block=false)
 function SSLSocket.do_handshake(self, ...)
-  local block = select("#", ...) > 0 and core._parse_args("do_handshake", {"block"}, 1, ...) or nil
+  local block = select("#", ...) > 0 and core._parse_args("SSLSocket.do_handshake", {"block"}, 1, ...) or nil
   self:_check_connected()
   local timeout = self:gettimeout()
   local ok, err = pcall(handshake, self, timeout, block)
@@ -364,7 +364,7 @@ function SSLSocket.shutdown(self, how)
 end
 
 function SSLSocket.getpeercert(self, ...)
-  local binary_form = core._parse_args("getpeercert", {"binary_form"}, 1, ...)
+  local binary_form = core._parse_args("SSLSocket.getpeercert", {"binary_form"}, 1, ...)
   self:_check_connected()
   local obj = self._sslobj
   if obj == nil then no_attribute("getpeercert") end
@@ -404,7 +404,7 @@ local CHANNEL_BINDING_TYPES = {["tls-unique"] = true}
 
 -- get_channel_binding(cb_type="tls-unique")
 function SSLSocket.get_channel_binding(self, ...)
-  local cb_type = core._parse_args("get_channel_binding", {"cb_type"}, 1, ...)
+  local cb_type = core._parse_args("SSLSocket.get_channel_binding", {"cb_type"}, 1, ...)
   local obj = self._sslobj
   if obj ~= nil then
     return obj:get_channel_binding(cb_type)
