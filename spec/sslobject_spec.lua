@@ -225,6 +225,26 @@ describe("data over an established connection", function()
     assert.equal("ld", p.c:read(1024))
   end)
 
+  it("reads into a bytearray as Python's read(len, buffer) does", function()
+    local bytearray = require("pyssl.socket").bytearray
+    local p = T.connect(BASIC)
+    T.send(p.c, p, "hello world")
+    local buf = bytearray(8)
+    assert.equal(3, p.s:read(3, buf))
+    assert.equal("hel\0\0\0\0\0", tostring(buf))
+    assert.equal(8, p.s:read(0, buf))            -- len <= 0: the whole buffer
+    assert.equal("lo world", tostring(buf))
+    T.send(p.c, p, "!")
+    assert.equal(1, p.s:read(100, buf))          -- len > #buf is cut to #buf
+    assert.equal("!o world", tostring(buf))
+    H.raises(ssl.SSLWantReadError, "The operation did not complete (read)", p.s.read, p.s, 4, buf)
+    H.raises(ssl.TypeError, "read() argument 2 must be read-write bytes-like object, not str",
+             p.s.read, p.s, 4, "abcd")
+    H.raises(ssl.SSLWantReadError, nil, p.c.unwrap, p.c)   -- sends close_notify
+    T.transfer(p)
+    assert.equal(0, p.s:read(4, buf))            -- close_notify: end of data
+  end)
+
   it("moves large payloads whole: write never writes partially", function()
     local p = T.connect(BASIC)
     local data = {}

@@ -309,24 +309,51 @@ static int obj_do_handshake(lua_State *L)
     return 0;
 }
 
-/* read(len=1024, buffer=None) -> bytes */
+/* Reads at most len bytes into buf; returns the count, 0 when only the
+ * peer has closed (Python's read() at a clean EOF), or raises. */
+static size_t read_into(lua_State *L, pyssl_conn *c, unsigned char *buf, size_t len)
+{
+    pyssl_io_result res;
+    size_t count = 0;
+    if (!pyssl_conn_read_step(L, c, 1, buf, len, &count, &res)) {
+        if (res.ssl_error == SSL_ERROR_ZERO_RETURN &&
+            SSL_get_shutdown(c->ssl) == SSL_RECEIVED_SHUTDOWN && !c->callback_failed)
+            return 0;
+        pyssl_conn_raise(L, c, 1, &res, PYSSL_LOC);
+    }
+    if (c->callback_failed)
+        pyssl_conn_check_callback(L, c, 1);
+    return count;
+}
+
+/* read(len=1024, buffer=None) -> bytes, or the count read into buffer
+ * (a pyssl.socket.bytearray: no string is made) */
 static int obj_read(lua_State *L)
 {
     static const char *const names[] = {"len", "buffer", NULL};
     pyssl_conn *c = check_conn(L, 1);
-    pyssl_state *st = pyssl_state_of(L);
-    pyssl_io_result res;
     lua_Integer len = 1024;
-    size_t count = 0;
+    unsigned char *buffer = NULL;
+    size_t buffer_len = 0, count;
 
     if (lua_gettop(L) > 2 || lua_istable(L, lua_gettop(L)))
         pyssl_parse_args(L, 2, "SSLObject.read", names, 2);
     if (!lua_isnoneornil(L, 2))
         len = pyssl_check_index(L, 2);
-    if (!lua_isnoneornil(L, 3))
-        /* P2: Python reads into a bytearray; pyssl has no such type yet. */
-        return pyssl_raise(L, "TypeError", "read() argument 2 must be read-write bytes-like object, not %s",
-                           pyssl_typename(L, 3));
+    if (!lua_isnoneornil(L, 3)) {
+        buffer = pyssl_test_bytearray(L, 3, &buffer_len);
+        if (!buffer)
+            return pyssl_raise(L, "TypeError", "read() argument 2 must be read-write bytes-like object, not %s",
+                               pyssl_typename(L, 3));
+        /* As CPython: a length outside 1..len(buffer) means the whole buffer. */
+        if (len <= 0 || (size_t)len > buffer_len)
+            len = (lua_Integer)buffer_len;
+        if (len > INT_MAX)
+            return pyssl_raise(L, "OverflowError", "maximum length can't fit in a C 'int'");
+        count = len == 0 ? 0 : read_into(L, c, buffer, (size_t)len);
+        lua_pushinteger(L, (lua_Integer)count);
+        return 1;
+    }
     if (len < 0)
         return pyssl_raise(L, "ValueError", "size should not be negative");
     if (len == 0) {
@@ -336,18 +363,9 @@ static int obj_read(lua_State *L)
     /* One SSL_read never returns more than one record. */
     if (len > PYSSL_RECORD_MAX)
         len = PYSSL_RECORD_MAX;
-    if (!pyssl_conn_read_step(L, c, 1, st->scratch, (size_t)len, &count, &res)) {
-        /* Only the peer has closed: "" (Python's read() at a clean EOF). */
-        if (res.ssl_error == SSL_ERROR_ZERO_RETURN &&
-            SSL_get_shutdown(c->ssl) == SSL_RECEIVED_SHUTDOWN && !c->callback_failed) {
-            lua_pushliteral(L, "");
-            return 1;
-        }
-        return pyssl_conn_raise(L, c, 1, &res, PYSSL_LOC);
-    }
-    if (c->callback_failed)
-        pyssl_conn_check_callback(L, c, 1);
-    lua_pushlstring(L, (const char *)st->scratch, count);
+    buffer = pyssl_state_of(L)->scratch;
+    count = read_into(L, c, buffer, (size_t)len);
+    lua_pushlstring(L, (const char *)buffer, count);
     return 1;
 }
 
