@@ -31,6 +31,31 @@ local raise, repr, typename = core._raise, core._repr, core._typename
 local select, type, pairs, ipairs, rawget, tostring = select, type, pairs, ipairs, rawget, tostring
 local getmetatable, setmetatable, rawequal = getmetatable, setmetatable, rawequal
 
+-- The Lua-level methods of the classes, called with a self that is no
+-- object at all (the `obj.method(x)` slip), raise the TypeError Python
+-- gives for a method applied to the wrong type, not Lua's "attempt to
+-- index a number value". (C methods check self themselves; a pyssl object
+-- of another class already fails with Python's AttributeError.)
+local function guard_lua_methods(cls)
+  local guarded = {}
+  for name, method in pairs(cls) do
+    if type(method) == "function" and not name:find("^_") and debug.getinfo(method, "S").what == "Lua" then
+      guarded[name] = function(self, ...)
+        if type(self) ~= "userdata" then
+          raise("TypeError", string.format("descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
+            name, rawget(cls, "__name"), typename(self)))
+        end
+        return method(self, ...)
+      end
+    end
+  end
+  for name, method in pairs(guarded) do cls[name] = method end
+end
+
+for _, cls in ipairs({core.SSLContext, core.SSLObject, core.SSLSocket, ssl.socket.socket}) do
+  guard_lua_methods(cls)
+end
+
 ---------------------------------------------------------------------------
 -- Python's call binding, for the functions ssl.py defines in Python.
 --
