@@ -355,6 +355,82 @@ def run(data):
   end)
 end)
 
+describe("a server fed mutated ClientHellos", function()
+  local PY_MUTATED = [[
+def run(variant):
+    p = pair({"server": {"cert": "leafkey.pem"}, "client": {"ca": "ca.pem"}, "hostname": "localhost"})
+    p.si.write(bytes.fromhex(variant["hex"]))
+    if variant["eof"]:
+        p.si.write_eof()
+    first = attempt(p.s.do_handshake)
+    second = attempt(p.s.do_handshake)
+    return {"first": first, "second": second, "out": len(p.so.read())}
+]]
+
+  -- A deterministic generator (the same variants on every run).
+  local function generator(seed)
+    local x = seed
+    return function(n)
+      x = (x * 1103515245 + 12345) % 2147483648
+      return (x // 65536) % n
+    end
+  end
+
+  -- Variants of `hello`: bytes flipped, cut short, or junk inserted.
+  local function mutations(hello, count)
+    local rand, out = generator(20261125), {}
+    for i = 1, count do
+      local bytes = {hello:byte(1, -1)}
+      local kind = i % 3
+      if kind == 0 then
+        for _ = 1, 1 + rand(4) do
+          local at = 1 + rand(#bytes)
+          bytes[at] = (bytes[at] + 1 + rand(255)) % 256
+        end
+      elseif kind == 1 then
+        for j = #bytes, 2 + rand(#bytes - 1), -1 do bytes[j] = nil end
+      else
+        local at = 1 + rand(#bytes)
+        for _ = 1, 1 + rand(8) do table.insert(bytes, at, rand(256)) end
+      end
+      out[#out + 1] = string.char(table.unpack(bytes))
+    end
+    return out
+  end
+
+  local function hex(s)
+    return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+  end
+
+  it("fails each one as Python's ssl does (class, message, what is sent back)", function()
+    local c = T.pair({server = {cert = "leafkey.pem"}, client = {ca = "ca.pem"}, hostname = "localhost"})
+    T.attempt(c.c.do_handshake, c.c)
+    local hello = c.co:read()
+    assert.is_true(#hello > 200)
+    local variants, inputs = mutations(hello, 120), {}
+    -- every other one followed by an EOF, so that incomplete ones end too
+    for i, v in ipairs(variants) do inputs["v" .. i] = {hex = hex(v), eof = i % 2 == 0} end
+    local py = T.python_each(inputs, PY_MUTATED)
+    local failures, reasons = 0, {}
+    for i, v in ipairs(variants) do
+      local p = T.pair({server = {cert = "leafkey.pem"}, client = {ca = "ca.pem"}, hostname = "localhost"})
+      p.si:write(v)
+      if i % 2 == 0 then p.si:write_eof() end
+      local first = T.attempt(p.s.do_handshake, p.s)
+      local second = T.attempt(p.s.do_handshake, p.s)
+      assert.same(py["v" .. i], {first = first, second = second, out = #p.so:read()}, "variant " .. i)
+      if first.err and first.err.cls ~= "SSLWantReadError" then
+        failures = failures + 1
+        reasons[first.err.msg] = true
+      end
+    end
+    local distinct = 0
+    for _ in pairs(reasons) do distinct = distinct + 1 end
+    assert.is_true(failures > 60)   -- most variants are refused,
+    assert.is_true(distinct >= 4)   -- for several different reasons
+  end)
+end)
+
 describe("post-handshake authentication (#45)", function()
   local PY_PHA = [[
 def run(kind):
