@@ -3,8 +3,7 @@
 -- A line-by-line port of bench/py/bench.py (Python's ssl API, Lua
 -- spelling), as a pyssl user would write it: SSLContext, wrap_bio with
 -- MemoryBIO, wrap_socket on pyssl.socket blocking sockets. Same command
--- line and JSON output as the other implementations; a workload that needs
--- a part of pyssl that does not exist yet reports "unavailable".
+-- line and JSON output as the other implementations.
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 package.path = here .. "/../lua/?.lua;" .. package.path
 local lib = require "benchlib"
@@ -16,27 +15,6 @@ local R = lib.reporter(IMPL, opt)
 local now, heap_bytes, rss_bytes = lib.now, lib.heap, lib.rss
 
 local function warmup_of(default) return lib.warmup_of(opt, default) end
-
--- Is `name` an attribute of `obj`? (Missing attributes raise AttributeError.)
-local function has(obj, name)
-  local ok, v = pcall(function() return obj[name] end)
-  return ok and v ~= nil
-end
-
-local function need_memory_bio()
-  if not has(ssl, "MemoryBIO") then R.unavailable("pyssl has no MemoryBIO yet") end
-  local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-  if not has(ctx, "wrap_bio") then R.unavailable("SSLContext.wrap_bio is not written yet") end
-end
-
-local function need_sockets()
-  local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-  if type(ssl.socket) ~= "table" or not has(ssl.socket, "socket")
-     or not has(ssl.socket, "create_connection") then
-    R.unavailable("pyssl.socket is not written yet")
-  end
-  if not has(ctx, "wrap_socket") then R.unavailable("SSLContext.wrap_socket is not written yet") end
-end
 
 ---------------------------------------------- contexts and connections
 
@@ -126,7 +104,6 @@ end
 local W = {}
 
 W["bulk-mem"] = function()
-  need_memory_bio()
   local cctx, sctx = make_ctx(false), make_ctx(true)
   local c, s = connected_pair(cctx, sctx)
   local chunk = opt.chunk
@@ -149,7 +126,6 @@ W["bulk-mem"] = function()
 end
 
 local function handshakes_mem(resume)
-  need_memory_bio()
   local cctx, sctx = make_ctx(false), make_ctx(true)
   local c0, s0 = connected_pair(cctx, sctx)
   local session = resume and c0.obj.session or nil
@@ -181,7 +157,6 @@ local function read_exact(obj, n)
 end
 
 W["pingpong-mem"] = function()
-  need_memory_bio()
   local cctx, sctx = make_ctx(false), make_ctx(true)
   local c, s = connected_pair(cctx, sctx)
   local size = opt.size
@@ -203,7 +178,6 @@ W["pingpong-mem"] = function()
 end
 
 local function idle_mem(keep_server)
-  need_memory_bio()
   local cctx, sctx = make_ctx(false), make_ctx(true)
   local kept = {}
   local warm = warmup_of(20)
@@ -281,7 +255,6 @@ local function recv_exact(s, n)
 end
 
 W["bulk-tcp"] = function()
-  need_sockets()
   local server = opt.role == "server"
   local ctx = make_ctx(server)
   local chunk = opt.chunk
@@ -314,7 +287,6 @@ W["bulk-tcp"] = function()
 end
 
 W["pingpong-tcp"] = function()
-  need_sockets()
   local server = opt.role == "server"
   local ctx = make_ctx(server)
   local size = opt.size
@@ -343,7 +315,6 @@ W["pingpong-tcp"] = function()
 end
 
 W["hs-tcp"] = function()
-  need_sockets()
   local server = opt.role == "server"
   local ctx = make_ctx(server)
   local warm = warmup_of(opt.count // 10 + 1)
@@ -367,7 +338,6 @@ W["hs-tcp"] = function()
 end
 
 local function idle_tcp(measure_server)
-  need_sockets()
   local server = opt.role == "server"
   local measured = server == measure_server
   local ctx = make_ctx(server)
