@@ -2,6 +2,7 @@
 #   make demo    the main job: a verified TLS conversation, start to end
 #   make test    build, generate the test PKI, run every spec
 #   make check   the specs under AddressSanitizer + UBSan, then valgrind
+#   make check-testssl  testssl.sh probes a pyssl server on the sanitized core
 #   make bench   pyssl side by side with C, Python's ssl and LuaSec
 # Packages missing on a Debian machine are installed first (tools/deps.sh).
 
@@ -27,7 +28,7 @@ export PYSSL_PKI := $(PKI)
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps build pki test demo check check-asan check-valgrind bench rock clean
+.PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl bench rock clean
 
 all: build
 
@@ -84,6 +85,14 @@ check-valgrind: deps
 	@echo "== specs under valgrind"
 	@RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --suppressions=$(CURDIR)/tools/valgrind.supp" \
 	  PYSSL_SLOW=1 SPEC_TIMEOUT=900 LUA=$(LUA) tools/run_specs.sh $(SPECS)
+
+# testssl.sh's ~160 probing connections against the echo server on the
+# sanitized core (a few minutes; not part of `make check`).
+check-testssl: deps
+	@tools/deps.sh testssl.sh
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/luahost >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@tools/testssl_check.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory build >/dev/null

@@ -4,7 +4,12 @@
  * openssl) stay uninstrumented.
  *
  * usage: luahost script.lua [args...]   (like `lua script.lua args...`)
+ *
+ * Ctrl-C (SIGINT) raises "interrupted!" in the running Lua code, as in
+ * lua.c, so a server under test ends through its own clean-up path and the
+ * leak check at exit still runs.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <lua.h>
 #include <lauxlib.h>
@@ -17,6 +22,23 @@ static int traceback(lua_State *L)
         msg = luaL_tolstring(L, 1, NULL);
     luaL_traceback(L, L, msg, 1);
     return 1;
+}
+
+static lua_State *running;
+
+static void interrupted(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+
+/* Only async-signal-safe work here: lua_sethook is documented as safe to
+ * call from a signal handler; the hook raises at the next Lua step. */
+static void on_sigint(int sig)
+{
+    signal(sig, SIG_DFL);   /* a second Ctrl-C kills the process */
+    lua_sethook(running, interrupted, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
 int main(int argc, char **argv)
@@ -41,7 +63,10 @@ int main(int argc, char **argv)
     if (status == LUA_OK) {
         for (i = 2; i < argc; i++)
             lua_pushstring(L, argv[i]);
+        running = L;
+        signal(SIGINT, on_sigint);
         status = lua_pcall(L, argc - 2, 0, 1);
+        signal(SIGINT, SIG_DFL);
     }
     if (status != LUA_OK)
         fprintf(stderr, "%s: %s\n", argv[0], lua_tostring(L, -1));
