@@ -119,6 +119,11 @@ end
 -- reports and its aliases that contains a dot, else that name; `name`
 -- itself when the lookup fails.
 function M.getfqdn(...)
+  local n = select("#", ...)
+  if n > 1 and not (n == 2 and type((select(2, ...))) == "table") then
+    core._raise("TypeError", string.format(
+      "getfqdn() takes from 0 to 1 positional arguments but %d were given", n))
+  end
   local name = core._parse_args("getfqdn", {"name"}, 1, ...)
   if name == nil then name = "" end
   if type(name) ~= "string" then
