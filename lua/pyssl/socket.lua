@@ -1,7 +1,7 @@
 -- pyssl.socket: the part of Python's socket module that ssl users need.
 -- The socket class, name resolution, select and the constants are C
 -- (pyssl.core._socket); what CPython writes in Python (Lib/socket.py) is
--- here: create_connection, create_server, has_dualstack_ipv6, fromfd.
+-- here: create_connection, create_server, has_dualstack_ipv6, fromfd, getfqdn.
 local core = require "pyssl.core"
 local C = core._socket
 
