@@ -79,14 +79,55 @@ static const char *check_host(lua_State *L, int idx)
     return s;
 }
 
-/* Python's setipaddr(): the address of `name` for `family` into *sa
- * (port left 0). Numeric addresses skip the resolver. */
-static void set_ip_address(lua_State *L, const char *name, struct sockaddr_storage *sa,
-                           int family)
+const char *pyssl_check_host_arg(lua_State *L, int idx, const char *fname)
+{
+    size_t len;
+    const char *s;
+    if (lua_type(L, idx) != LUA_TSTRING)
+        pyssl_raise(L, "TypeError", "%s() argument %d must be str, bytes or bytearray, not %s",
+                    fname, idx, lua_isnoneornil(L, idx) ? "None" : pyssl_typename(L, idx));
+    s = lua_tolstring(L, idx, &len);
+    if (strlen(s) != len)
+        pyssl_raise(L, "TypeError",
+                    "%s() argument %d must be encoded string without null bytes, not str",
+                    fname, idx);
+    return s;
+}
+
+/* The wildcard address of an unspecified family: what the resolver gives
+ * for a passive lookup, which must be one address (on a dual-stack host it
+ * is two, and Python refuses). */
+static void set_wildcard_unspec(lua_State *L, struct sockaddr_storage *sa)
+{
+    struct addrinfo hints, *res = NULL;
+    int err, saved, many;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_flags = AI_PASSIVE;
+    err = getaddrinfo(NULL, "0", &hints, &res);
+    saved = errno;
+    if (err)
+        pyssl_raise_gai(L, err, saved);
+    many = res->ai_next != NULL;
+    if (!many)
+        memcpy(sa, res->ai_addr,
+               res->ai_addrlen < sizeof *sa ? (size_t)res->ai_addrlen : sizeof *sa);
+    freeaddrinfo(res);
+    if (many)
+        pyssl_raise(L, "OSError", "wildcard resolved to multiple address");
+}
+
+void pyssl_set_ip_address(lua_State *L, const char *name, struct sockaddr_storage *sa,
+                          int family)
 {
     struct addrinfo hints, *res = NULL;
     int err, saved;
     memset(sa, 0, sizeof *sa);
+    if (name[0] == '\0' && family == AF_UNSPEC) {
+        set_wildcard_unspec(L, sa);
+        return;
+    }
     if (name[0] == '\0' || strcmp(name, "<broadcast>") == 0 ||
         strcmp(name, "255.255.255.255") == 0) {
         int any = name[0] == '\0';
@@ -160,7 +201,7 @@ int pyssl_get_sockaddr(lua_State *L, int family, int idx, const char *caller,
             scope_id = pyssl_check_index(L, -1);
             lua_pop(L, 1);
         }
-        set_ip_address(L, host, addr, family);
+        pyssl_set_ip_address(L, host, addr, family);
         lua_pop(L, 2);
         if (port < 0 || port > 0xffff)
             pyssl_raise(L, "OverflowError", "%s(): port must be 0-65535.", caller);
@@ -403,13 +444,8 @@ static int l_gethostbyname(lua_State *L)
 {
     struct sockaddr_storage ss;
     char buf[INET_ADDRSTRLEN];
-    const char *name;
-    if (lua_type(L, 1) != LUA_TSTRING)
-        return pyssl_raise(L, "TypeError",
-                           "gethostbyname() argument 1 must be str, bytes or bytearray, not %s",
-                           pyssl_typename(L, 1));
-    name = check_host(L, 1);
-    set_ip_address(L, name, &ss, AF_INET);
+    const char *name = pyssl_check_host_arg(L, 1, "gethostbyname");
+    pyssl_set_ip_address(L, name, &ss, AF_INET);
     inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, sizeof buf);
     lua_pushstring(L, buf);
     return 1;

@@ -359,8 +359,27 @@ void pyssl_push_sockaddr(lua_State *L, const struct sockaddr *sa, int len);
 /* Raises socket.gaierror(code, gai_strerror(code)), or the OSError of
  * sys_errno for EAI_SYSTEM. */
 int pyssl_raise_gai(lua_State *L, int code, int sys_errno);
+/* Python's setipaddr(): the address of `name` for `family` (AF_INET,
+ * AF_INET6 or AF_UNSPEC) into *sa, port 0. Numeric addresses, "" (the
+ * wildcard) and "<broadcast>" skip the resolver; names go through
+ * getaddrinfo (gaierror on failure). */
+void pyssl_set_ip_address(lua_State *L, const char *name, struct sockaddr_storage *sa,
+                          int family);
+/* A host name argument of the gethostby* family: a string without NUL
+ * bytes, else Python's TypeError naming `fname` and the argument index. */
+const char *pyssl_check_host_arg(lua_State *L, int idx, const char *fname);
 /* Adds the resolver functions to the table on top (called by socket.c). */
 void pyssl_open_netdb(lua_State *L);
+
+/* ---------------------------------------------------------------- hostdb.c */
+
+/* Adds gethostbyname_ex and gethostbyaddr to the table on top. */
+void pyssl_open_hostdb(lua_State *L);
+
+/* ----------------------------------------------------------------- netif.c */
+
+/* Adds if_nameindex, if_nametoindex and if_indextoname to the table on top. */
+void pyssl_open_netif(lua_State *L);
 
 /* ---------------------------------------------------------------- x509.c */
 

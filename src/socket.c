@@ -1400,6 +1400,8 @@ void pyssl_open_socket(lua_State *L)
     lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
     luaL_setfuncs(L, fns, 1);
     pyssl_open_netdb(L);
+    pyssl_open_hostdb(L);
+    pyssl_open_netif(L);
     for (i = 0; i < sizeof constants / sizeof constants[0]; i++) {
         lua_pushinteger(L, constants[i].value);
         lua_setfield(L, t, constants[i].name);

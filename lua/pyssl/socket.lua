@@ -1,7 +1,7 @@
 -- pyssl.socket: the part of Python's socket module that ssl users need.
 -- The socket class, name resolution, select and the constants are C
 -- (pyssl.core._socket); what CPython writes in Python (Lib/socket.py) is
--- here: create_connection, create_server, has_dualstack_ipv6, fromfd.
+-- here: create_connection, create_server, has_dualstack_ipv6, fromfd, getfqdn.
 local core = require "pyssl.core"
 local C = core._socket
 
@@ -112,6 +112,40 @@ function M.has_dualstack_ipv6()
     sock:setsockopt(M.IPPROTO_IPV6, M.IPV6_V6ONLY, 0)
   end)
   return ok
+end
+
+-- getfqdn(name="") -> the fully qualified name of `name` (of this host
+-- when empty or a wildcard address): the first of the name gethostbyaddr()
+-- reports and its aliases that contains a dot, else that name; `name`
+-- itself when the lookup fails.
+function M.getfqdn(...)
+  local n = select("#", ...)
+  if n > 1 and not (n == 2 and type((select(2, ...))) == "table") then
+    core._raise("TypeError", string.format(
+      "getfqdn() takes from 0 to 1 positional arguments but %d were given", n))
+  end
+  local name = core._parse_args("getfqdn", {"name"}, 1, ...)
+  if name == nil then name = "" end
+  if type(name) ~= "string" then
+    core._raise("AttributeError", string.format("'%s' object has no attribute 'strip'",
+      core._typename(name)))
+  end
+  -- str.strip(): ASCII whitespace, and the separators \x1c-\x1f
+  name = name:match("^[%s\28-\31]*(.-)[%s\28-\31]*$")
+  if name == "" or name == "0.0.0.0" or name == "::" then
+    name = M.gethostname()
+  end
+  local ok, entry = pcall(M.gethostbyaddr, name)
+  if not ok then
+    if not isinstance(entry, OSError) then error(entry, 0) end
+    return name
+  end
+  local hostname = entry[1]
+  if hostname:find(".", 1, true) then return hostname end
+  for _, alias in ipairs(entry[2]) do
+    if alias:find(".", 1, true) then return alias end
+  end
+  return hostname
 end
 
 -- create_server(address, {family=AF_INET, backlog=nil, reuse_port=false, dualstack_ipv6=false})
