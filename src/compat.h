@@ -14,9 +14,15 @@
  *   < 503  return values 5.3 added to the lua_get* family, integer helpers;
  *   < 504  user values, warnings.
  *
- * Numbers before 5.3 are all doubles: there lua_isinteger() says whether a
- * number has an integral value, so 1.0 counts as the integer 1 (on 5.4 it is
- * a float and raises Python's TypeError where an int is required).
+ * What still differs before 5.4 (the C core works the same otherwise):
+ *  - numbers before 5.3 are all doubles: lua_isinteger() says whether a
+ *    number has an integral value that fits lua_Integer, so 16.0 is an int
+ *    (messages name it 'int', not 'float'), and integers are exact up to
+ *    2^53 only (pyssl's constants, options and flags stay far below);
+ *  - only 5.4 calls __close; before, close() or the collector frees objects;
+ *  - lua_warning does not exist before 5.4: errors Python reports as
+ *    "unraisable" (raised inside a callback) are dropped, the handshake
+ *    still fails as in Python.
  */
 #ifndef PYSSL_COMPAT_H
 #define PYSSL_COMPAT_H
