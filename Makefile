@@ -4,6 +4,7 @@
 #   make check   the specs under AddressSanitizer + UBSan, then valgrind
 #   make check-testssl  testssl.sh probes a pyssl server on the sanitized core
 #   make bench   pyssl side by side with C, Python's ssl and LuaSec
+#   make compat  the C core built for Lua 5.1, LuaJIT, 5.2, 5.3, 5.4 + a smoke test each
 # Packages missing on a Debian machine are installed first (tools/deps.sh).
 
 LUA      ?= lua5.4
@@ -28,7 +29,7 @@ export PYSSL_PKI := $(PKI)
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl bench rock clean
+.PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl bench compat rock clean
 
 all: build
 
@@ -97,6 +98,15 @@ check-testssl: deps
 bench: deps
 	@$(MAKE) --no-print-directory build >/dev/null
 	@$(MAKE) --no-print-directory -C bench run
+
+# The C core against every Lua version (the facade needs 5.4): each built
+# into build/compat/<lua>/ by the rules above, then tools/compat_smoke.lua.
+COMPAT_LUAS = lua5.1 luajit lua5.2 lua5.3 lua5.4
+COMPAT_PKGS = lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev
+
+compat: deps
+	@tools/deps.sh $(COMPAT_PKGS)
+	@MAKE="$(MAKE)" tools/compat.sh $(COMPAT_LUAS)
 
 # Install with luarocks into a local tree (what users do), then run the specs against it.
 rock: deps

@@ -135,9 +135,11 @@ static int base_str(lua_State *L)
         lua_pushliteral(L, "");
     } else if (n == 1) {
         luaL_Buffer b;
+        int arg;
         lua_rawgeti(L, -1, 1);
+        arg = lua_gettop(L);    /* absolute: luaL_buffinit may push (5.4 does, 5.1-5.3 not) */
         luaL_buffinit(L, &b);
-        add_str(&b, L, -2);
+        add_str(&b, L, arg);
         luaL_pushresult(&b);
     } else {
         push_args_repr(L, lua_gettop(L));
