@@ -439,6 +439,20 @@ static int l_gethostname(lua_State *L)
     return 1;
 }
 
+/* sethostname(name): name is a string without NUL bytes (Python's
+ * PyUnicode_FSConverter); the kernel's errors (EPERM, EINVAL) as OSError. */
+static int l_sethostname(lua_State *L)
+{
+    const char *name;
+    if (lua_gettop(L) != 1)
+        return pyssl_raise(L, "TypeError", "sethostname() takes exactly 1 argument (%d given)",
+                           lua_gettop(L));
+    name = pyssl_check_path(L, 1);
+    if (sethostname(name, lua_rawlen(L, 1)) < 0)
+        return pyssl_raise_errno(L, errno, NULL);
+    return 0;
+}
+
 /* gethostbyname(name) -> dotted IPv4 address */
 static int l_gethostbyname(lua_State *L)
 {
@@ -604,6 +618,7 @@ void pyssl_open_netdb(lua_State *L)
         {"getaddrinfo", l_getaddrinfo},
         {"getnameinfo", l_getnameinfo},
         {"gethostname", l_gethostname},
+        {"sethostname", l_sethostname},
         {"gethostbyname", l_gethostbyname},
         {"getservbyname", l_getservbyname},
         {"getservbyport", l_getservbyport},

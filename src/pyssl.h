@@ -345,6 +345,22 @@ int pyssl_fileno_of(lua_State *L, int idx);
  * or NULL if idx is not one. */
 unsigned char *pyssl_test_bytearray(lua_State *L, int idx, size_t *len);
 
+/* For the socket methods of other files (sockmsg.c): check_call's
+ * argument-count check with CPython's wording ("recvmsg() takes at least 1
+ * argument (0 given)", "socket.X() takes no keyword arguments"; trailing
+ * nils of optional arguments count as absent), returning self. */
+pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, int max);
+/* After a socket call on s failed with errno `err`: returns when it should
+ * be retried (EINTR, or s became ready within its timeout; *deadline < 0
+ * starts the timeout at the first wait), else raises TimeoutError("timed
+ * out") or the OSError of err (BlockingIOError for EAGAIN). */
+void pyssl_socket_retry(lua_State *L, pyssl_socket *s, int err, int writing, double *deadline);
+/* A C int argument, with Python's TypeError and OverflowError texts. */
+int pyssl_check_int(lua_State *L, int idx);
+/* Adds sendmsg, recvmsg, recvmsg_into to the socket class and CMSG_LEN,
+ * CMSG_SPACE to the table on top (called by socket.c). */
+void pyssl_open_sockmsg(lua_State *L);
+
 /* ----------------------------------------------------------------- netdb.c */
 
 struct sockaddr;

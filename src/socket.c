@@ -272,6 +272,21 @@ static int opt_int(lua_State *L, int idx, int dflt)
     return lua_isnoneornil(L, idx) ? dflt : check_int(L, idx);
 }
 
+pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, int max)
+{
+    return check_call(L, name, ARGS_RANGE, min, max);
+}
+
+void pyssl_socket_retry(lua_State *L, pyssl_socket *s, int err, int writing, double *deadline)
+{
+    io_retry(L, s, err, writing, deadline);
+}
+
+int pyssl_check_int(lua_State *L, int idx)
+{
+    return check_int(L, idx);
+}
+
 /* Bytes to send: a string or a bytearray. */
 static const char *check_data(lua_State *L, int idx, size_t *len)
 {
@@ -1237,8 +1252,96 @@ static const struct {
     lua_Integer value;
 } constants[] = {
     K(AF_INET), K(AF_INET6), K(AF_UNIX), K(AF_UNSPEC),
+    /* The other families Python's AddressFamily lists on Linux. */
+#ifdef AF_AX25
+    K(AF_AX25),
+#endif
+#ifdef AF_IPX
+    K(AF_IPX),
+#endif
+#ifdef AF_APPLETALK
+    K(AF_APPLETALK),
+#endif
+#ifdef AF_NETROM
+    K(AF_NETROM),
+#endif
+#ifdef AF_BRIDGE
+    K(AF_BRIDGE),
+#endif
+#ifdef AF_ATMPVC
+    K(AF_ATMPVC),
+#endif
+#ifdef AF_X25
+    K(AF_X25),
+#endif
+#ifdef AF_ROSE
+    K(AF_ROSE),
+#endif
+#ifdef AF_NETBEUI
+    K(AF_NETBEUI),
+#endif
+#ifdef AF_SECURITY
+    K(AF_SECURITY),
+#endif
+#ifdef AF_KEY
+    K(AF_KEY),
+#endif
+#ifdef AF_NETLINK
+    K(AF_NETLINK),
+#endif
+#ifdef AF_ROUTE
+    K(AF_ROUTE),
+#endif
+#ifdef AF_PACKET
+    K(AF_PACKET),
+#endif
+#ifdef AF_ASH
+    K(AF_ASH),
+#endif
+#ifdef AF_ECONET
+    K(AF_ECONET),
+#endif
+#ifdef AF_ATMSVC
+    K(AF_ATMSVC),
+#endif
+#ifdef AF_RDS
+    K(AF_RDS),
+#endif
+#ifdef AF_SNA
+    K(AF_SNA),
+#endif
+#ifdef AF_IRDA
+    K(AF_IRDA),
+#endif
+#ifdef AF_PPPOX
+    K(AF_PPPOX),
+#endif
+#ifdef AF_WANPIPE
+    K(AF_WANPIPE),
+#endif
+#ifdef AF_LLC
+    K(AF_LLC),
+#endif
+#ifdef AF_CAN
+    K(AF_CAN),
+#endif
+#ifdef AF_TIPC
+    K(AF_TIPC),
+#endif
+#ifdef AF_ALG
+    K(AF_ALG),
+#endif
+#ifdef AF_VSOCK
+    K(AF_VSOCK),
+#endif
+#ifdef AF_QIPCRTR
+    K(AF_QIPCRTR),
+#endif
     K(SOCK_STREAM), K(SOCK_DGRAM), K(SOCK_RAW), K(SOCK_SEQPACKET),
     K(SOCK_NONBLOCK), K(SOCK_CLOEXEC),
+#ifdef SOCK_RDM
+    K(SOCK_RDM),
+#endif
     K(SOL_SOCKET), K(SO_REUSEADDR), K(SO_KEEPALIVE), K(SO_RCVBUF), K(SO_SNDBUF),
     K(SO_ERROR), K(SO_TYPE), K(SO_LINGER), K(SO_BROADCAST), K(SO_RCVLOWAT),
     K(SO_SNDLOWAT), K(SO_RCVTIMEO), K(SO_SNDTIMEO), K(SO_OOBINLINE), K(SO_DONTROUTE),
@@ -1291,6 +1394,31 @@ static const struct {
     K(MSG_TRUNC), K(MSG_CTRUNC), K(MSG_EOR),
 #ifdef MSG_NOSIGNAL
     K(MSG_NOSIGNAL),
+#endif
+#ifdef MSG_CONFIRM
+    K(MSG_CONFIRM),
+#endif
+#ifdef MSG_ERRQUEUE
+    K(MSG_ERRQUEUE),
+#endif
+#ifdef MSG_MORE
+    K(MSG_MORE),
+#endif
+#ifdef MSG_FASTOPEN
+    K(MSG_FASTOPEN),
+#endif
+#ifdef MSG_CMSG_CLOEXEC
+    K(MSG_CMSG_CLOEXEC),
+#endif
+    K(SCM_RIGHTS),
+#ifdef SCM_CREDENTIALS
+    K(SCM_CREDENTIALS),
+#endif
+#ifdef SO_PASSCRED
+    K(SO_PASSCRED),
+#endif
+#ifdef SO_PEERCRED
+    K(SO_PEERCRED),
 #endif
     K(INADDR_ANY), K(INADDR_BROADCAST), K(INADDR_LOOPBACK), K(INADDR_NONE),
 };
@@ -1402,6 +1530,7 @@ void pyssl_open_socket(lua_State *L)
     pyssl_open_netdb(L);
     pyssl_open_hostdb(L);
     pyssl_open_netif(L);
+    pyssl_open_sockmsg(L);
     for (i = 0; i < sizeof constants / sizeof constants[0]; i++) {
         lua_pushinteger(L, constants[i].value);
         lua_setfield(L, t, constants[i].name);

@@ -631,6 +631,152 @@ function socket.sendfile(self, ...)
   return total
 end
 
+---------------------------------------------------------------------------
+-- Enums: Python's socket.py converts the module's constants with
+-- IntEnum._convert_ / IntFlag._convert_ (names in capitals with the prefix).
+
+local make_enum = require "pyssl._enum"
+
+local function constants(prefix)
+  local t = {}
+  for k, v in pairs(M) do
+    if type(k) == "string" and k:sub(1, #prefix) == prefix and not k:find("%l") and math.type(v) then
+      t[k] = v
+    end
+  end
+  return t
+end
+
+M.AddressFamily = make_enum("AddressFamily", "enum", constants("AF_"))
+M.SocketKind = make_enum("SocketKind", "enum", constants("SOCK_"))
+M.MsgFlag = make_enum("MsgFlag", "flag", constants("MSG_"))
+M.AddressInfo = make_enum("AddressInfo", "flag", constants("AI_"))
+
+---------------------------------------------------------------------------
+-- send_fds / recv_fds: Python-level functions over sendmsg/recvmsg with
+-- SCM_RIGHTS (as 3.14 has them: flags and address are passed on).
+
+-- Python's binding of the arguments of a function written in Python:
+-- `params` in order, the first `required` of them required; a trailing
+-- plain table of string keys is keywords (empty: only once the required
+-- arguments are there). Returns one value per parameter.
+local function bind(fname, params, required, ...)
+  local n, args = select("#", ...), {...}
+  local last, kw = args[n], nil
+  if type(last) == "table" and getmetatable(last) == nil then
+    local only_strings, empty = true, true
+    for k in pairs(last) do
+      empty = false
+      if type(k) ~= "string" then only_strings = false break end
+    end
+    if only_strings and (not empty or n - 1 >= required) then
+      kw, n = last, n - 1
+    end
+  end
+  if n > #params then
+    core._raise("TypeError", string.format("%s() takes from %d to %d positional arguments but %d were given",
+      fname, required, #params, n))
+  end
+  local values = {}
+  for i = 1, n do values[i] = args[i] end
+  for key, v in pairs(kw or {}) do
+    local at
+    for i, p in ipairs(params) do
+      if p == key then at = i end
+    end
+    if not at then
+      core._raise("TypeError", string.format("%s() got an unexpected keyword argument '%s'", fname, key))
+    elseif at <= n then
+      core._raise("TypeError", string.format("%s() got multiple values for argument '%s'", fname, key))
+    end
+    values[at] = v
+  end
+  local missing = {}
+  for i = 1, required do
+    if values[i] == nil then missing[#missing + 1] = "'" .. params[i] .. "'" end
+  end
+  if #missing > 0 then
+    local list = missing[#missing]
+    if #missing == 2 then
+      list = missing[1] .. " and " .. list
+    elseif #missing > 2 then
+      list = table.concat(missing, ", ", 1, #missing - 1) .. ", and " .. list
+    end
+    core._raise("TypeError", string.format("%s() missing %d required positional argument%s: %s",
+      fname, #missing, #missing == 1 and "" or "s", list))
+  end
+  return table.unpack(values, 1, #params)
+end
+
+-- obj.name as Python's attribute lookup: AttributeError when missing.
+local function method_of(obj, name)
+  local ok, f = pcall(function() return obj[name] end)
+  if ok and f ~= nil then return f end
+  if not ok and isinstance(f, core.BaseException) and not isinstance(f, core.AttributeError) then
+    error(f, 0)
+  end
+  core._raise("AttributeError", string.format("'%s' object has no attribute '%s'", core._typename(obj), name))
+end
+
+local INT_MAX, INT_MIN = 2147483647, -2147483648
+
+-- Python's array.array("i", fds) as bytes: a sequence of C ints, or a
+-- string taken as their bytes.
+local function pack_fds(fds)
+  if type(fds) == "string" then
+    if #fds % 4 ~= 0 then core._raise("ValueError", "bytes length not a multiple of item size") end
+    return fds
+  end
+  if type(fds) ~= "table" or getmetatable(fds) ~= nil then
+    core._raise("TypeError", string.format("'%s' object is not iterable", core._typename(fds)))
+  end
+  local parts = {}
+  for i = 1, #fds do
+    local fd = fds[i]
+    if fd == true or fd == false then fd = fd and 1 or 0 end
+    local v = math.type(fd) == "float" and math.tointeger(fd) or fd
+    if math.type(v) ~= "integer" then
+      core._raise("TypeError", string.format("'%s' object cannot be interpreted as an integer", core._typename(fd)))
+    elseif v > INT_MAX then
+      core._raise("OverflowError", "signed integer is greater than maximum")
+    elseif v < INT_MIN then
+      core._raise("OverflowError", "signed integer is less than minimum")
+    end
+    parts[i] = string.pack("i", v)
+  end
+  return table.concat(parts)
+end
+
+-- send_fds(sock, buffers, fds, flags=0, address=nil) -> bytes sent
+function M.send_fds(...)
+  local sock, buffers, fds, flags, address =
+    bind("send_fds", {"sock", "buffers", "fds", "flags", "address"}, 3, ...)
+  local sendmsg = method_of(sock, "sendmsg")
+  return sendmsg(sock, buffers, {{M.SOL_SOCKET, M.SCM_RIGHTS, pack_fds(fds)}}, flags or 0, address)
+end
+
+-- recv_fds(sock, bufsize, maxfds, flags=0) -> {data, fds, msg_flags, address}
+function M.recv_fds(...)
+  local sock, bufsize, maxfds, flags = bind("recv_fds", {"sock", "bufsize", "maxfds", "flags"}, 3, ...)
+  local recvmsg = method_of(sock, "recvmsg")
+  local n = math.type(maxfds) == "float" and math.tointeger(maxfds) or maxfds
+  if math.type(n) == "integer" and (n > math.maxinteger // 4 or n < math.mininteger // 4) then
+    core._raise("OverflowError", "Python int too large to convert to C ssize_t")
+  end
+  local ancbufsize = M.CMSG_LEN(math.type(n) == "integer" and n * 4 or maxfds)
+  local res = recvmsg(sock, bufsize, ancbufsize, flags or 0)
+  local fdlist = {}
+  for _, item in ipairs(res[2]) do
+    if item[1] == M.SOL_SOCKET and item[2] == M.SCM_RIGHTS then
+      local data = item[3]
+      for i = 1, #data - #data % 4, 4 do
+        fdlist[#fdlist + 1] = string.unpack("i", data, i)
+      end
+    end
+  end
+  return {res[1], fdlist, res[3], res[4]}
+end
+
 -- Python's sentinel for "use the default timeout" (create_connection).
 M._GLOBAL_DEFAULT_TIMEOUT = setmetatable({}, {
   __name = "object",
