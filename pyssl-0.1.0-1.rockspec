@@ -44,6 +44,7 @@ build = {
             "src/netif.c",
             "src/session.c",
             "src/socket.c",
+            "src/sockmsg.c",
             "src/sslobject.c",
             "src/sslsocket.c",
             "src/truststore.c",
@@ -58,6 +59,7 @@ build = {
       ["pyssl.sslobject"] = "lua/pyssl/sslobject.lua",
       ["pyssl.sslsocket"] = "lua/pyssl/sslsocket.lua",
       ["pyssl.socket"] = "lua/pyssl/socket.lua",
+      ["pyssl._enum"] = "lua/pyssl/_enum.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
    },
 }

@@ -1,7 +1,8 @@
 -- pyssl.socket: the part of Python's socket module that ssl users need.
 -- The socket class, name resolution, select and the constants are C
 -- (pyssl.core._socket); what CPython writes in Python (Lib/socket.py) is
--- here: create_connection, create_server, has_dualstack_ipv6, fromfd, getfqdn.
+-- here: create_connection, create_server, has_dualstack_ipv6, fromfd, getfqdn,
+-- the enums (AddressFamily, SocketKind, MsgFlag, AddressInfo), send_fds, recv_fds.
 local core = require "pyssl.core"
 local C = core._socket
 
