@@ -311,6 +311,32 @@ check("socketpair, recv, recv_into, timeout", function()
   b:close()
 end)
 
+check("sendmsg, recvmsg, recvmsg_into, CMSG_LEN", function()
+  local socket = core._socket
+  local a, b = socket.socketpair()
+  local c, d = socket.socketpair()
+  local fd = c:fileno()   -- SCM_RIGHTS data: one C int (little-endian here)
+  local packed = string.char(fd % 256, math.floor(fd / 256) % 256, 0, 0)
+  eq(a:sendmsg({"ab", "cd"}, {{socket.SOL_SOCKET, socket.SCM_RIGHTS, packed}}), 4, "sendmsg")
+  local r = b:recvmsg(10, socket.CMSG_SPACE(4))
+  eq(r[1], "abcd", "recvmsg data")
+  eq(#r[2], 1, "one ancillary item")
+  eq(r[2][1][1], socket.SOL_SOCKET, "level")
+  eq(#r[2][1][3], 4, "one descriptor")
+  local got = r[2][1][3]
+  socket.close(got:byte(1) + got:byte(2) * 256)
+  a:sendall("0123456")
+  local b1, b2 = socket.bytearray(3), socket.bytearray(4)
+  eq(b:recvmsg_into({b1, b2})[1], 7, "recvmsg_into")
+  eq(tostring(b2), "3456", "second buffer")
+  eq(socket.CMSG_LEN(4), 20, "CMSG_LEN")
+  local e = raises("ValueError", b.recvmsg, b, -1)
+  eq(tostring(e), "negative buffer size in recvmsg()")
+  e = raises("OverflowError", socket.CMSG_SPACE, -1)
+  eq(tostring(e), "CMSG_SPACE() argument out of range")
+  a:close() b:close() c:close() d:close()
+end)
+
 ------------------------------------------------------------ collection
 
 check("many objects collected", function()
