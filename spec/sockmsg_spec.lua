@@ -77,6 +77,16 @@ print(json.dumps(out))
   end)
 end)
 
+describe("the message constants", function()
+  it("have Python's values", function()
+    local names = {"SCM_RIGHTS", "SCM_CREDENTIALS", "SO_PASSCRED", "SO_PEERCRED", "AF_DECnet", "SOCK_RDM",
+      "MSG_CTRUNC", "MSG_TRUNC", "MSG_CMSG_CLOEXEC", "MSG_ERRQUEUE", "MSG_CONFIRM", "MSG_MORE", "MSG_EOR"}
+    local want = H.python("import socket\nprint(json.dumps([getattr(socket, n) for n in " .. H.json.encode(names) .. "]))")
+    for i, n in ipairs(names) do assert.equal(want[i], socket[n], n) end
+    assert.is_nil(socket.AddressFamily.AF_DECnet)   -- not all capitals: no member, as in Python
+  end)
+end)
+
 describe("the timeout attribute", function()
   it("is gettimeout() and read-only, as in Python", function()
     local bag = S.bag()

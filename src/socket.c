@@ -1252,7 +1252,11 @@ static const struct {
     lua_Integer value;
 } constants[] = {
     K(AF_INET), K(AF_INET6), K(AF_UNIX), K(AF_UNSPEC),
-    /* The other families Python's AddressFamily lists on Linux. */
+    /* The other families Python's AddressFamily lists on Linux (and AF_DECnet,
+     * a constant that is no member: its name is not all capitals). */
+#ifdef AF_DECnet
+    K(AF_DECnet),
+#endif
 #ifdef AF_AX25
     K(AF_AX25),
 #endif

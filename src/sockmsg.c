@@ -325,6 +325,11 @@ static int recv_and_push(lua_State *L, pyssl_socket *s, struct msghdr *msg, size
             break;
         pyssl_socket_retry(L, s, errno, 0, &deadline);
     }
+    /* What the kernel reports stays within what it was given. */
+    if (msg->msg_controllen > ancbufsize)
+        msg->msg_controllen = ancbufsize;
+    if (msg->msg_namelen > sizeof ss)
+        msg->msg_namelen = sizeof ss;
     res.msg = msg;
     res.n = r;
     res.data = data;
