@@ -270,26 +270,22 @@ typedef struct recv_result {
     const char *data;           /* recvmsg: the bytes; recvmsg_into: NULL */
 } recv_result;
 
-/* Pushes {data or nbytes, ancdata, msg_flags, address} (run protected). */
+/* Pushes data (or nbytes), ancdata, msg_flags, address: four values, as
+ * recvfrom returns two (run protected). */
 static int build_result(lua_State *L)
 {
     recv_result *res = lua_touserdata(L, 1);
     int list;
-    lua_createtable(L, 4, 0);
     if (res->data)
         lua_pushlstring(L, res->data, (size_t)res->n);
     else
         lua_pushinteger(L, (lua_Integer)res->n);
-    lua_rawseti(L, -2, 1);
     lua_newtable(L);
     list = lua_gettop(L);
     each_cmsg(L, res->msg, push_cmsg, &list);
-    lua_rawseti(L, -2, 2);
     lua_pushinteger(L, res->msg->msg_flags);
-    lua_rawseti(L, -2, 3);
     pyssl_push_sockaddr(L, res->msg->msg_name, (int)res->msg->msg_namelen);
-    lua_rawseti(L, -2, 4);
-    return 1;
+    return 4;
 }
 
 /* The ancillary buffer size argument at idx (absent: 0). */
@@ -302,7 +298,7 @@ static size_t check_ancbufsize(lua_State *L, int idx)
 }
 
 /* Receives into msg's iovecs with `ancbufsize` bytes of control buffer and
- * pushes the result table; `data` as in recv_result. The builder function
+ * pushes the four results; `data` as in recv_result. The builder function
  * is pushed before the call, so that nothing allocates between receiving
  * descriptors and the protected call that may fail. */
 static int recv_and_push(lua_State *L, pyssl_socket *s, struct msghdr *msg, size_t ancbufsize,
@@ -333,14 +329,14 @@ static int recv_and_push(lua_State *L, pyssl_socket *s, struct msghdr *msg, size
     res.msg = msg;
     res.n = r;
     res.data = data;
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    if (lua_pcall(L, 1, 4, 0) != LUA_OK) {
         each_cmsg(L, msg, close_cmsg_fds, NULL);
         return lua_error(L);
     }
-    return 1;
+    return 4;
 }
 
-/* recvmsg(bufsize[, ancbufsize[, flags]]) -> {data, ancdata, msg_flags, address} */
+/* recvmsg(bufsize[, ancbufsize[, flags]]) -> data, ancdata, msg_flags, address */
 static int sock_recvmsg(lua_State *L)
 {
     pyssl_socket *s = pyssl_socket_check_call(L, "recvmsg", 1, 3);
@@ -366,7 +362,7 @@ static int sock_recvmsg(lua_State *L)
     return recv_and_push(L, s, &msg, ancbufsize, flags, iov.iov_base);
 }
 
-/* recvmsg_into(buffers[, ancbufsize[, flags]]) -> {nbytes, ancdata, msg_flags, address} */
+/* recvmsg_into(buffers[, ancbufsize[, flags]]) -> nbytes, ancdata, msg_flags, address */
 static int sock_recvmsg_into(lua_State *L)
 {
     static const char *const not_buffers =

@@ -756,7 +756,7 @@ function M.send_fds(...)
   return sendmsg(sock, buffers, {{M.SOL_SOCKET, M.SCM_RIGHTS, pack_fds(fds)}}, flags or 0, address)
 end
 
--- recv_fds(sock, bufsize, maxfds, flags=0) -> {data, fds, msg_flags, address}
+-- recv_fds(sock, bufsize, maxfds, flags=0) -> data, fds, msg_flags, address
 function M.recv_fds(...)
   local sock, bufsize, maxfds, flags = bind("recv_fds", {"sock", "bufsize", "maxfds", "flags"}, 3, ...)
   local recvmsg = method_of(sock, "recvmsg")
@@ -765,17 +765,17 @@ function M.recv_fds(...)
     core._raise("OverflowError", "Python int too large to convert to C ssize_t")
   end
   local ancbufsize = M.CMSG_LEN(math.type(n) == "integer" and n * 4 or maxfds)
-  local res = recvmsg(sock, bufsize, ancbufsize, flags or 0)
+  local data, ancdata, msg_flags, address = recvmsg(sock, bufsize, ancbufsize, flags or 0)
   local fdlist = {}
-  for _, item in ipairs(res[2]) do
+  for _, item in ipairs(ancdata) do
     if item[1] == M.SOL_SOCKET and item[2] == M.SCM_RIGHTS then
-      local data = item[3]
-      for i = 1, #data - #data % 4, 4 do
-        fdlist[#fdlist + 1] = string.unpack("i", data, i)
+      local packed = item[3]
+      for i = 1, #packed - #packed % 4, 4 do
+        fdlist[#fdlist + 1] = string.unpack("i", packed, i)
       end
     end
   end
-  return {res[1], fdlist, res[3], res[4]}
+  return data, fdlist, msg_flags, address
 end
 
 -- Python's sentinel for "use the default timeout" (create_connection).
