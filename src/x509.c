@@ -361,20 +361,19 @@ void pyssl_push_cert_dict(lua_State *L, X509 *cert)
 
 void pyssl_push_cert_der(lua_State *L, X509 *cert)
 {
-    unsigned char *der = NULL;
+    luaL_Buffer b;
+    unsigned char *p;
     int len;
     ERR_clear_error();
-    len = i2d_X509(cert, &der);
+    len = i2d_X509(cert, NULL);
     if (len < 0)
         pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
-    /* Copy into a buffer first: if Lua raises for memory, der is not lost. */
-    {
-        luaL_Buffer b;
-        char *p = luaL_buffinitsize(L, &b, (size_t)len);
-        memcpy(p, der, (size_t)len);
-        OPENSSL_free(der);
-        luaL_pushresultsize(&b, (size_t)len);
-    }
+    /* Encode straight into Lua's buffer: if Lua raises for memory, there
+     * is no OpenSSL allocation to lose. */
+    p = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)len);
+    if (i2d_X509(cert, &p) != len)
+        pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+    luaL_pushresultsize(&b, (size_t)len);
 }
 
 /* _test_decode_cert(path): the dictionary of the first certificate of a
