@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # 1. The PKI: every certificate block of every PEM file.
 n=0
-for f in "$pki"/*.pem "$pki"/odd/*.pem; do
+for f in "$pki"/*.pem "$pki"/odd/*.pem "$pki"/fuzzcases/*.pem; do
   [ -f "$f" ] || continue
   awk -v dir="$tmp" '/-----BEGIN CERTIFICATE-----/ { n++; f = dir "/blk" n ".pem" }
        f { print > f } /-----END CERTIFICATE-----/ { close(f); f = "" }' "$f"

@@ -111,6 +111,7 @@ sancase("dns_above_max", gn(2, hex("\244\144\128\128")))
 sancase("dns_f0_low", gn(2, hex("\240\128\128\128")))
 sancase("dns_f5", gn(2, hex("\245\128\128\128")))
 sancase("dns_bad_fourth", gn(2, hex("\240\159\152\40")))
+sancase("dns_e0_overlong", gn(2, hex("\224\128\128")))
 sancase("dns_valid_4byte", gn(2, hex("\240\159\152\128.example")), gn(2, hex("\195\169\226\130\172")))
 sancase("second_name_bad", gn(2, hex("good.example")), gn(1, hex("bad\255")))
 case("aia_ocsp_not_utf8", nil, aia("OCSP", hex("http://\200/")))
@@ -126,6 +127,20 @@ case("t61_latin1", attr("localityName", 20, "e9e8ff"))
 -- Found by the fuzzer: an attribute type whose dotted OID is longer than
 -- 256 characters comes out in full.
 case("long_oid", attr(LONG_OID, 12, hex("value")))
+-- Registered IDs whose dotted form is 2046, 2047 and 2048 characters
+-- long, around the end of Python's 2048-byte buffer (short arcs keep the
+-- encoding under the 586 bytes OBJ_obj2txt accepts), and one with an
+-- encoding above that limit (an error in both).
+local function oid_of_length(n)
+  local oid = "1.2" .. string.rep(".100", (n - 11) // 4)
+  return oid .. "." .. "1" .. string.rep("0", n - #oid - 2)
+end
+sancase("rid_too_long", "r = IMPLICIT:8,OID:1.2" .. string.rep(".1000", 400))
+for _, n in ipairs({2046, 2047, 2048}) do
+  local oid = oid_of_length(n)
+  assert(#oid == n)
+  sancase("rid_" .. n, "r = IMPLICIT:8,OID:" .. oid)
+end
 -- An otherName whose value is not UTF-8.
 case("othername_upn_bad", nil, "san = SEQUENCE:sanext",
      "[sanext]\noid = OID:subjectAltName\nv = OCTWRAP,SEQUENCE:gns\n[gns]\n" ..
@@ -165,8 +180,15 @@ def plain(v):
     if isinstance(v, (tuple, list)): return [plain(x) for x in v]
     if isinstance(v, dict): return {k: plain(x) for k, x in v.items()}
     return v
+# Python reports a decoding error from whatever the OpenSSL queue holds,
+# errors of earlier files included: a failing set_ciphers empties it.
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 out = {}
 for p in ]==] .. H.json.encode(paths) .. [==[:
+    try:
+        ctx.set_ciphers("no-such-cipher")
+    except ssl.SSLError:
+        pass
     try:
         out[p] = {"ok": plain(ssl._ssl._test_decode_cert(p))}
     except UnicodeDecodeError as e:
@@ -220,6 +242,14 @@ describe("certificate decoding on fuzzer findings", function()
     local d = core._test_decode_cert(DIR .. "/long_oid.pem")
     assert.same({{{LONG_OID, "value"}}}, d.subject)
     assert.is_true(#LONG_OID > 256)
+  end)
+
+  it("gives a Registered ID up to Python's buffer, cut and NUL-ended at its edge, then <INVALID>", function()
+    local function rid(n) return core._test_decode_cert(DIR .. "/rid_" .. n .. ".pem").subjectAltName[1][2] end
+    assert.equal(oid_of_length(2046), rid(2046))
+    assert.equal(oid_of_length(2047):sub(1, 2046) .. "\0", rid(2047))
+    assert.equal("<INVALID>", rid(2048))
+    H.raises(ssl.SSLError, "unknown error", core._test_decode_cert, DIR .. "/rid_too_long.pem")
   end)
 
   it("builds Python's UnicodeDecodeError from its five arguments", function()

@@ -284,11 +284,14 @@ static void push_general_name(lua_State *L, x509_scratch *s, const GENERAL_NAME 
         make_pair(L, "URI");
         return;
     case GEN_RID:
-        /* The object's name when OpenSSL knows one, else dotted. */
+        /* The object's name when OpenSSL knows one, else dotted. Python
+         * writes at most sizeof buf - 2 characters but gives "<INVALID>"
+         * only from sizeof buf on: a name of exactly sizeof buf - 1
+         * characters comes out cut by one and ending in the NUL. */
         len = i2t_ASN1_OBJECT(buf, (int)sizeof buf - 1, gn->d.registeredID);
         if (len < 0)
             pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
-        if (len >= (int)sizeof buf - 1)
+        if (len >= (int)sizeof buf)
             lua_pushliteral(L, "<INVALID>");
         else
             lua_pushlstring(L, buf, (size_t)len);
