@@ -127,6 +127,13 @@ case("t61_latin1", attr("localityName", 20, "e9e8ff"))
 -- Found by the fuzzer: an attribute type whose dotted OID is longer than
 -- 256 characters comes out in full.
 case("long_oid", attr(LONG_OID, 12, hex("value")))
+-- One whose encoding is over the 586 bytes OBJ_obj2txt accepts: an
+-- SSLError ("unknown error", the queue is empty). Python 3.11 raises
+-- SystemError there ("<class 'ssl.SSLError'> returned a result with an
+-- exception set"), an interpreter-level slip that is not mirrored, so
+-- this case is left out of the comparison (NOT_COMPARED).
+case("oid_too_long", attr("1.2" .. string.rep(".1000", 400), 12, hex("value")))
+local NOT_COMPARED = {oid_too_long = true}
 -- Registered IDs whose dotted form is 2046, 2047 and 2048 characters
 -- long, around the end of Python's 2048-byte buffer (short arcs keep the
 -- encoding under the 586 bytes OBJ_obj2txt accepts), and one with an
@@ -213,7 +220,9 @@ describe("certificate decoding on fuzzer findings", function()
   local paths = {}
   setup(function()
     build_all()
-    for _, c in ipairs(CASES) do paths[#paths + 1] = DIR .. "/" .. c[1] .. ".pem" end
+    for _, c in ipairs(CASES) do
+      if not NOT_COMPARED[c[1]] then paths[#paths + 1] = DIR .. "/" .. c[1] .. ".pem" end
+    end
   end)
 
   it("matches Python on every case, dictionary or error", function()
@@ -250,6 +259,7 @@ describe("certificate decoding on fuzzer findings", function()
     assert.equal(oid_of_length(2047):sub(1, 2046) .. "\0", rid(2047))
     assert.equal("<INVALID>", rid(2048))
     H.raises(ssl.SSLError, "unknown error", core._test_decode_cert, DIR .. "/rid_too_long.pem")
+    H.raises(ssl.SSLError, "unknown error", core._test_decode_cert, DIR .. "/oid_too_long.pem")
   end)
 
   it("builds Python's UnicodeDecodeError from its five arguments", function()
