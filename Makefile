@@ -123,9 +123,9 @@ fuzz: fuzz-build
 	@echo "== libFuzzer on certificate decoding for $(FUZZ_SECONDS) s"
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  build-fuzz/x509_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-	  -max_len=16384 -print_final_stats=1 -artifact_prefix=build-fuzz/ \
+	  -max_len=16384 -use_value_profile=1 -dict=fuzz/x509.dict -print_final_stats=1 -artifact_prefix=build-fuzz/ \
 	  build-fuzz/corpus build-fuzz/seeds fuzz/corpus 2>build-fuzz/fuzz.log; \
-	  rc=$$?; grep -E '^#[0-9]+ +(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb|new_units_added)|ERROR|SUMMARY|Test unit written' build-fuzz/fuzz.log; \
+	  rc=$$?; grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb|new_units_added)|ERROR|SUMMARY|Test unit written' build-fuzz/fuzz.log; \
 	  if [ $$rc -eq 0 ]; then echo "fuzz: no crash (log: build-fuzz/fuzz.log)"; else echo "fuzz: FAILED, see build-fuzz/fuzz.log"; exit 1; fi
 
 fuzz-build: deps
