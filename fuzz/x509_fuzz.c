@@ -323,11 +323,17 @@ static void decode_as_pem(const uint8_t *data, size_t size, uint32_t seed)
     BIO_free(mem);
 }
 
+static void remove_pem_file(void)
+{
+    remove(pem_path);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     snprintf(pem_path, sizeof pem_path, "/tmp/x509_fuzz.%ld.pem", (long)getpid());
+    atexit(remove_pem_file);
     open_state();
     return 0;
 }
