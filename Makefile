@@ -5,6 +5,7 @@
 #   make check-testssl  testssl.sh probes a pyssl server on the sanitized core
 #   make bench   pyssl side by side with C, Python's ssl and LuaSec
 #   make compat  the C core built for Lua 5.1, LuaJIT, 5.2, 5.3, 5.4 + a smoke test each
+#   make fuzz    libFuzzer on certificate decoding for FUZZ_SECONDS (default 60)
 # Packages missing on a Debian machine are installed first (tools/deps.sh).
 
 LUA      ?= lua5.4
@@ -29,7 +30,7 @@ export PYSSL_PKI := $(PKI)
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl bench compat rock clean
+.PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl bench compat fuzz fuzz-build rock clean
 
 all: build
 
@@ -108,6 +109,33 @@ compat: deps
 	@tools/deps.sh $(COMPAT_PKGS)
 	@MAKE="$(MAKE)" tools/compat.sh $(COMPAT_LUAS)
 
+# libFuzzer on certificate decoding (fuzz/x509_fuzz.c, the core's objects
+# linked in statically), started from fuzz/corpus plus seeds made from the
+# test PKI by fuzz/mkseeds.sh. New inputs go to build-fuzz/corpus; a crash
+# is written to build-fuzz/crash-*. Not part of `make test` or `make check`.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+fuzz: fuzz-build
+	@$(MAKE) --no-print-directory pki
+	@sh fuzz/mkseeds.sh $(PKI) build-fuzz/seeds
+	@mkdir -p build-fuzz/corpus
+	@echo "== libFuzzer on certificate decoding for $(FUZZ_SECONDS) s"
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  build-fuzz/x509_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -max_len=16384 -use_value_profile=1 -dict=fuzz/x509.dict -print_final_stats=1 -artifact_prefix=build-fuzz/ \
+	  build-fuzz/corpus build-fuzz/seeds fuzz/corpus 2>build-fuzz/fuzz.log; \
+	  rc=$$?; grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb|new_units_added)|ERROR|SUMMARY|Test unit written' build-fuzz/fuzz.log; \
+	  if [ $$rc -eq 0 ]; then echo "fuzz: no crash (log: build-fuzz/fuzz.log)"; else echo "fuzz: FAILED, see build-fuzz/fuzz.log"; exit 1; fi
+
+fuzz-build: deps
+	@tools/deps.sh clang libclang-rt-14-dev
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" build-fuzz/x509_fuzz >/dev/null
+
+build-fuzz/x509_fuzz: fuzz/x509_fuzz.c $(OBJ)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(WARNINGS) $(PKG_CFLAGS) -o $@ fuzz/x509_fuzz.c $(OBJ) \
+	  $$(pkg-config --libs $(LUA_PC) openssl) -lm -ldl
+
 # Install with luarocks into a local tree (what users do), then run the specs against it.
 rock: deps
 	luarocks --lua-version=5.4 --tree=$(BUILD)/rocktree make
@@ -117,4 +145,4 @@ rock: deps
 	LUA_CPATH="$(CURDIR)/$(BUILD)/rocktree/lib/lua/5.4/?.so;;" LUA=$(LUA) tools/run_specs.sh $(SPECS)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -36,6 +36,7 @@ static const struct {
     {"TypeError", "Exception", NULL},
     {"ValueError", "Exception", NULL},
     {"UnicodeError", "ValueError", NULL},
+    {"UnicodeDecodeError", "UnicodeError", NULL},
     {"OSError", "Exception", NULL},
     {"BlockingIOError", "OSError", NULL},
     {"ChildProcessError", "OSError", NULL},
@@ -196,6 +197,43 @@ static int sslerror_str(lua_State *L)
     return 1;
 }
 
+/* UnicodeDecodeError.__str__, from its five fields. */
+static int unicodedecode_str(lua_State *L)
+{
+    lua_Integer start, end;
+    size_t len;
+    const char *obj;
+    char where[96];
+    luaL_Buffer b;
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "encoding");
+    lua_getfield(L, 1, "object");
+    lua_getfield(L, 1, "start");
+    lua_getfield(L, 1, "end");
+    lua_getfield(L, 1, "reason");
+    if (lua_type(L, 2) != LUA_TSTRING || lua_type(L, 3) != LUA_TSTRING || !lua_isinteger(L, 4) ||
+        !lua_isinteger(L, 5) || lua_type(L, 6) != LUA_TSTRING) {
+        lua_settop(L, 1);
+        return base_str(L);
+    }
+    obj = lua_tolstring(L, 3, &len);
+    start = lua_tointeger(L, 4);
+    end = lua_tointeger(L, 5);
+    if (start >= 0 && start < (lua_Integer)len && end == start + 1)
+        snprintf(where, sizeof where, "' codec can't decode byte 0x%02x in position %lld: ",
+                 (unsigned char)obj[start], (long long)start);
+    else
+        snprintf(where, sizeof where, "' codec can't decode bytes in position %lld-%lld: ",
+                 (long long)start, (long long)(end - 1));
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '\'');
+    add_str(&b, L, 2);
+    luaL_addstring(&b, where);
+    add_str(&b, L, 6);
+    luaL_pushresult(&b);
+    return 1;
+}
+
 /* Makes the instance table: args from the values at 2..top, metatable cls
  * (at 1). Leaves the instance at the top. */
 static void make_instance(lua_State *L, int nargs_kept)
@@ -248,6 +286,23 @@ static int oserror_new(lua_State *L)
         if (n >= 5) {
             lua_pushvalue(L, 6);
             lua_setfield(L, inst, "filename2");
+        }
+    }
+    return 1;
+}
+
+/* UnicodeDecodeError(encoding, object, start, end, reason): the five
+ * arguments are also its fields. */
+static int unicodedecode_new(lua_State *L)
+{
+    static const char *const fields[] = {"encoding", "object", "start", "end", "reason"};
+    int n = lua_gettop(L) - 1, inst, i;
+    make_instance(L, n);
+    inst = lua_gettop(L);
+    if (n == 5) {
+        for (i = 0; i < 5; i++) {
+            lua_pushvalue(L, i + 2);
+            lua_setfield(L, inst, fields[i]);
         }
     }
     return 1;
@@ -579,6 +634,9 @@ void pyssl_open_errors(lua_State *L)
             set_method(L, cls, "__tostring", oserror_str);
         } else if (strcmp(hierarchy[i].name, "KeyError") == 0) {
             set_method(L, cls, "__tostring", keyerror_str);
+        } else if (strcmp(hierarchy[i].name, "UnicodeDecodeError") == 0) {
+            set_method(L, cls, "__new", unicodedecode_new);
+            set_method(L, cls, "__tostring", unicodedecode_str);
         } else if (strcmp(hierarchy[i].name, "SSLError") == 0) {
             set_method(L, cls, "__tostring", sslerror_str);
         }

@@ -18,7 +18,8 @@
  * BIO_gets into a buffer of this size, so a value ends at its first
  * newline (long serial numbers are cut where OpenSSL wraps them). */
 #define LINE_MAX_BYTES 2048
-/* Longest attribute or OID name CPython renders (X509_NAME_MAXLEN). */
+/* Stack buffer for an attribute or OID name (X509_NAME_MAXLEN); longer
+ * names are rendered in full from a buffer of their own. */
 #define NAME_MAX_BYTES 256
 
 typedef struct x509_scratch {
@@ -67,6 +68,71 @@ static void drop_scratch(lua_State *L, int idx)
     lua_remove(L, idx);
 }
 
+/* Python turns every string of the dictionary into str with a strict
+ * UTF-8 decode, so a certificate whose text is not UTF-8 (an IA5String
+ * with a byte above 0x7f, a BMPString with a lone surrogate) raises
+ * UnicodeDecodeError there. This finds the first bad sequence as that
+ * decoder does: returns 0 if p is valid UTF-8, else sets *start, *end
+ * (the bytes it blames) and *reason. */
+static int utf8_error(const unsigned char *p, size_t len, size_t *start, size_t *end,
+                      const char **reason)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        size_t need, k;
+        unsigned char lo = 0x80, hi = 0xBF;   /* allowed range of the 2nd byte */
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c < 0xC2 || c > 0xF4) {
+            *start = i, *end = i + 1, *reason = "invalid start byte";
+            return 1;
+        }
+        need = c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;     /* no surrogates */
+        else if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;     /* nothing above U+10FFFF */
+        for (k = 1; k <= need; k++) {
+            unsigned char lo_k = k == 1 ? lo : 0x80, hi_k = k == 1 ? hi : 0xBF;
+            if (i + k >= len) {
+                *start = i, *end = len, *reason = "unexpected end of data";
+                return 1;
+            }
+            if (p[i + k] < lo_k || p[i + k] > hi_k) {
+                *start = i, *end = i + k, *reason = "invalid continuation byte";
+                return 1;
+            }
+        }
+        i += need + 1;
+    }
+    return 0;
+}
+
+/* Pushes text as Python's str would hold it; raises Python's
+ * UnicodeDecodeError if it is not UTF-8. */
+static void push_text(lua_State *L, const char *p, size_t len)
+{
+    size_t start, end;
+    const char *reason;
+    lua_pushlstring(L, p, len);
+    if (!utf8_error((const unsigned char *)p, len, &start, &end, &reason))
+        return;
+    lua_pushliteral(L, "utf-8");
+    lua_insert(L, -2);
+    lua_pushinteger(L, (lua_Integer)start);
+    lua_pushinteger(L, (lua_Integer)end);
+    lua_pushstring(L, reason);
+    pyssl_push_error(L, "UnicodeDecodeError", 5);
+    lua_error(L);
+}
+
 static void append(lua_State *L, int seq)
 {
     lua_rawseti(L, seq, (lua_Integer)lua_rawlen(L, seq) + 1);
@@ -82,26 +148,43 @@ static void make_pair(lua_State *L, const char *a)
     lua_rawseti(L, -2, 2);
 }
 
+/* Pushes the text of an OID: OpenSSL's long name for it, or the dotted
+ * form, at any length (a name too long for the stack buffer is asked for
+ * again into a buffer of the right size, as Python does). */
+static void push_object_text(lua_State *L, const ASN1_OBJECT *obj)
+{
+    char name[NAME_MAX_BYTES];
+    int len = OBJ_obj2txt(name, sizeof name, obj, 0);
+    if (len < 0)
+        pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+    if (len < (int)sizeof name) {
+        lua_pushlstring(L, name, (size_t)len);
+    } else {
+        luaL_Buffer b;
+        char *p = luaL_buffinitsize(L, &b, (size_t)len + 1);
+        len = OBJ_obj2txt(p, len + 1, obj, 0);
+        if (len < 0)
+            pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+        luaL_pushresultsize(&b, (size_t)len);
+    }
+}
+
 /* Pushes {name, value} for one attribute: the OpenSSL long name of its
  * type (or the dotted OID) and its value converted to UTF-8. */
 static void push_attribute(lua_State *L, x509_scratch *s, const ASN1_OBJECT *obj,
                            const ASN1_STRING *value)
 {
-    char name[NAME_MAX_BYTES];
     int len;
     ERR_clear_error();
-    /* A name longer than the buffer comes out truncated. */
-    if (OBJ_obj2txt(name, sizeof name, obj, 0) < 0)
-        pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+    lua_createtable(L, 2, 0);
+    push_object_text(L, obj);
+    lua_rawseti(L, -2, 1);
     len = ASN1_STRING_to_UTF8(&s->utf8, value);
     if (len < 0) {
         s->utf8 = NULL;
         pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
     }
-    lua_createtable(L, 2, 0);
-    lua_pushstring(L, name);
-    lua_rawseti(L, -2, 1);
-    lua_pushlstring(L, (const char *)s->utf8, (size_t)len);
+    push_text(L, (const char *)s->utf8, (size_t)len);
     lua_rawseti(L, -2, 2);
     OPENSSL_free(s->utf8);
     s->utf8 = NULL;
@@ -148,14 +231,14 @@ static void push_bio_line(lua_State *L, x509_scratch *s)
         (void)BIO_reset(s->bio);
         pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
     }
-    lua_pushlstring(L, buf, (size_t)len);
     (void)BIO_reset(s->bio);
+    push_text(L, buf, (size_t)len);
 }
 
-/* Pushes an ASN1 string's bytes as they are (IA5 strings of names). */
+/* Pushes an ASN1 string's bytes as text (IA5 strings of names). */
 static void push_asn1_bytes(lua_State *L, const ASN1_STRING *str)
 {
-    lua_pushlstring(L, (const char *)ASN1_STRING_get0_data(str), (size_t)ASN1_STRING_length(str));
+    push_text(L, (const char *)ASN1_STRING_get0_data(str), (size_t)ASN1_STRING_length(str));
 }
 
 /* Pushes the text of an iPAddress name: dotted quad, eight uppercase hex
@@ -201,11 +284,14 @@ static void push_general_name(lua_State *L, x509_scratch *s, const GENERAL_NAME 
         make_pair(L, "URI");
         return;
     case GEN_RID:
-        /* The object's name when OpenSSL knows one, else dotted. */
+        /* The object's name when OpenSSL knows one, else dotted. Python
+         * writes at most sizeof buf - 2 characters but gives "<INVALID>"
+         * only from sizeof buf on: a name of exactly sizeof buf - 1
+         * characters comes out cut by one and ending in the NUL. */
         len = i2t_ASN1_OBJECT(buf, (int)sizeof buf - 1, gn->d.registeredID);
         if (len < 0)
             pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
-        if (len >= (int)sizeof buf - 1)
+        if (len >= (int)sizeof buf)
             lua_pushliteral(L, "<INVALID>");
         else
             lua_pushlstring(L, buf, (size_t)len);
@@ -229,9 +315,9 @@ static void push_general_name(lua_State *L, x509_scratch *s, const GENERAL_NAME 
         if (!colon)
             pyssl_raise(L, "ValueError", "Invalid value %.200s", buf);
         lua_createtable(L, 2, 0);
-        lua_pushlstring(L, buf, (size_t)(colon - buf));
+        push_text(L, buf, (size_t)(colon - buf));
         lua_rawseti(L, -2, 1);
-        lua_pushstring(L, colon + 1);
+        push_text(L, colon + 1, strlen(colon + 1));
         lua_rawseti(L, -2, 2);
         return;
     }
@@ -361,20 +447,19 @@ void pyssl_push_cert_dict(lua_State *L, X509 *cert)
 
 void pyssl_push_cert_der(lua_State *L, X509 *cert)
 {
-    unsigned char *der = NULL;
+    luaL_Buffer b;
+    unsigned char *p;
     int len;
     ERR_clear_error();
-    len = i2d_X509(cert, &der);
+    len = i2d_X509(cert, NULL);
     if (len < 0)
         pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
-    /* Copy into a buffer first: if Lua raises for memory, der is not lost. */
-    {
-        luaL_Buffer b;
-        char *p = luaL_buffinitsize(L, &b, (size_t)len);
-        memcpy(p, der, (size_t)len);
-        OPENSSL_free(der);
-        luaL_pushresultsize(&b, (size_t)len);
-    }
+    /* Encode straight into Lua's buffer: if Lua raises for memory, there
+     * is no OpenSSL allocation to lose. */
+    p = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)len);
+    if (i2d_X509(cert, &p) != len)
+        pyssl_raise_queue(L, NULL, "unknown error", PYSSL_LOC);
+    luaL_pushresultsize(&b, (size_t)len);
 }
 
 /* _test_decode_cert(path): the dictionary of the first certificate of a
