@@ -422,7 +422,9 @@ describe("timeouts", function()
     local t0 = S.now()
     H.raises(ssl.TimeoutError, "timed out", c.sendall, c, ("x"):rep(32 * 1024 * 1024))
     local dt = S.now() - t0
-    assert.is_true(dt >= 0.29 and dt < 3, "waited " .. dt)
+    -- copying 32 MiB alone takes seconds under valgrind (PYSSL_SLOW)
+    local limit = os.getenv("PYSSL_SLOW") == "1" and 30 or 3
+    assert.is_true(dt >= 0.29 and dt < limit, "waited " .. dt)
   end)
 
   it("take Python's values and errors", function()
