@@ -60,6 +60,7 @@ build = {
       ["pyssl.sslsocket"] = "lua/pyssl/sslsocket.lua",
       ["pyssl.socket"] = "lua/pyssl/socket.lua",
       ["pyssl._enum"] = "lua/pyssl/_enum.lua",
+      ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
    },
 }

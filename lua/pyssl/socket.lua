@@ -4,6 +4,7 @@
 -- here: create_connection, create_server, has_dualstack_ipv6, fromfd, getfqdn,
 -- the enums (AddressFamily, SocketKind, MsgFlag, AddressInfo), send_fds, recv_fds.
 local core = require "pyssl.core"
+local bind = require "pyssl._bind"
 local C = core._socket
 
 local M = {}
@@ -115,17 +116,14 @@ function M.has_dualstack_ipv6()
   return ok
 end
 
+local GETFQDN_SIG = {name = "getfqdn", pos = {"name"}, required = 0}
+
 -- getfqdn(name="") -> the fully qualified name of `name` (of this host
 -- when empty or a wildcard address): the first of the name gethostbyaddr()
 -- reports and its aliases that contains a dot, else that name; `name`
 -- itself when the lookup fails.
 function M.getfqdn(...)
-  local n = select("#", ...)
-  if n > 1 and not (n == 2 and type((select(2, ...))) == "table") then
-    core._raise("TypeError", string.format(
-      "getfqdn() takes from 0 to 1 positional arguments but %d were given", n))
-  end
-  local name = core._parse_args("getfqdn", {"name"}, 1, ...)
+  local name = bind(GETFQDN_SIG, ...)
   if name == nil then name = "" end
   if type(name) ~= "string" then
     core._raise("AttributeError", string.format("'%s' object has no attribute 'strip'",
@@ -657,58 +655,6 @@ M.AddressInfo = make_enum("AddressInfo", "flag", constants("AI_"))
 -- send_fds / recv_fds: Python-level functions over sendmsg/recvmsg with
 -- SCM_RIGHTS (as 3.14 has them: flags and address are passed on).
 
--- Python's binding of the arguments of a function written in Python:
--- `params` in order, the first `required` of them required; a trailing
--- plain table of string keys is keywords (empty: only once the required
--- arguments are there). Returns one value per parameter.
-local function bind(fname, params, required, ...)
-  local n, args = select("#", ...), {...}
-  local last, kw = args[n], nil
-  if type(last) == "table" and getmetatable(last) == nil then
-    local only_strings, empty = true, true
-    for k in pairs(last) do
-      empty = false
-      if type(k) ~= "string" then only_strings = false break end
-    end
-    if only_strings and (not empty or n - 1 >= required) then
-      kw, n = last, n - 1
-    end
-  end
-  if n > #params then
-    core._raise("TypeError", string.format("%s() takes from %d to %d positional arguments but %d were given",
-      fname, required, #params, n))
-  end
-  local values = {}
-  for i = 1, n do values[i] = args[i] end
-  for key, v in pairs(kw or {}) do
-    local at
-    for i, p in ipairs(params) do
-      if p == key then at = i end
-    end
-    if not at then
-      core._raise("TypeError", string.format("%s() got an unexpected keyword argument '%s'", fname, key))
-    elseif at <= n then
-      core._raise("TypeError", string.format("%s() got multiple values for argument '%s'", fname, key))
-    end
-    values[at] = v
-  end
-  local missing = {}
-  for i = 1, required do
-    if values[i] == nil then missing[#missing + 1] = "'" .. params[i] .. "'" end
-  end
-  if #missing > 0 then
-    local list = missing[#missing]
-    if #missing == 2 then
-      list = missing[1] .. " and " .. list
-    elseif #missing > 2 then
-      list = table.concat(missing, ", ", 1, #missing - 1) .. ", and " .. list
-    end
-    core._raise("TypeError", string.format("%s() missing %d required positional argument%s: %s",
-      fname, #missing, #missing == 1 and "" or "s", list))
-  end
-  return table.unpack(values, 1, #params)
-end
-
 -- obj.name as Python's attribute lookup: AttributeError when missing.
 local function method_of(obj, name)
   local ok, f = pcall(function() return obj[name] end)
@@ -748,17 +694,20 @@ local function pack_fds(fds)
   return table.concat(parts)
 end
 
+local SEND_FDS_SIG = {name = "send_fds", pos = {"sock", "buffers", "fds", "flags", "address"}, required = 3}
+local RECV_FDS_SIG = {name = "recv_fds", pos = {"sock", "bufsize", "maxfds", "flags"}, required = 3}
+
 -- send_fds(sock, buffers, fds, flags=0, address=nil) -> bytes sent
 function M.send_fds(...)
   local sock, buffers, fds, flags, address =
-    bind("send_fds", {"sock", "buffers", "fds", "flags", "address"}, 3, ...)
+    bind(SEND_FDS_SIG, ...)
   local sendmsg = method_of(sock, "sendmsg")
   return sendmsg(sock, buffers, {{M.SOL_SOCKET, M.SCM_RIGHTS, pack_fds(fds)}}, flags or 0, address)
 end
 
 -- recv_fds(sock, bufsize, maxfds, flags=0) -> data, fds, msg_flags, address
 function M.recv_fds(...)
-  local sock, bufsize, maxfds, flags = bind("recv_fds", {"sock", "bufsize", "maxfds", "flags"}, 3, ...)
+  local sock, bufsize, maxfds, flags = bind(RECV_FDS_SIG, ...)
   local recvmsg = method_of(sock, "recvmsg")
   local n = math.type(maxfds) == "float" and math.tointeger(maxfds) or maxfds
   if math.type(n) == "integer" and (n > math.maxinteger // 4 or n < math.mininteger // 4) then
