@@ -144,14 +144,29 @@ const char *pyssl_check_path(lua_State *L, int idx)
     return path;
 }
 
-void pyssl_check_nargs(lua_State *L, const char *qualname, int expected)
+static void check_count(lua_State *L, const char *qualname, int expected, int given)
 {
-    int given = lua_gettop(L) - 1;
     if (given == expected)
         return;
     if (expected == 0)
         pyssl_raise(L, "TypeError", "%s() takes no arguments (%d given)", qualname, given);
     pyssl_raise(L, "TypeError", "%s() takes exactly one argument (%d given)", qualname, given);
+}
+
+void pyssl_check_nargs(lua_State *L, const char *qualname, int expected)
+{
+    check_count(L, qualname, expected, lua_gettop(L) - 1);
+}
+
+void pyssl_check_function_nargs(lua_State *L, const char *qualname, int expected)
+{
+    check_count(L, qualname, expected, lua_gettop(L));
+}
+
+void pyssl_check_one_arg(lua_State *L, const char *fname)
+{
+    if (lua_gettop(L) != 1)
+        pyssl_raise(L, "TypeError", "%s() takes exactly 1 argument (%d given)", fname, lua_gettop(L));
 }
 
 /* A keyword table: a plain table (no metatable) with string keys only,

@@ -113,15 +113,6 @@ static int push_host_entry(lua_State *L, const struct hostent *h, int herr, int 
     return 1;
 }
 
-/* Python's check of a one-argument C function: "f() takes exactly 1
- * argument (N given)". */
-static void check_one_arg(lua_State *L, const char *fname)
-{
-    int n = lua_gettop(L);
-    if (n != 1)
-        pyssl_raise(L, "TypeError", "%s() takes exactly 1 argument (%d given)", fname, n);
-}
-
 /* gethostbyname_ex(hostname) -> {hostname, aliaslist, ipaddrlist} */
 static int l_gethostbyname_ex(lua_State *L)
 {
@@ -129,7 +120,7 @@ static int l_gethostbyname_ex(lua_State *L)
     struct hostent he, *h;
     host_query q = {0};
     int herr;
-    check_one_arg(L, "gethostbyname_ex");
+    pyssl_check_one_arg(L, "gethostbyname_ex");
     q.name = pyssl_check_host_arg(L, 1, "gethostbyname_ex");
     pyssl_set_ip_address(L, q.name, &ss, AF_INET);
     h = lookup(L, &q, &he, &herr);
@@ -145,7 +136,7 @@ static int l_gethostbyaddr(lua_State *L)
     host_query q = {0};
     int herr;
     const char *name;
-    check_one_arg(L, "gethostbyaddr");
+    pyssl_check_one_arg(L, "gethostbyaddr");
     name = pyssl_check_host_arg(L, 1, "gethostbyaddr");
     pyssl_set_ip_address(L, name, &ss, AF_UNSPEC);
     q.family = ss.ss_family;

@@ -17,14 +17,6 @@
 /* Longest dotted OID CPython renders (X509_NAME_MAXLEN). */
 #define OID_MAX_BYTES 256
 
-/* Python's "exactly one argument" check of a METH_O function. */
-static void check_one_arg(lua_State *L, const char *fname)
-{
-    int n = lua_gettop(L);
-    if (n != 1)
-        pyssl_raise(L, "TypeError", "%s() takes exactly one argument (%d given)", fname, n);
-}
-
 /* An int argument that must fit a C int (Python's OverflowError text). */
 static int check_c_int(lua_State *L, int idx)
 {
@@ -40,7 +32,7 @@ static int l_rand_bytes(lua_State *L)
     luaL_Buffer b;
     unsigned char *p;
     int n;
-    check_one_arg(L, "_ssl.RAND_bytes");
+    pyssl_check_function_nargs(L, "_ssl.RAND_bytes", 1);
     n = check_c_int(L, 1);
     if (n < 0)
         return pyssl_raise(L, "ValueError", "num must be positive");
@@ -55,9 +47,7 @@ static int l_rand_bytes(lua_State *L)
 /* RAND_status() -> true when the PRNG has been seeded enough. */
 static int l_rand_status(lua_State *L)
 {
-    if (lua_gettop(L) != 0)
-        return pyssl_raise(L, "TypeError", "_ssl.RAND_status() takes no arguments (%d given)",
-                           lua_gettop(L));
+    pyssl_check_function_nargs(L, "_ssl.RAND_status", 0);
     lua_pushboolean(L, RAND_status() == 1);
     return 1;
 }

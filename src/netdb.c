@@ -444,9 +444,7 @@ static int l_gethostname(lua_State *L)
 static int l_sethostname(lua_State *L)
 {
     const char *name;
-    if (lua_gettop(L) != 1)
-        return pyssl_raise(L, "TypeError", "sethostname() takes exactly 1 argument (%d given)",
-                           lua_gettop(L));
+    pyssl_check_one_arg(L, "sethostname");
     name = pyssl_check_path(L, 1);
     if (sethostname(name, lua_rawlen(L, 1)) < 0)
         return pyssl_raise_errno(L, errno, NULL);

@@ -8,18 +8,6 @@
 #include <net/if.h>
 #include "pyssl.h"
 
-/* The argument count check of a C function without a parameter list:
- * "_socket.f() takes no arguments (N given)" / "takes exactly one argument". */
-static void check_nargs(lua_State *L, const char *qualname, int expected)
-{
-    int n = lua_gettop(L);
-    if (n == expected)
-        return;
-    if (expected == 0)
-        pyssl_raise(L, "TypeError", "%s() takes no arguments (%d given)", qualname, n);
-    pyssl_raise(L, "TypeError", "%s() takes exactly one argument (%d given)", qualname, n);
-}
-
 /* Frees an if_nameindex() list when collected, so that a memory error
  * while the result is built cannot leak it. */
 typedef struct ni_guard {
@@ -43,7 +31,7 @@ static int l_if_nameindex(lua_State *L)
 {
     ni_guard *g;
     int i;
-    check_nargs(L, "_socket.if_nameindex", 0);
+    pyssl_check_function_nargs(L, "_socket.if_nameindex", 0);
     g = pyssl_new_object(L, GUARD, sizeof(ni_guard));
     g->list = if_nameindex();
     if (!g->list)
@@ -66,10 +54,7 @@ static int l_if_nameindex(lua_State *L)
 static int l_if_nametoindex(lua_State *L)
 {
     unsigned int index;
-    int n = lua_gettop(L);
-    if (n != 1)
-        return pyssl_raise(L, "TypeError", "if_nametoindex() takes exactly 1 argument (%d given)",
-                           n);
+    pyssl_check_one_arg(L, "if_nametoindex");
     index = if_nametoindex(pyssl_check_path(L, 1));
     if (index == 0)
         return pyssl_raise(L, "OSError", "no interface with this name");
@@ -105,7 +90,7 @@ static int l_if_indextoname(lua_State *L)
 {
     char name[IF_NAMESIZE + 1];
     unsigned int index;
-    check_nargs(L, "_socket.if_indextoname", 1);
+    pyssl_check_function_nargs(L, "_socket.if_indextoname", 1);
     index = check_if_index(L, 1);
     if (!if_indextoname(index, name))
         return pyssl_raise_errno(L, errno, NULL);

@@ -142,6 +142,11 @@ const char *pyssl_check_path(lua_State *L, int idx);
  * (0 or 1) arguments after self (stack index 1): TypeError
  * "<qualname>() takes no arguments (N given)" / "takes exactly one argument". */
 void pyssl_check_nargs(lua_State *L, const char *qualname, int expected);
+/* The same for a module function (no self): arguments from index 1. */
+void pyssl_check_function_nargs(lua_State *L, const char *qualname, int expected);
+/* A module function parsing one argument with a format string (CPython's
+ * METH_VARARGS): TypeError "<fname>() takes exactly 1 argument (N given)". */
+void pyssl_check_one_arg(lua_State *L, const char *fname);
 
 /* Python-style call normalisation. The arguments from stack index `first`
  * on are positional values optionally followed by a keyword table (a plain

@@ -180,7 +180,7 @@ int pyssl_socket_close_fd(pyssl_socket *s)
  * retried (EINTR, or the descriptor became ready within the timeout),
  * raises otherwise. *deadline < 0 means "not started": the timeout starts
  * at the first wait. */
-static void io_retry(lua_State *L, pyssl_socket *s, int err, int writing, double *deadline)
+void pyssl_socket_retry(lua_State *L, pyssl_socket *s, int err, int writing, double *deadline)
 {
     if (err == EINTR)
         return;
@@ -257,7 +257,7 @@ static pyssl_socket *check_call(lua_State *L, const char *name, int kind, int mi
 }
 
 /* An int argument (C int), with Python's OverflowError texts. */
-static int check_int(lua_State *L, int idx)
+int pyssl_check_int(lua_State *L, int idx)
 {
     lua_Integer v = pyssl_check_index(L, idx);
     if (v > INT_MAX)
@@ -269,22 +269,12 @@ static int check_int(lua_State *L, int idx)
 
 static int opt_int(lua_State *L, int idx, int dflt)
 {
-    return lua_isnoneornil(L, idx) ? dflt : check_int(L, idx);
+    return lua_isnoneornil(L, idx) ? dflt : pyssl_check_int(L, idx);
 }
 
 pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, int max)
 {
     return check_call(L, name, ARGS_RANGE, min, max);
-}
-
-void pyssl_socket_retry(lua_State *L, pyssl_socket *s, int err, int writing, double *deadline)
-{
-    io_retry(L, s, err, writing, deadline);
-}
-
-int pyssl_check_int(lua_State *L, int idx)
-{
-    return check_int(L, idx);
 }
 
 /* Bytes to send: a string or a bytearray. */
@@ -444,7 +434,7 @@ static int sock_accept(lua_State *L)
                      SOCK_CLOEXEC | (timeout < 0 ? 0 : SOCK_NONBLOCK));
         if (fd >= 0)
             break;
-        io_retry(L, s, errno, 0, &deadline);
+        pyssl_socket_retry(L, s, errno, 0, &deadline);
     }
     conn->fd = fd;
     conn->family = s->family;
@@ -474,7 +464,7 @@ static int sock_recv(lua_State *L)
     if ((size_t)n <= PYSSL_RECORD_MAX) {
         unsigned char *buf = pyssl_state_of(L)->scratch;
         while ((r = recv(s->fd, buf, (size_t)n, flags)) < 0)
-            io_retry(L, s, errno, 0, &deadline);
+            pyssl_socket_retry(L, s, errno, 0, &deadline);
         lua_pushlstring(L, (const char *)buf, (size_t)r);
     } else {
         luaL_Buffer b;
@@ -482,7 +472,7 @@ static int sock_recv(lua_State *L)
         lua_settop(L, 3);
         buf = luaL_buffinitsize(L, &b, (size_t)n);
         while ((r = recv(s->fd, buf, (size_t)n, flags)) < 0)
-            io_retry(L, s, errno, 0, &deadline);
+            pyssl_socket_retry(L, s, errno, 0, &deadline);
         luaL_pushresultsize(&b, (size_t)r);
     }
     return 1;
@@ -522,7 +512,7 @@ static int sock_recv_into(lua_State *L)
         return 1;
     }
     while ((r = recv(s->fd, b->data, n, flags)) < 0)
-        io_retry(L, s, errno, 0, &deadline);
+        pyssl_socket_retry(L, s, errno, 0, &deadline);
     lua_pushinteger(L, (lua_Integer)r);
     return 1;
 }
@@ -548,7 +538,7 @@ static int sock_recvfrom(lua_State *L)
             len = sizeof ss;
             if ((r = recvfrom(s->fd, buf, (size_t)n, flags, (struct sockaddr *)&ss, &len)) >= 0)
                 break;
-            io_retry(L, s, errno, 0, &deadline);
+            pyssl_socket_retry(L, s, errno, 0, &deadline);
         }
         lua_pushlstring(L, (const char *)buf, (size_t)r);
     } else {
@@ -558,7 +548,7 @@ static int sock_recvfrom(lua_State *L)
             len = sizeof ss;
             if ((r = recvfrom(s->fd, buf, (size_t)n, flags, (struct sockaddr *)&ss, &len)) >= 0)
                 break;
-            io_retry(L, s, errno, 0, &deadline);
+            pyssl_socket_retry(L, s, errno, 0, &deadline);
         }
         luaL_pushresultsize(&b, (size_t)r);
     }
@@ -588,7 +578,7 @@ static int sock_recvfrom_into(lua_State *L)
         len = sizeof ss;
         if ((r = recvfrom(s->fd, b->data, n, flags, (struct sockaddr *)&ss, &len)) >= 0)
             break;
-        io_retry(L, s, errno, 0, &deadline);
+        pyssl_socket_retry(L, s, errno, 0, &deadline);
     }
     lua_pushinteger(L, (lua_Integer)r);
     pyssl_push_sockaddr(L, (struct sockaddr *)&ss, (int)len);
@@ -605,7 +595,7 @@ static int sock_send(lua_State *L)
     double deadline = -1;
     ssize_t r;
     while ((r = send(s->fd, data, len, flags | MSG_NOSIGNAL)) < 0)
-        io_retry(L, s, errno, 1, &deadline);
+        pyssl_socket_retry(L, s, errno, 1, &deadline);
     lua_pushinteger(L, (lua_Integer)r);
     return 1;
 }
@@ -622,7 +612,7 @@ static int sock_sendall(lua_State *L)
     while (done < len) {
         r = send(s->fd, data + done, len - done, flags | MSG_NOSIGNAL);
         if (r < 0)
-            io_retry(L, s, errno, 1, &deadline);
+            pyssl_socket_retry(L, s, errno, 1, &deadline);
         else
             done += (size_t)r;
     }
@@ -643,12 +633,12 @@ static int sock_sendto(lua_State *L)
         return pyssl_raise(L, "TypeError", "sendto() takes 2 or 3 arguments (%d given)", n);
     data = check_data(L, 2, &len);
     if (n == 3)
-        flags = check_int(L, 3);
+        flags = pyssl_check_int(L, 3);
     addr_idx = n == 3 ? 4 : 3;
     alen = pyssl_get_sockaddr(L, s->family, addr_idx, "sendto", &ss);
     while ((r = sendto(s->fd, data, len, flags | MSG_NOSIGNAL, (struct sockaddr *)&ss,
                        (socklen_t)alen)) < 0)
-        io_retry(L, s, errno, 1, &deadline);
+        pyssl_socket_retry(L, s, errno, 1, &deadline);
     lua_pushinteger(L, (lua_Integer)r);
     return 1;
 }
@@ -657,7 +647,7 @@ static int sock_sendto(lua_State *L)
 static int sock_shutdown(lua_State *L)
 {
     pyssl_socket *s = check_call(L, "shutdown", ARGS_ONE, 1, 1);
-    if (shutdown(s->fd, check_int(L, 2)) < 0)
+    if (shutdown(s->fd, pyssl_check_int(L, 2)) < 0)
         return pyssl_raise_errno(L, errno, NULL);
     return 0;
 }
@@ -743,7 +733,7 @@ static int sock_getsockname(lua_State *L)
 static int sock_getsockopt(lua_State *L)
 {
     pyssl_socket *s = check_call(L, "getsockopt", ARGS_RANGE, 2, 3);
-    int level = check_int(L, 2), opt = check_int(L, 3), buflen = opt_int(L, 4, 0);
+    int level = pyssl_check_int(L, 2), opt = pyssl_check_int(L, 3), buflen = opt_int(L, 4, 0);
     if (buflen == 0) {
         int v = 0;
         socklen_t len = sizeof v;
@@ -771,15 +761,15 @@ static int sock_setsockopt(lua_State *L)
     if (n < 3 || n > 4 || (n == 4 && !lua_isnil(L, 4)))
         return pyssl_raise(L, "TypeError", "setsockopt() takes exactly 3 arguments (%d given)",
                            n < 3 ? n : 4);
-    level = check_int(L, 2);
-    opt = check_int(L, 3);
+    level = pyssl_check_int(L, 2);
+    opt = pyssl_check_int(L, 3);
     if (n == 4) {
         lua_Integer optlen = pyssl_check_index(L, 5);
         if (optlen < 0 || optlen > INT_MAX)
             return pyssl_raise(L, "OverflowError", "Python int too large to convert to C unsigned int");
         r = setsockopt(s->fd, level, opt, NULL, (socklen_t)optlen);
     } else if (lua_isinteger(L, 4) || lua_isboolean(L, 4)) {
-        int v = lua_isboolean(L, 4) ? lua_toboolean(L, 4) : check_int(L, 4);
+        int v = lua_isboolean(L, 4) ? lua_toboolean(L, 4) : pyssl_check_int(L, 4);
         r = setsockopt(s->fd, level, opt, &v, sizeof v);
     } else {
         size_t len;
@@ -970,7 +960,7 @@ static int sock_new(lua_State *L)
     s = new_socket_object(L, CLASS);   /* before the descriptor exists */
     if (!lua_isnil(L, 5)) {
         socklen_t len;
-        fd = check_int(L, 5);
+        fd = pyssl_check_int(L, 5);
         if (fd < 0)
             return pyssl_raise(L, "ValueError", "negative file descriptor");
         len = sizeof family;
@@ -1059,7 +1049,7 @@ static int l_monotonic(lua_State *L)
 /* close(fd): closes a bare descriptor */
 static int l_close(lua_State *L)
 {
-    int fd = check_int(L, 1);
+    int fd = pyssl_check_int(L, 1);
     if (close(fd) < 0 && errno != ECONNRESET && errno != EINTR)
         return pyssl_raise_errno(L, errno, NULL);
     return 0;
@@ -1068,7 +1058,7 @@ static int l_close(lua_State *L)
 /* dup(fd) -> a new non-inheritable descriptor */
 static int l_dup(lua_State *L)
 {
-    int fd = fcntl(check_int(L, 1), F_DUPFD_CLOEXEC, 0);
+    int fd = fcntl(pyssl_check_int(L, 1), F_DUPFD_CLOEXEC, 0);
     if (fd < 0)
         return pyssl_raise_errno(L, errno, NULL);
     lua_pushinteger(L, fd);

@@ -3,9 +3,10 @@
  *
  * Ancillary data is a sequence of {level, type, data} sequences, as
  * Python's list of (level, type, data) tuples. recvmsg() returns
- * {data, ancdata, msg_flags, address}, recvmsg_into()
- * {nbytes, ancdata, msg_flags, address}; address is nil when the kernel
- * reports none (a connected socket), as Python's None.
+ * data, ancdata, msg_flags, address and recvmsg_into() nbytes, ancdata,
+ * msg_flags, address (four values, as recvfrom() returns two); address
+ * is nil when the kernel reports none (a connected socket), as Python's
+ * None.
  *
  * Timeouts, non-blocking sockets and EINTR behave as for recv()/send()
  * (pyssl_socket_retry). Received descriptors (SCM_RIGHTS) are the
@@ -407,9 +408,7 @@ static int sock_recvmsg_into(lua_State *L)
 static size_t cmsg_arg(lua_State *L, const char *fname, size_t max)
 {
     lua_Integer n;
-    if (lua_gettop(L) != 1)
-        pyssl_raise(L, "TypeError", "%s() takes exactly 1 argument (%d given)", fname,
-                    lua_gettop(L));
+    pyssl_check_one_arg(L, fname);
     n = lua_isboolean(L, 1) ? lua_toboolean(L, 1) : pyssl_check_index(L, 1);
     if (n < 0 || (lua_Unsigned)n > max)
         pyssl_raise(L, "OverflowError", "%s() argument out of range", fname);
