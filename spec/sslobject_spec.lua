@@ -501,3 +501,54 @@ describe("one MemoryBIO for both directions", function()
     assert.equal(7, bio.pending)
   end)
 end)
+
+describe("MemoryBIO as a byte queue", function()
+  it("keeps order, pending and eof through partial and whole reads, as python3 does", function()
+    -- Writes and reads of every size class, partial reads, reads after a
+    -- whole read, writes after partial reads, write_eof: each step's result
+    -- and pending/eof compared with python3's MemoryBIO.
+    local steps = {
+      {"w", 3000}, {"r", 10}, {"r", -1}, {"r", 5}, {"w", 20000}, {"r", 16384},
+      {"w", 7}, {"r", 100000}, {"w", 1}, {"w", 2}, {"r", 2}, {"w", 70000},
+      {"r", 0}, {"r", 69999}, {"r", -1}, {"eof"}, {"r", 4}, {"r", -1},
+    }
+    local function byte_of(i) return string.char(97 + i % 26) end
+    local mine, serial = {}, 0
+    local bio = ssl.MemoryBIO()
+    for _, st in ipairs(steps) do
+      local got
+      if st[1] == "w" then
+        local t = {}
+        for i = 1, st[2] do t[i] = byte_of(serial + i) end
+        serial = serial + st[2]
+        got = bio:write(table.concat(t))
+      elseif st[1] == "r" then
+        got = bio:read(st[2])
+        got = #got .. ":" .. got:sub(1, 3) .. got:sub(-3)
+      else
+        bio:write_eof()
+        got = "eof"
+      end
+      mine[#mine + 1] = {got, bio.pending, bio.eof}
+    end
+    local py = {}
+    for _, st in ipairs(steps) do py[#py + 1] = string.format("(%q, %s)", st[1], st[2] or "None") end
+    local theirs = H.python([[
+steps = []] .. table.concat(py, ", ") .. [[]
+bio, out, serial = ssl.MemoryBIO(), [], 0
+for kind, n in steps:
+    if kind == "w":
+        got = bio.write(bytes(97 + (serial + i) % 26 for i in range(1, n + 1)))
+        serial += n
+    elif kind == "r":
+        data = bio.read(n)
+        got = "%d:%s%s" % (len(data), data[:3].decode(), data[-3:].decode())
+    else:
+        bio.write_eof()
+        got = "eof"
+    out.append([got, bio.pending, bio.eof])
+print(json.dumps(out))
+]])
+    assert.same(theirs, mine)
+  end)
+end)

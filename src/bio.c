@@ -3,7 +3,8 @@
  *
  * Backed by OpenSSL's memory BIO. read() copies the bytes once, straight
  * from the BIO's buffer into the Lua string, then skips them with
- * BIO_seek (for a memory BIO, seeking to tell()+n drops n read bytes).
+ * BIO_seek (for a memory BIO, seeking to tell()+n drops n read bytes;
+ * the next write moves what is left to the front).
  */
 #include <limits.h>
 #include "pyssl.h"
@@ -48,12 +49,10 @@ static int bio_read(lua_State *L)
     }
     n = (size < 0 || size > avail) ? (size_t)avail : (size_t)size;
     lua_pushlstring(L, data, n);
-    if (n == (size_t)avail) {
-        /* Everything read: emptying is one call. */
-        BIO_reset(self->bio);
-        return 1;
-    }
-    if (BIO_seek(self->bio, BIO_tell(self->bio) + (int)n) < 0) {
+    /* Skip what was read. Not BIO_reset when everything was read: for a
+     * writable memory BIO it zeroes the whole buffer (16 KiB and more per
+     * record in bulk transfers). BIO_tell's macro truncates to int. */
+    if (BIO_seek(self->bio, BIO_ctrl(self->bio, BIO_C_FILE_TELL, 0, NULL) + (long)n) < 0) {
         /* Not expected for a memory BIO; consume the slow way. */
         pyssl_state *st = pyssl_state_of(L);
         while (n > 0) {
