@@ -52,10 +52,8 @@ static void enter(lua_State *L, pyssl_conn *c, int self)
      * not allow that, refuse before touching the SSL. */
     if (c->L)
         pyssl_raise(L, "RuntimeError", "SSLObject used from its own callback");
-    /* Stale errors must not leak into this call's message; peeking first
-     * is much cheaper than clearing an empty queue on the hot path. */
-    if (ERR_peek_error())
-        ERR_clear_error();
+    /* Stale errors must not leak into this call's message. */
+    pyssl_clear_errors();
     errno = 0;
     c->L = L;
     c->self_index = lua_absindex(L, self);
@@ -130,6 +128,15 @@ int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_resul
 
 /* ------------------------------------------------------------- creation */
 
+/* Can OpenSSL's a2i_IPADDRESS read this as an address? An IPv6 literal
+ * has a ':', an IPv4 one four decimal numbers; a name with neither (the
+ * usual host name) skips the parse, which costs as much as the rest of
+ * the hostname setup. */
+static int could_be_ip_literal(const char *hostname)
+{
+    return strpbrk(hostname, "0123456789:") != NULL;
+}
+
 /* Python's _ssl_configure_hostname: SNI for names, identity check when the
  * context asks for it (IP addresses are checked as IPs and get no SNI). */
 static void configure_hostname(lua_State *L, pyssl_conn *c, pyssl_context *ctx,
@@ -142,8 +149,8 @@ static void configure_hostname(lua_State *L, pyssl_conn *c, pyssl_context *ctx,
     if (len == 0 || hostname[0] == '.')
         pyssl_raise(L, "ValueError",
                     "server_hostname cannot be an empty string or start with a leading dot.");
-    ip = a2i_IPADDRESS(hostname);
-    ERR_clear_error();
+    ip = could_be_ip_literal(hostname) ? a2i_IPADDRESS(hostname) : NULL;
+    pyssl_clear_errors();
     if (!ip)
         ok = SSL_set_tlsext_host_name(c->ssl, hostname);
     if (ok && ctx->check_hostname) {
@@ -206,7 +213,7 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
     lua_pushvalue(L, owner_index ? owner_index : self);
     lua_setiuservalue(L, self, PYSSL_CONN_UV_OWNER);
 
-    ERR_clear_error();
+    pyssl_clear_errors();
     c->ssl = SSL_new(ctx->ctx);
     if (!c->ssl)
         pyssl_raise_queue(L, NULL, "cannot create the SSL object", PYSSL_LOC);
@@ -697,7 +704,7 @@ static void set_session(lua_State *L, pyssl_conn *c, int self, int value)
         pyssl_raise(L, "ValueError", "Cannot set session for server-side SSLSocket.");
     if (SSL_is_init_finished(c->ssl))
         pyssl_raise(L, "ValueError", "Cannot set session after handshake.");
-    ERR_clear_error();
+    pyssl_clear_errors();
     if (!SSL_set_session(c->ssl, session))
         pyssl_raise_queue(L, NULL, "cannot set the session", PYSSL_LOC);
 }
