@@ -73,7 +73,9 @@ describe("creating an SSLObject", function()
   it("IDNA-encodes hostnames like Python's str.encode('idna')", function()
     local names = {"pythön.org", "Pythön.ORG", "straße.de", "Bücher。example", "ÀÉÎ.com",
                    "xn--pythn-mua.org", "ex.com.", "a..b", ".", ("a"):rep(64) .. ".com",
-                   ("é"):rep(70), "münchen.de", "ÿ.com", "ıi.com"}
+                   ("é"):rep(70), "münchen.de", "ÿ.com", "ıi.com",
+                   ("a"):rep(63), ("a"):rep(64), "a." .. ("b"):rep(64), ("c"):rep(63) .. ".",
+                   "1.2.3.4", "::1", "localhost", ""}
     local py = T.denull(H.python([[
 out = []
 for n in json.loads(sys.argv[1] if len(sys.argv) > 1 else ]] .. string.format("%q", H.json.encode(names)) .. [[):

@@ -137,6 +137,43 @@ static int could_be_ip_literal(const char *hostname)
     return strpbrk(hostname, "0123456789:") != NULL;
 }
 
+/* The IDNA codec's checks on an all-ASCII name: every label but the last
+ * 1..63 bytes, the last (empty after a trailing dot) below 64. */
+static void check_ascii_labels(lua_State *L, const char *name, size_t len)
+{
+    size_t start = 0, i;
+    for (i = 0; i < len; i++) {
+        if (name[i] != '.')
+            continue;
+        if (i == start || i - start >= 64)
+            pyssl_raise(L, "UnicodeError",
+                        "encoding with 'idna' codec failed (UnicodeError: label empty or too long)");
+        start = i + 1;
+    }
+    if (len - start >= 64)
+        pyssl_raise(L, "UnicodeError",
+                    "encoding with 'idna' codec failed (UnicodeError: label too long)");
+}
+
+/* core._ascii_hostname(name) -> true for an all-ASCII name that
+ * str.encode("idna") leaves as it is (raising its UnicodeError for a bad
+ * label), false when the name needs the full codec (lua/pyssl/sslobject.lua).
+ * Every client connection comes here; a Lua pattern scan costs ~10x more. */
+static int l_ascii_hostname(lua_State *L)
+{
+    size_t len, i;
+    const char *name = luaL_checklstring(L, 1, &len);
+    for (i = 0; i < len; i++) {
+        if ((unsigned char)name[i] >= 0x80) {
+            lua_pushboolean(L, 0);
+            return 1;
+        }
+    }
+    check_ascii_labels(L, name, len);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* Python's _ssl_configure_hostname: SNI for names, identity check when the
  * context asks for it (IP addresses are checked as IPs and get no SNI). */
 static void configure_hostname(lua_State *L, pyssl_conn *c, pyssl_context *ctx,
@@ -785,6 +822,8 @@ void pyssl_open_sslobject(lua_State *L)
     lua_setfield(L, -2, "session_reused");
     lua_pop(L, 1);
     lua_setfield(L, -2, CLASS);
+    lua_pushcfunction(L, l_ascii_hostname);
+    lua_setfield(L, -2, "_ascii_hostname");
 
     /* The private constructor lives on SSLContext, as in CPython. */
     pyssl_push_class(L, "SSLContext");
