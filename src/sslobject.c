@@ -299,6 +299,24 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
     return c;
 }
 
+/* The checks of _wrap_bio on its arguments at 1..7 (context, incoming,
+ * outgoing, server_side, server_hostname, owner, session), then the
+ * connection. */
+static void wrap_memory_bios(lua_State *L)
+{
+    if (!pyssl_test_object(L, 2, "MemoryBIO"))
+        pyssl_raise(L, "TypeError", "_wrap_bio() argument 'incoming' must be _ssl.MemoryBIO, not %s",
+                    pyssl_typename(L, 2));
+    if (!pyssl_test_object(L, 3, "MemoryBIO"))
+        pyssl_raise(L, "TypeError", "_wrap_bio() argument 'outgoing' must be _ssl.MemoryBIO, not %s",
+                    pyssl_typename(L, 3));
+    if (!lua_isnil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
+        pyssl_raise(L, "TypeError", "_wrap_bio() argument 'server_hostname' must be str or None, not %s",
+                    pyssl_typename(L, 5));
+    pyssl_conn_new(L, 1, lua_toboolean(L, 4), 5, 2, 3, -1, lua_isnil(L, 6) ? 0 : 6,
+                   lua_isnil(L, 7) ? 0 : 7);
+}
+
 /* SSLContext:_wrap_bio(incoming, outgoing, server_side, server_hostname, owner, session) */
 static int ctx_wrap_bio(lua_State *L)
 {
@@ -307,17 +325,51 @@ static int ctx_wrap_bio(lua_State *L)
     };
     pyssl_check_context(L, 1);
     pyssl_parse_args_c(L, 2, "_wrap_bio", names, 6);
-    if (!pyssl_test_object(L, 2, "MemoryBIO"))
-        return pyssl_raise(L, "TypeError", "_wrap_bio() argument 'incoming' must be _ssl.MemoryBIO, not %s",
-                           pyssl_typename(L, 2));
-    if (!pyssl_test_object(L, 3, "MemoryBIO"))
-        return pyssl_raise(L, "TypeError", "_wrap_bio() argument 'outgoing' must be _ssl.MemoryBIO, not %s",
-                           pyssl_typename(L, 3));
-    if (!lua_isnil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
-        return pyssl_raise(L, "TypeError", "_wrap_bio() argument 'server_hostname' must be str or None, not %s",
-                           pyssl_typename(L, 5));
-    pyssl_conn_new(L, 1, lua_toboolean(L, 4), 5, 2, 3, -1, lua_isnil(L, 6) ? 0 : 6,
-                   lua_isnil(L, 7) ? 0 : 7);
+    wrap_memory_bios(L);
+    return 1;
+}
+
+/* core._wrap_bio_default(ctx, ...): SSLContext.wrap_bio (lua/pyssl/sslobject.lua)
+ * when nothing of it is overridden (sslobject_class, _encode_hostname,
+ * SSLObject._create) and the hostname is nil or ASCII: Python's wrap_bio
+ * and SSLObject._create in one call, every check in the same order.
+ * Returns nothing when the Lua path has to run (the hostname needs the
+ * IDNA codec or is not a string). */
+static int l_wrap_bio_default(lua_State *L)
+{
+    static const char *const names[] = {
+        "incoming", "outgoing", "server_side", "server_hostname", "session", NULL
+    };
+    pyssl_context *ctx = pyssl_test_object(L, 1, "SSLContext");
+    int server_side, has_hostname;
+    if (!ctx || !ctx->ctx)
+        return 0;
+    pyssl_parse_args(L, 2, "wrap_bio", names, 5);
+    /* 1 ctx, 2 incoming, 3 outgoing, 4 server_side, 5 server_hostname, 6 session */
+    if (!lua_isnil(L, 5)) {
+        size_t len, i;
+        const char *name = lua_type(L, 5) == LUA_TSTRING ? lua_tolstring(L, 5, &len) : NULL;
+        if (!name)
+            return 0;
+        for (i = 0; i < len; i++)
+            if ((unsigned char)name[i] >= 0x80)
+                return 0;
+        check_ascii_labels(L, name, len);
+    }
+    server_side = lua_toboolean(L, 4);
+    has_hostname = !lua_isnil(L, 5) && lua_rawlen(L, 5) > 0;
+    if (server_side && has_hostname)
+        return pyssl_raise(L, "ValueError", "server_hostname can only be specified in client mode");
+    if (server_side && !lua_isnil(L, 6))
+        return pyssl_raise(L, "ValueError", "session can only be specified in client mode");
+    if (ctx->check_hostname && !has_hostname)
+        return pyssl_raise(L, "ValueError", "check_hostname requires server_hostname");
+    /* As _create calls it: _wrap_bio(incoming, outgoing, server_side, server_hostname, nil, session). */
+    lua_pushboolean(L, server_side);
+    lua_replace(L, 4);
+    lua_pushnil(L);
+    lua_insert(L, 6);
+    wrap_memory_bios(L);
     return 1;
 }
 
@@ -824,6 +876,8 @@ void pyssl_open_sslobject(lua_State *L)
     lua_setfield(L, -2, CLASS);
     lua_pushcfunction(L, l_ascii_hostname);
     lua_setfield(L, -2, "_ascii_hostname");
+    lua_pushcfunction(L, l_wrap_bio_default);
+    lua_setfield(L, -2, "_wrap_bio_default");
 
     /* The private constructor lives on SSLContext, as in CPython. */
     pyssl_push_class(L, "SSLContext");

@@ -220,8 +220,17 @@ end
 
 local WRAP_BIO_PARAMS = {"incoming", "outgoing", "server_side", "server_hostname", "session"}
 
+local default_encode_hostname, default_create = SSLContext._encode_hostname, SSLObject._create
+local wrap_bio_default = core._wrap_bio_default
+
 -- ctx:wrap_bio(incoming, outgoing, server_side=false, server_hostname=nil, session=nil)
 function SSLContext.wrap_bio(self, ...)
+  -- Nothing overridden: all of it in C, unless the name needs the IDNA codec.
+  if object_classes[self] == nil and SSLContext._encode_hostname == default_encode_hostname
+    and SSLObject._create == default_create then
+    local obj = wrap_bio_default(self, ...)
+    if obj then return obj end
+  end
   local incoming, outgoing, server_side, server_hostname, session =
     parse_args("wrap_bio", WRAP_BIO_PARAMS, 5, ...)
   local cls = object_classes[self] or SSLObject   -- self.sslobject_class
