@@ -265,6 +265,31 @@ describe("data over an established connection", function()
     assert.equal(data, table.concat(got))
   end)
 
+  it("each retry raises a new SSLWantReadError with every field (messages are cached per call site)", function()
+    local p = T.connect(BASIC)
+    local function want_read()
+      local ok, e = pcall(p.s.read, p.s, 1)
+      assert.is_false(ok)
+      return e
+    end
+    local e1 = want_read()
+    local msg = e1.args[2]
+    assert.matches("^The operation did not complete %(read%) %(sslobject%.c:%d+%)$", msg)
+    e1.args[2], e1.errno = "changed", 99
+    local e2 = want_read()
+    assert.are_not.equal(e1, e2)
+    assert.are_not.equal(e1.args, e2.args)
+    assert.same({2, msg}, e2.args)
+    assert.equal(2, e2.errno)
+    assert.equal(msg, e2.strerror)
+    assert.is_nil(e2.library)
+    assert.is_nil(e2.reason)
+    assert.equal(msg, tostring(e2))
+    assert.equal(ssl.SSLWantReadError, getmetatable(e2))
+    assert.is_true(ssl.isinstance(e2, ssl.SSLError))
+    assert.is_true(ssl.isinstance(e2, ssl.OSError))
+  end)
+
   it("a read on a client consumes TLS 1.3 tickets and raises SSLWantReadError", function()
     local p = T.connect(BASIC)
     H.raises(ssl.SSLWantReadError, "The operation did not complete (read)", p.c.read, p.c, 10)

@@ -318,7 +318,7 @@ static void construct_error(lua_State *L, int nargs)
     lua_call(L, nargs + 1, 1);
 }
 
-void pyssl_push_error(lua_State *L, const char *cls, int nargs)
+static void push_error_class(lua_State *L, const char *cls)
 {
     /* `cls` has static storage: its address keys a registry cache, so the
      * raise paths (SSLWantReadError on every retry) hash no string. */
@@ -329,7 +329,46 @@ void pyssl_push_error(lua_State *L, const char *cls, int nargs)
         lua_pushvalue(L, -1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, cls);
     }
+}
+
+void pyssl_push_error(lua_State *L, const char *cls, int nargs)
+{
+    push_error_class(L, cls);
     construct_error(L, nargs);
+}
+
+/* Replaces (code, message) at the top with cls(code, message) for one of
+ * the SSLError classes (never OSError itself, whose constructor picks a
+ * subclass by errno). The same instance as oserror_new makes, built in
+ * place: no call through Lua on the retry paths. */
+static void push_ssl_error(lua_State *L, const char *cls)
+{
+    int code = lua_absindex(L, -2), message = code + 1, klass, inst;
+    push_error_class(L, cls);
+    klass = lua_gettop(L);
+    lua_getfield(L, klass, "__new");
+    if (lua_tocfunction(L, -1) != oserror_new) {   /* replaced from Lua */
+        lua_pop(L, 1);
+        construct_error(L, 2);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 4);
+    inst = lua_gettop(L);
+    lua_createtable(L, 2, 0);
+    lua_pushvalue(L, code);
+    lua_rawseti(L, -2, 1);
+    lua_pushvalue(L, message);
+    lua_rawseti(L, -2, 2);
+    lua_setfield(L, inst, "args");
+    lua_pushvalue(L, klass);
+    lua_setmetatable(L, inst);
+    lua_pushvalue(L, code);
+    lua_setfield(L, inst, "errno");
+    lua_pushvalue(L, message);
+    lua_setfield(L, inst, "strerror");
+    lua_replace(L, code);
+    lua_settop(L, code);
 }
 
 void pyssl_push_error_named(lua_State *L, const char *cls, int nargs)
@@ -497,7 +536,7 @@ static int raise_ssl_parts(lua_State *L, const ssl_error_parts *p)
         lua_pushfstring(L, "[%s] %s (%s:%d)", lib, text, p->file, p->line);
     else
         lua_pushfstring(L, "%s (%s:%d)", text, p->file, p->line);
-    pyssl_push_error(L, p->cls, 2);
+    push_ssl_error(L, p->cls);
     err = lua_gettop(L);
     if (lib) {
         lua_pushstring(L, lib);
