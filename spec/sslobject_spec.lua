@@ -70,6 +70,30 @@ describe("creating an SSLObject", function()
              ctx.wrap_bio, ctx, ssl.MemoryBIO(), ssl.MemoryBIO(), {server_hostname = 5})
   end)
 
+  it("wrap_bio calls _encode_hostname and SSLObject._create as Python does, even replaced", function()
+    local ctx = client_ctx(false)
+    local encode, create = ssl.SSLContext._encode_hostname, ssl.SSLObject._create
+    local seen = {}
+    ssl.SSLContext._encode_hostname = function(self, name)
+      seen[#seen + 1] = name
+      return encode(self, name and name:upper())
+    end
+    local ok, o = pcall(ctx.wrap_bio, ctx, ssl.MemoryBIO(), ssl.MemoryBIO(), {server_hostname = "localhost"})
+    ssl.SSLContext._encode_hostname = encode
+    assert.is_true(ok, tostring(o))
+    assert.same({"localhost"}, seen)
+    assert.equal("LOCALHOST", o.server_hostname)
+    ssl.SSLObject._create = function(cls, ...)
+      seen[#seen + 1] = select(4, ...)
+      return create(cls, ...)
+    end
+    ok, o = pcall(ctx.wrap_bio, ctx, ssl.MemoryBIO(), ssl.MemoryBIO(), {server_hostname = "example.org"})
+    ssl.SSLObject._create = create
+    assert.is_true(ok, tostring(o))
+    assert.same({"localhost", "example.org"}, seen)
+    assert.equal("example.org", o.server_hostname)
+  end)
+
   it("IDNA-encodes hostnames like Python's str.encode('idna')", function()
     local names = {"pythön.org", "Pythön.ORG", "straße.de", "Bücher。example", "ÀÉÎ.com",
                    "xn--pythn-mua.org", "ex.com.", "a..b", ".", ("a"):rep(64) .. ".com",
