@@ -70,10 +70,36 @@ describe("creating an SSLObject", function()
              ctx.wrap_bio, ctx, ssl.MemoryBIO(), ssl.MemoryBIO(), {server_hostname = 5})
   end)
 
+  it("wrap_bio calls _encode_hostname and SSLObject._create as Python does, even replaced", function()
+    local ctx = client_ctx(false)
+    local encode, create = ssl.SSLContext._encode_hostname, ssl.SSLObject._create
+    local seen = {}
+    ssl.SSLContext._encode_hostname = function(self, name)
+      seen[#seen + 1] = name
+      return encode(self, name and name:upper())
+    end
+    local ok, o = pcall(ctx.wrap_bio, ctx, ssl.MemoryBIO(), ssl.MemoryBIO(), {server_hostname = "localhost"})
+    ssl.SSLContext._encode_hostname = encode
+    assert.is_true(ok, tostring(o))
+    assert.same({"localhost"}, seen)
+    assert.equal("LOCALHOST", o.server_hostname)
+    ssl.SSLObject._create = function(cls, ...)
+      seen[#seen + 1] = select(4, ...)
+      return create(cls, ...)
+    end
+    ok, o = pcall(ctx.wrap_bio, ctx, ssl.MemoryBIO(), ssl.MemoryBIO(), {server_hostname = "example.org"})
+    ssl.SSLObject._create = create
+    assert.is_true(ok, tostring(o))
+    assert.same({"localhost", "example.org"}, seen)
+    assert.equal("example.org", o.server_hostname)
+  end)
+
   it("IDNA-encodes hostnames like Python's str.encode('idna')", function()
     local names = {"pythön.org", "Pythön.ORG", "straße.de", "Bücher。example", "ÀÉÎ.com",
                    "xn--pythn-mua.org", "ex.com.", "a..b", ".", ("a"):rep(64) .. ".com",
-                   ("é"):rep(70), "münchen.de", "ÿ.com", "ıi.com"}
+                   ("é"):rep(70), "münchen.de", "ÿ.com", "ıi.com",
+                   ("a"):rep(63), ("a"):rep(64), "a." .. ("b"):rep(64), ("c"):rep(63) .. ".",
+                   "1.2.3.4", "::1", "localhost", ""}
     local py = T.denull(H.python([[
 out = []
 for n in json.loads(sys.argv[1] if len(sys.argv) > 1 else ]] .. string.format("%q", H.json.encode(names)) .. [[):
@@ -261,6 +287,31 @@ describe("data over an established connection", function()
     end
     assert.equal(#data, n)
     assert.equal(data, table.concat(got))
+  end)
+
+  it("each retry raises a new SSLWantReadError with every field (messages are cached per call site)", function()
+    local p = T.connect(BASIC)
+    local function want_read()
+      local ok, e = pcall(p.s.read, p.s, 1)
+      assert.is_false(ok)
+      return e
+    end
+    local e1 = want_read()
+    local msg = e1.args[2]
+    assert.matches("^The operation did not complete %(read%) %(sslobject%.c:%d+%)$", msg)
+    e1.args[2], e1.errno = "changed", 99
+    local e2 = want_read()
+    assert.are_not.equal(e1, e2)
+    assert.are_not.equal(e1.args, e2.args)
+    assert.same({2, msg}, e2.args)
+    assert.equal(2, e2.errno)
+    assert.equal(msg, e2.strerror)
+    assert.is_nil(e2.library)
+    assert.is_nil(e2.reason)
+    assert.equal(msg, tostring(e2))
+    assert.equal(ssl.SSLWantReadError, getmetatable(e2))
+    assert.is_true(ssl.isinstance(e2, ssl.SSLError))
+    assert.is_true(ssl.isinstance(e2, ssl.OSError))
   end)
 
   it("a read on a client consumes TLS 1.3 tickets and raises SSLWantReadError", function()

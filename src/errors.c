@@ -318,7 +318,7 @@ static void construct_error(lua_State *L, int nargs)
     lua_call(L, nargs + 1, 1);
 }
 
-void pyssl_push_error(lua_State *L, const char *cls, int nargs)
+static void push_error_class(lua_State *L, const char *cls)
 {
     /* `cls` has static storage: its address keys a registry cache, so the
      * raise paths (SSLWantReadError on every retry) hash no string. */
@@ -329,7 +329,46 @@ void pyssl_push_error(lua_State *L, const char *cls, int nargs)
         lua_pushvalue(L, -1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, cls);
     }
+}
+
+void pyssl_push_error(lua_State *L, const char *cls, int nargs)
+{
+    push_error_class(L, cls);
     construct_error(L, nargs);
+}
+
+/* Replaces (code, message) at the top with cls(code, message) for one of
+ * the SSLError classes (never OSError itself, whose constructor picks a
+ * subclass by errno). The same instance as oserror_new makes, built in
+ * place: no call through Lua on the retry paths. */
+static void push_ssl_error(lua_State *L, const char *cls)
+{
+    int code = lua_absindex(L, -2), message = code + 1, klass, inst;
+    push_error_class(L, cls);
+    klass = lua_gettop(L);
+    lua_getfield(L, klass, "__new");
+    if (lua_tocfunction(L, -1) != oserror_new) {   /* replaced from Lua */
+        lua_pop(L, 1);
+        construct_error(L, 2);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 4);
+    inst = lua_gettop(L);
+    lua_createtable(L, 2, 0);
+    lua_pushvalue(L, code);
+    lua_rawseti(L, -2, 1);
+    lua_pushvalue(L, message);
+    lua_rawseti(L, -2, 2);
+    lua_setfield(L, inst, "args");
+    lua_pushvalue(L, klass);
+    lua_setmetatable(L, inst);
+    lua_pushvalue(L, code);
+    lua_setfield(L, inst, "errno");
+    lua_pushvalue(L, message);
+    lua_setfield(L, inst, "strerror");
+    lua_replace(L, code);
+    lua_settop(L, code);
 }
 
 void pyssl_push_error_named(lua_State *L, const char *cls, int nargs)
@@ -385,6 +424,14 @@ int pyssl_raise_bare(lua_State *L, const char *cls, const char *text)
     return lua_error(L);
 }
 
+void pyssl_clear_errors(void)
+{
+    /* ERR_clear_error walks and frees every slot of the queue even when it
+     * is empty (~0.15 us); a peek costs a tenth of that. */
+    if (ERR_peek_error())
+        ERR_clear_error();
+}
+
 static int compare_reason(const void *key, const void *entry)
 {
     const pyssl_reason_name *a = key, *b = entry;
@@ -421,7 +468,46 @@ typedef struct ssl_error_parts {
     long verify_code;
     const char *file;
     int line;
+    int fixed_text;            /* text is a literal and nothing is queued */
 } ssl_error_parts;
+
+/* Registry key of the message cache (its address). */
+static const char message_cache_key = 0;
+
+/* Pushes "text (file:line)" for a literal text and location, made once per
+ * call site: the retry errors (SSLWantReadError) are raised on every step
+ * of a non-blocking handshake, and their message is a long string Lua would
+ * otherwise allocate and format each time. Cache: text -> file -> line -> message,
+ * all keyed by address (text and file are literals, line an integer). */
+static void push_fixed_message(lua_State *L, const char *text, const char *file, int line)
+{
+    int level;
+    const void *keys[2];
+    keys[0] = text;
+    keys[1] = file;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &message_cache_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &message_cache_key);
+    }
+    for (level = 0; level < 2; level++) {
+        if (lua_rawgetp(L, -1, keys[level]) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+            lua_pushvalue(L, -1);
+            lua_rawsetp(L, -3, keys[level]);
+        }
+        lua_remove(L, -2);
+    }
+    if (lua_rawgeti(L, -1, line) != LUA_TSTRING) {
+        lua_pop(L, 1);
+        lua_pushfstring(L, "%s (%s:%d)", text, file, line);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, line);
+    }
+    lua_remove(L, -2);
+}
 
 /* Python's fill_and_set_sslerror: builds the message and the fields. */
 static int raise_ssl_parts(lua_State *L, const ssl_error_parts *p)
@@ -440,7 +526,9 @@ static int raise_ssl_parts(lua_State *L, const ssl_error_parts *p)
         text = unknown;
     }
     lua_pushinteger(L, p->code);
-    if (p->verify && lib && reason)
+    if (p->fixed_text && !p->queued)
+        push_fixed_message(L, text, p->file, p->line);
+    else if (p->verify && lib && reason)
         lua_pushfstring(L, "[%s: %s] %s: %s (%s:%d)", lib, reason, text, p->verify, p->file, p->line);
     else if (lib && reason)
         lua_pushfstring(L, "[%s: %s] %s (%s:%d)", lib, reason, text, p->file, p->line);
@@ -448,7 +536,7 @@ static int raise_ssl_parts(lua_State *L, const ssl_error_parts *p)
         lua_pushfstring(L, "[%s] %s (%s:%d)", lib, text, p->file, p->line);
     else
         lua_pushfstring(L, "%s (%s:%d)", text, p->file, p->line);
-    pyssl_push_error(L, p->cls, 2);
+    push_ssl_error(L, p->cls);
     err = lua_gettop(L);
     if (lib) {
         lua_pushstring(L, lib);
@@ -516,6 +604,7 @@ int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_s
     p.queued = ERR_peek_last_error();
     p.file = file;
     p.line = line;
+    p.fixed_text = 1;   /* every text below is a literal */
     switch (res->ssl_error) {
     case SSL_ERROR_ZERO_RETURN:
         p.code = SSL_ERROR_ZERO_RETURN;

@@ -186,6 +186,8 @@ int pyssl_raise_queue(lua_State *L, const char *cls, const char *fallback,
  * messages composed with a location, e.g. "Cannot create a server socket
  * with a PROTOCOL_TLS_CLIENT context"). */
 int pyssl_raise_located(lua_State *L, const char *text, const char *file, int line);
+/* ERR_clear_error(), cheap when the queue is already empty (hot paths). */
+void pyssl_clear_errors(void);
 /* Raises a bare-message SSLError: args = {text}, tostring = "('text',)". */
 int pyssl_raise_bare(lua_State *L, const char *cls, const char *text);
 

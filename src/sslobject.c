@@ -52,10 +52,8 @@ static void enter(lua_State *L, pyssl_conn *c, int self)
      * not allow that, refuse before touching the SSL. */
     if (c->L)
         pyssl_raise(L, "RuntimeError", "SSLObject used from its own callback");
-    /* Stale errors must not leak into this call's message; peeking first
-     * is much cheaper than clearing an empty queue on the hot path. */
-    if (ERR_peek_error())
-        ERR_clear_error();
+    /* Stale errors must not leak into this call's message. */
+    pyssl_clear_errors();
     errno = 0;
     c->L = L;
     c->self_index = lua_absindex(L, self);
@@ -130,6 +128,52 @@ int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_resul
 
 /* ------------------------------------------------------------- creation */
 
+/* Can OpenSSL's a2i_IPADDRESS read this as an address? An IPv6 literal
+ * has a ':', an IPv4 one four decimal numbers; a name with neither (the
+ * usual host name) skips the parse, which costs as much as the rest of
+ * the hostname setup. */
+static int could_be_ip_literal(const char *hostname)
+{
+    return strpbrk(hostname, "0123456789:") != NULL;
+}
+
+/* The IDNA codec's checks on an all-ASCII name: every label but the last
+ * 1..63 bytes, the last (empty after a trailing dot) below 64. */
+static void check_ascii_labels(lua_State *L, const char *name, size_t len)
+{
+    size_t start = 0, i;
+    for (i = 0; i < len; i++) {
+        if (name[i] != '.')
+            continue;
+        if (i == start || i - start >= 64)
+            pyssl_raise(L, "UnicodeError",
+                        "encoding with 'idna' codec failed (UnicodeError: label empty or too long)");
+        start = i + 1;
+    }
+    if (len - start >= 64)
+        pyssl_raise(L, "UnicodeError",
+                    "encoding with 'idna' codec failed (UnicodeError: label too long)");
+}
+
+/* core._ascii_hostname(name) -> true for an all-ASCII name that
+ * str.encode("idna") leaves as it is (raising its UnicodeError for a bad
+ * label), false when the name needs the full codec (lua/pyssl/sslobject.lua).
+ * Every client connection comes here; a Lua pattern scan costs ~10x more. */
+static int l_ascii_hostname(lua_State *L)
+{
+    size_t len, i;
+    const char *name = luaL_checklstring(L, 1, &len);
+    for (i = 0; i < len; i++) {
+        if ((unsigned char)name[i] >= 0x80) {
+            lua_pushboolean(L, 0);
+            return 1;
+        }
+    }
+    check_ascii_labels(L, name, len);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* Python's _ssl_configure_hostname: SNI for names, identity check when the
  * context asks for it (IP addresses are checked as IPs and get no SNI). */
 static void configure_hostname(lua_State *L, pyssl_conn *c, pyssl_context *ctx,
@@ -142,8 +186,8 @@ static void configure_hostname(lua_State *L, pyssl_conn *c, pyssl_context *ctx,
     if (len == 0 || hostname[0] == '.')
         pyssl_raise(L, "ValueError",
                     "server_hostname cannot be an empty string or start with a leading dot.");
-    ip = a2i_IPADDRESS(hostname);
-    ERR_clear_error();
+    ip = could_be_ip_literal(hostname) ? a2i_IPADDRESS(hostname) : NULL;
+    pyssl_clear_errors();
     if (!ip)
         ok = SSL_set_tlsext_host_name(c->ssl, hostname);
     if (ok && ctx->check_hostname) {
@@ -206,7 +250,7 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
     lua_pushvalue(L, owner_index ? owner_index : self);
     lua_setiuservalue(L, self, PYSSL_CONN_UV_OWNER);
 
-    ERR_clear_error();
+    pyssl_clear_errors();
     c->ssl = SSL_new(ctx->ctx);
     if (!c->ssl)
         pyssl_raise_queue(L, NULL, "cannot create the SSL object", PYSSL_LOC);
@@ -255,6 +299,24 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
     return c;
 }
 
+/* The checks of _wrap_bio on its arguments at 1..7 (context, incoming,
+ * outgoing, server_side, server_hostname, owner, session), then the
+ * connection. */
+static void wrap_memory_bios(lua_State *L)
+{
+    if (!pyssl_test_object(L, 2, "MemoryBIO"))
+        pyssl_raise(L, "TypeError", "_wrap_bio() argument 'incoming' must be _ssl.MemoryBIO, not %s",
+                    pyssl_typename(L, 2));
+    if (!pyssl_test_object(L, 3, "MemoryBIO"))
+        pyssl_raise(L, "TypeError", "_wrap_bio() argument 'outgoing' must be _ssl.MemoryBIO, not %s",
+                    pyssl_typename(L, 3));
+    if (!lua_isnil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
+        pyssl_raise(L, "TypeError", "_wrap_bio() argument 'server_hostname' must be str or None, not %s",
+                    pyssl_typename(L, 5));
+    pyssl_conn_new(L, 1, lua_toboolean(L, 4), 5, 2, 3, -1, lua_isnil(L, 6) ? 0 : 6,
+                   lua_isnil(L, 7) ? 0 : 7);
+}
+
 /* SSLContext:_wrap_bio(incoming, outgoing, server_side, server_hostname, owner, session) */
 static int ctx_wrap_bio(lua_State *L)
 {
@@ -263,17 +325,51 @@ static int ctx_wrap_bio(lua_State *L)
     };
     pyssl_check_context(L, 1);
     pyssl_parse_args_c(L, 2, "_wrap_bio", names, 6);
-    if (!pyssl_test_object(L, 2, "MemoryBIO"))
-        return pyssl_raise(L, "TypeError", "_wrap_bio() argument 'incoming' must be _ssl.MemoryBIO, not %s",
-                           pyssl_typename(L, 2));
-    if (!pyssl_test_object(L, 3, "MemoryBIO"))
-        return pyssl_raise(L, "TypeError", "_wrap_bio() argument 'outgoing' must be _ssl.MemoryBIO, not %s",
-                           pyssl_typename(L, 3));
-    if (!lua_isnil(L, 5) && lua_type(L, 5) != LUA_TSTRING)
-        return pyssl_raise(L, "TypeError", "_wrap_bio() argument 'server_hostname' must be str or None, not %s",
-                           pyssl_typename(L, 5));
-    pyssl_conn_new(L, 1, lua_toboolean(L, 4), 5, 2, 3, -1, lua_isnil(L, 6) ? 0 : 6,
-                   lua_isnil(L, 7) ? 0 : 7);
+    wrap_memory_bios(L);
+    return 1;
+}
+
+/* core._wrap_bio_default(ctx, ...): SSLContext.wrap_bio (lua/pyssl/sslobject.lua)
+ * when nothing of it is overridden (sslobject_class, _encode_hostname,
+ * SSLObject._create) and the hostname is nil or ASCII: Python's wrap_bio
+ * and SSLObject._create in one call, every check in the same order.
+ * Returns nothing when the Lua path has to run (the hostname needs the
+ * IDNA codec or is not a string). */
+static int l_wrap_bio_default(lua_State *L)
+{
+    static const char *const names[] = {
+        "incoming", "outgoing", "server_side", "server_hostname", "session", NULL
+    };
+    pyssl_context *ctx = pyssl_test_object(L, 1, "SSLContext");
+    int server_side, has_hostname;
+    if (!ctx || !ctx->ctx)
+        return 0;
+    pyssl_parse_args(L, 2, "wrap_bio", names, 5);
+    /* 1 ctx, 2 incoming, 3 outgoing, 4 server_side, 5 server_hostname, 6 session */
+    if (!lua_isnil(L, 5)) {
+        size_t len, i;
+        const char *name = lua_type(L, 5) == LUA_TSTRING ? lua_tolstring(L, 5, &len) : NULL;
+        if (!name)
+            return 0;
+        for (i = 0; i < len; i++)
+            if ((unsigned char)name[i] >= 0x80)
+                return 0;
+        check_ascii_labels(L, name, len);
+    }
+    server_side = lua_toboolean(L, 4);
+    has_hostname = !lua_isnil(L, 5) && lua_rawlen(L, 5) > 0;
+    if (server_side && has_hostname)
+        return pyssl_raise(L, "ValueError", "server_hostname can only be specified in client mode");
+    if (server_side && !lua_isnil(L, 6))
+        return pyssl_raise(L, "ValueError", "session can only be specified in client mode");
+    if (ctx->check_hostname && !has_hostname)
+        return pyssl_raise(L, "ValueError", "check_hostname requires server_hostname");
+    /* As _create calls it: _wrap_bio(incoming, outgoing, server_side, server_hostname, nil, session). */
+    lua_pushboolean(L, server_side);
+    lua_replace(L, 4);
+    lua_pushnil(L);
+    lua_insert(L, 6);
+    wrap_memory_bios(L);
     return 1;
 }
 
@@ -697,7 +793,7 @@ static void set_session(lua_State *L, pyssl_conn *c, int self, int value)
         pyssl_raise(L, "ValueError", "Cannot set session for server-side SSLSocket.");
     if (SSL_is_init_finished(c->ssl))
         pyssl_raise(L, "ValueError", "Cannot set session after handshake.");
-    ERR_clear_error();
+    pyssl_clear_errors();
     if (!SSL_set_session(c->ssl, session))
         pyssl_raise_queue(L, NULL, "cannot set the session", PYSSL_LOC);
 }
@@ -778,6 +874,10 @@ void pyssl_open_sslobject(lua_State *L)
     lua_setfield(L, -2, "session_reused");
     lua_pop(L, 1);
     lua_setfield(L, -2, CLASS);
+    lua_pushcfunction(L, l_ascii_hostname);
+    lua_setfield(L, -2, "_ascii_hostname");
+    lua_pushcfunction(L, l_wrap_bio_default);
+    lua_setfield(L, -2, "_wrap_bio_default");
 
     /* The private constructor lives on SSLContext, as in CPython. */
     pyssl_push_class(L, "SSLContext");

@@ -5,7 +5,7 @@
 local core = require "pyssl.core"
 
 local SSLContext, SSLObject = core.SSLContext, core.SSLObject
-local raise, parse_args = core._raise, core._parse_args
+local raise, parse_args, ascii_hostname = core._raise, core._parse_args, core._ascii_hostname
 local find = string.find
 
 ---------------------------------------------------------------- IDNA
@@ -121,22 +121,8 @@ local DOTS = {[0x2E] = true, [0x3002] = true, [0xFF0E] = true, [0xFF61] = true}
 
 -- Python's str.encode("idna") for a server_hostname.
 local function idna_encode(name)
-  if name == "" then return name end
-  if not find(name, "[\128-\255]") then
-    -- ASCII fast path (every connection goes through it, so no tables):
-    -- every label but the last must be 1..63 bytes, the last below 64.
-    local start = 1
-    while true do
-      local dot = find(name, ".", start, true)
-      if not dot then
-        if #name - start + 1 >= 64 then idna_error("label too long") end
-        return name
-      end
-      local len = dot - start
-      if len == 0 or len >= 64 then idna_error("label empty or too long") end
-      start = dot + 1
-    end
-  end
+  -- All ASCII (every usual connection): checked and returned as it is.
+  if ascii_hostname(name) then return name end
   if not utf8.len(name) then
     local _, bad = utf8.len(name)
     raise("UnicodeError", string.format(
@@ -234,8 +220,17 @@ end
 
 local WRAP_BIO_PARAMS = {"incoming", "outgoing", "server_side", "server_hostname", "session"}
 
+local default_encode_hostname, default_create = SSLContext._encode_hostname, SSLObject._create
+local wrap_bio_default = core._wrap_bio_default
+
 -- ctx:wrap_bio(incoming, outgoing, server_side=false, server_hostname=nil, session=nil)
 function SSLContext.wrap_bio(self, ...)
+  -- Nothing overridden: all of it in C, unless the name needs the IDNA codec.
+  if object_classes[self] == nil and SSLContext._encode_hostname == default_encode_hostname
+    and SSLObject._create == default_create then
+    local obj = wrap_bio_default(self, ...)
+    if obj then return obj end
+  end
   local incoming, outgoing, server_side, server_hostname, session =
     parse_args("wrap_bio", WRAP_BIO_PARAMS, 5, ...)
   local cls = object_classes[self] or SSLObject   -- self.sslobject_class
