@@ -318,8 +318,10 @@ double pyssl_monotonic(void);
  * ready, 0 on timeout; EINTR is retried; other poll() errors raise OSError. */
 int pyssl_socket_wait(lua_State *L, int fd, int writing, double deadline);
 /* Creates an object of class `classname` ("socket", or a subclass with the
- * same memory, e.g. "SSLSocket") owning fd, with Python's timeout rules (fd
- * non-blocking unless timeout < 0), and leaves it on the stack. If it
+ * same memory, e.g. "SSLSocket") owning fd with this timeout, and leaves it
+ * on the stack. The descriptor's mode is left alone, as Python's
+ * socket(fileno=fd) leaves it: the caller sets it (SSLSocket creation does,
+ * with settimeout, before any I/O). If it
  * raises, fd is still the caller's; once it returns, the object owns fd
  * (so: new = pyssl_new_socket(L, "SSLSocket", old->fd, ...); old->fd = -1;).
  * Objects of socket classes must be created this way, never with

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -122,14 +123,12 @@ static int raise_timeout(lua_State *L)
 }
 
 /* Puts fd in blocking mode (timeout < 0) or non-blocking mode; returns 0
- * or an errno. */
+ * or an errno. One ioctl(FIONBIO), as CPython does, instead of
+ * fcntl(F_GETFL) and F_SETFL: each system call counts on every connection. */
 static int set_fd_blocking(int fd, double timeout)
 {
-    int flags = fcntl(fd, F_GETFL, 0), want;
-    if (flags < 0)
-        return errno;
-    want = timeout < 0 ? flags & ~O_NONBLOCK : flags | O_NONBLOCK;
-    if (want != flags && fcntl(fd, F_SETFL, want) < 0)
+    int nonblocking = timeout >= 0;
+    if (ioctl(fd, FIONBIO, &nonblocking) < 0)
         return errno;
     return 0;
 }
@@ -154,11 +153,7 @@ static pyssl_socket *new_socket_object(lua_State *L, const char *classname)
 pyssl_socket *pyssl_new_socket(lua_State *L, const char *classname, int fd, int family,
                                int type, int proto, double timeout)
 {
-    pyssl_socket *s;
-    int err = set_fd_blocking(fd, timeout);
-    if (err)
-        pyssl_raise_errno(L, err, NULL);
-    s = new_socket_object(L, classname);
+    pyssl_socket *s = new_socket_object(L, classname);
     s->fd = fd;
     s->family = family;
     s->type = type;

@@ -312,15 +312,13 @@ static int raise_closed(lua_State *L)
 
 /* ----------------------------------------------------------- the loops */
 
-/* _do_handshake(): the C part of do_handshake(), CPython's
+/* The handshake loop of _do_handshake on the SSLSocket at 1, CPython's
  * _ssl__SSLSocket_do_handshake_impl over the socket. */
-static int sslsock_do_handshake(lua_State *L)
+static int handshake(lua_State *L)
 {
     op o;
     pyssl_io_result res;
     int st;
-    check_sslsocket(L, 1);
-    lua_settop(L, 1);
     if (!op_begin(L, &o))
         return pyssl_raise(L, "AttributeError", "'NoneType' object has no attribute 'do_handshake'");
     if (op_closed(&o))
@@ -341,6 +339,31 @@ static int sslsock_do_handshake(lua_State *L)
     if (res.ret < 1)
         return pyssl_conn_raise(L, o.c, o.conn, &res, PYSSL_LOC);
     pyssl_conn_check_callback(L, o.c, o.conn);
+    return 0;
+}
+
+/* _do_handshake(restore=false): the C part of do_handshake().
+ * With restore, also do_handshake()'s `finally: settimeout(timeout)`, for
+ * the handshake of SSLSocket creation, which set the descriptor's mode
+ * just before: the mode is set again only if the timeout changed during
+ * the handshake (a callback's settimeout), saving a system call per
+ * connection when it did not. */
+static int sslsock_do_handshake(lua_State *L)
+{
+    pyssl_socket *s = check_sslsocket(L, 1);
+    double timeout = s->timeout;
+    int restore = lua_toboolean(L, 2), status;
+    lua_settop(L, 1);
+    if (!restore)
+        return handshake(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, handshake, 1);
+    lua_pushvalue(L, 1);
+    status = lua_pcall(L, 1, 0, 0);
+    if (s->timeout != timeout)
+        pyssl_socket_settimeout(L, s, timeout);
+    if (status != LUA_OK)
+        return lua_error(L);
     return 0;
 }
 
@@ -754,19 +777,56 @@ static int sslsock_gc(lua_State *L)
 
 /* ------------------------------------------------------- construction */
 
-/* _from_socket(sock): an SSLSocket on sock's descriptor, family, type,
+/* Attributes SSLSocket's __init__ sets, in the order of _from_socket's
+ * arguments after sock; server_hostname and _connected come later. */
+static const char *const INIT_ATTRIBUTES[] = {
+    "_context", "_session", "server_side", "do_handshake_on_connect", "suppress_ragged_eofs", NULL
+};
+#define INIT_DICT_SIZE 8   /* those, _closed, server_hostname, _connected */
+
+/* _from_socket(sock, context, session, server_side, do_handshake_on_connect,
+ * suppress_ragged_eofs): an SSLSocket on sock's descriptor, family, type,
  * proto and timeout; sock is detached (Python's socket(fileno=...) then
- * sock.detach()). Private: ssl.py's SSLSocket._create. */
+ * sock.detach()). The attribute table is made at its final size with the
+ * first assignments of ssl.py's __init__ in it (_closed = False too):
+ * one allocation instead of a metamethod call per attribute and a rehash
+ * per growth. Private: ssl.py's SSLSocket._create. */
 static int sslsock_from_socket(lua_State *L)
 {
     pyssl_socket *old = pyssl_test_socket(L, 1);
+    int i;
     if (!old)
         return pyssl_raise(L, "TypeError", "expected a socket, not %s", pyssl_typename(L, 1));
     if (old->fd < 0)
         return pyssl_raise(L, "ValueError", "negative file descriptor");
+    lua_settop(L, 6);
+    lua_createtable(L, 0, INIT_DICT_SIZE);
+    for (i = 0; INIT_ATTRIBUTES[i]; i++) {
+        lua_pushvalue(L, 2 + i);
+        lua_setfield(L, -2, INIT_ATTRIBUTES[i]);
+    }
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "_closed");
     pyssl_new_socket(L, CLASS, old->fd, old->family, old->type, old->proto, old->timeout);
     old->fd = -1;
+    lua_insert(L, -2);
+    lua_setiuservalue(L, -2, PYSSL_UV_DICT);
     return 1;
+}
+
+/* Creates the TLS state (an SSLObject) over s's descriptor on the
+ * SSLContext at ctx and pushes it: CPython's _SSLContext._wrap_socket
+ * after its argument checks. Stack indexes: hostname (A-label or nil),
+ * owner (0: none), session (nil: none). */
+static void push_tls_state(lua_State *L, pyssl_socket *s, int ctx, int server_side, int hostname,
+                           int owner, int session)
+{
+    pyssl_conn *c;
+    if (s->fd < 0)
+        pyssl_raise_errno(L, EBADF, NULL);
+    c = pyssl_conn_new(L, ctx, server_side, hostname, 0, 0, s->fd, owner,
+                       lua_isnil(L, session) ? 0 : session);
+    attach_fd_bio(L, c, s->fd);
 }
 
 /* SSLContext:_wrap_socket(sock, server_side, server_hostname=nil,
@@ -778,7 +838,6 @@ static int ctx_wrap_socket(lua_State *L)
         "sock", "server_side", "server_hostname", "owner", "session", NULL
     };
     pyssl_socket *s;
-    pyssl_conn *c;
     pyssl_check_context(L, 1);
     pyssl_parse_args_c(L, 2, "_wrap_socket", names, 3);
     s = pyssl_test_socket(L, 2);
@@ -788,11 +847,42 @@ static int ctx_wrap_socket(lua_State *L)
     if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING)
         return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
                            pyssl_typename(L, 4));
-    if (s->fd < 0)
-        return pyssl_raise_errno(L, EBADF, NULL);
-    c = pyssl_conn_new(L, 1, lua_toboolean(L, 3), 4, 0, 0, s->fd, lua_isnil(L, 5) ? 0 : 5,
-                       lua_isnil(L, 6) ? 0 : 6);
-    attach_fd_bio(L, c, s->fd);
+    push_tls_state(L, s, 1, lua_toboolean(L, 3), 4, lua_isnil(L, 5) ? 0 : 5, 6);
+    return 1;
+}
+
+/* _attach(context, server_side, server_hostname, session): ssl.py's
+ * `self._sslobj = context._wrap_socket(self, server_side,
+ * self.server_hostname, owner=self, session=session)` in one call, for
+ * an SSLSocket that has no TLS state (creation and connect()). */
+static int sslsock_attach(lua_State *L)
+{
+    pyssl_socket *s = check_sslsocket(L, 1);
+    lua_settop(L, 5);
+    pyssl_check_context(L, 2);
+    if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING)
+        return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
+                           pyssl_typename(L, 4));
+    push_tls_state(L, s, 2, lua_toboolean(L, 3), 4, 1, 5);
+    drop_conn(L, 1);
+    lua_setiuservalue(L, 1, UV_SSLOBJ);
+    return 0;
+}
+
+/* _peer_connected() -> true, or false when getpeername() fails with
+ * ENOTCONN (other errors raise its OSError): ssl.py's "see if we are
+ * connected" without building the peer's address. */
+static int sslsock_peer_connected(lua_State *L)
+{
+    pyssl_socket *s = check_sslsocket(L, 1);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getpeername(s->fd, (struct sockaddr *)&ss, &len) == 0)
+        lua_pushboolean(L, 1);
+    else if (errno == ENOTCONN)
+        lua_pushboolean(L, 0);
+    else
+        return pyssl_raise_errno(L, errno, NULL);
     return 1;
 }
 
@@ -850,6 +940,8 @@ void pyssl_open_sslsocket(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"_do_handshake", sslsock_do_handshake},
+        {"_attach", sslsock_attach},
+        {"_peer_connected", sslsock_peer_connected},
         {"_unwrap", sslsock_unwrap},
         {"_real_close", sslsock_real_close},
         {"read", sslsock_read},

@@ -20,6 +20,7 @@ local OSError, ValueError = core.OSError, core.ValueError
 local SOL_SOCKET, SO_TYPE, SOCK_STREAM = socket_module.SOL_SOCKET, socket_module.SO_TYPE,
   socket_module.SOCK_STREAM
 local ENOTCONN, EINVAL = SSLSocket._ENOTCONN, SSLSocket._EINVAL
+local from_socket = SSLSocket._from_socket
 local pcall, error, type, tostring, select = pcall, error, type, tostring, select
 
 -- Python's truth value of an optional str argument.
@@ -84,7 +85,8 @@ end
 
 -- CVE-2023-40217 (gh-108310): an unconnected socket must not hide bytes a
 -- peer sent before it went away; they would look like TLS-protected data.
-local function check_not_connected(self, notconn)
+-- notconn_errno: the errno getpeername() failed with.
+local function check_not_connected(self, notconn_errno)
   local blocking = self:getblocking()
   self:setblocking(false)
   local ok, data = pcall(self.recv, self, 1)
@@ -97,44 +99,64 @@ local function check_not_connected(self, notconn)
   self:setblocking(blocking)
   if data ~= "" then
     local reason = "Closed before TLS handshake with data in recv buffer."
-    local e = core.SSLError(notconn.errno, reason)
+    local e = core.SSLError(notconn_errno, reason)
     e.reason = reason
     e.library = nil
     error(e, 0)
   end
 end
 
-local function init(self, sock_timeout, server_side, do_handshake_on_connect, suppress_ragged_eofs,
-                    server_hostname, context, session)
-  self._context = context
-  self._session = session
-  self._closed = false
-  self._sslobj = nil
-  self.server_side = server_side
-  self.server_hostname = context:_encode_hostname(server_hostname)
-  self.do_handshake_on_connect = do_handshake_on_connect
-  self.suppress_ragged_eofs = suppress_ragged_eofs
+-- ssl.py's `self.getpeername()` in __init__: is the socket connected?
+-- An instance of a Lua subclass calls its getpeername (it may override
+-- it); an SSLSocket asks the core, which builds no address.
+local function is_connected(self, subclassed)
+  if not subclassed then
+    return self:_peer_connected(), ENOTCONN
+  end
+  local ok, err = pcall(self.getpeername, self)
+  if ok then return true end
+  if not (isinstance(err, OSError) and err.errno == ENOTCONN) then
+    error(err, 0)
+  end
+  return false, err.errno
+end
+
+-- The rest of ssl.py's SSLSocket.__init__ (_from_socket has set the
+-- first attributes). `subclassed`: self is an instance of a Lua subclass,
+-- whose methods may override SSLSocket's, so every step calls through self
+-- as Python does; an SSLSocket takes the core's shortcuts.
+local function init(self, sock_timeout, server_side, do_handshake_on_connect, server_hostname,
+                    context, session, subclassed)
+  local hostname = context:_encode_hostname(server_hostname)
+  self.server_hostname = hostname
 
   -- See if we are connected.
-  local connected = true
-  local ok, err = pcall(self.getpeername, self)
-  if not ok then
-    if not (isinstance(err, OSError) and err.errno == ENOTCONN) then
-      error(err, 0)
-    end
-    connected = false
-    check_not_connected(self, err)
+  local connected, notconn_errno = is_connected(self, subclassed)
+  if not connected then
+    check_not_connected(self, notconn_errno)
   end
   self:settimeout(sock_timeout)   -- must come after the setblocking() calls
   self._connected = connected
   if connected then
-    self._sslobj = context:_wrap_socket(self, server_side, self.server_hostname,
-                                        {owner = self, session = session})
+    if subclassed then
+      self._sslobj = context:_wrap_socket(self, server_side, self.server_hostname,
+                                          {owner = self, session = session})
+    else
+      self:_attach(context, server_side, hostname, session)
+    end
     if do_handshake_on_connect then
-      if self:gettimeout() == 0.0 then
-        raise("ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets")
+      if subclassed then
+        if self:gettimeout() == 0.0 then
+          raise("ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets")
+        end
+        self:do_handshake()
+      else
+        if sock_timeout == 0.0 then
+          raise("ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets")
+        end
+        -- do_handshake(): connected, no `block`; the timeout restored after
+        self:_do_handshake(true)
       end
-      self:do_handshake()
     end
   end
 end
@@ -149,12 +171,15 @@ function SSLSocket._create(cls, sock, server_side, do_handshake_on_connect, supp
   if suppress_ragged_eofs == nil then suppress_ragged_eofs = true end
   precheck(sock, server_side, server_hostname, session, context)
   local sock_timeout = sock:gettimeout()
-  local self = SSLSocket._from_socket(sock)   -- sock.detach()
-  if cls ~= SSLSocket and cls ~= nil then
+  -- sock.detach(), and the first attributes of __init__
+  local self = from_socket(sock, context, session, server_side, do_handshake_on_connect,
+                           suppress_ragged_eofs)
+  local subclassed = cls ~= SSLSocket and cls ~= nil
+  if subclassed then
     debug.setmetatable(self, subclass_metatable(cls, getmetatable(self)))
   end
   local ok, err = pcall(init, self, sock_timeout, server_side, do_handshake_on_connect,
-                        suppress_ragged_eofs, server_hostname, context, session)
+                        server_hostname, context, session, subclassed)
   if not ok then
     pcall(self.close, self)
     error(err, 0)
