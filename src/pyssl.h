@@ -270,8 +270,8 @@ pyssl_conn *pyssl_conn_of(const SSL *ssl);
 
 /* Creates a connection on the SSLContext at ctx_index and pushes it (an
  * SSLObject). Transport: the MemoryBIOs at stack indexes incoming/outgoing,
- * or, when incoming is 0, the descriptor fd (socket_fd; the caller sets
- * non-blocking BIOs if it wants them). hostname_index: a stack index
+ * or, when incoming is 0, the descriptor fd (socket_fd: the caller then
+ * attaches the BIO, sslsocket.c's descriptor BIO). hostname_index: a stack index
  * holding the A-label server_hostname (or nil), 0 for none. owner_index:
  * what callbacks get as the connection (0: the object itself).
  * session_index: an SSLSession to resume (0 or nil: none). Raises

@@ -14,6 +14,7 @@
  * The Python-level part (wrap_bio, IDNA, sslobject_class) is in
  * lua/pyssl/sslobject.lua.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -130,6 +131,23 @@ int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_resul
 
 /* ------------------------------------------------------------- creation */
 
+/* Can a2i_IPADDRESS read this name as an address? Only with a ':' (IPv6)
+ * or when sscanf's "%d" can start on it (IPv4: whitespace, sign, digit): a
+ * name that starts with a letter never is one. Not calling it for DNS
+ * names saves its work and the error it queues. */
+static int may_be_ip(const char *hostname, size_t len)
+{
+    return memchr(hostname, ':', len) != NULL || !isalpha((unsigned char)hostname[0]);
+}
+
+/* Empties OpenSSL's error queue before a call whose failure is reported;
+ * peeking first is much cheaper than clearing an empty queue. */
+static void clear_errors(void)
+{
+    if (ERR_peek_error())
+        ERR_clear_error();
+}
+
 /* Python's _ssl_configure_hostname: SNI for names, identity check when the
  * context asks for it (IP addresses are checked as IPs and get no SNI). */
 static void configure_hostname(lua_State *L, pyssl_conn *c, pyssl_context *ctx,
@@ -142,8 +160,8 @@ static void configure_hostname(lua_State *L, pyssl_conn *c, pyssl_context *ctx,
     if (len == 0 || hostname[0] == '.')
         pyssl_raise(L, "ValueError",
                     "server_hostname cannot be an empty string or start with a leading dot.");
-    ip = a2i_IPADDRESS(hostname);
-    ERR_clear_error();
+    ip = may_be_ip(hostname, len) ? a2i_IPADDRESS(hostname) : NULL;
+    clear_errors();
     if (!ip)
         ok = SSL_set_tlsext_host_name(c->ssl, hostname);
     if (ok && ctx->check_hostname) {
@@ -206,7 +224,7 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
     lua_pushvalue(L, owner_index ? owner_index : self);
     lua_setiuservalue(L, self, PYSSL_CONN_UV_OWNER);
 
-    ERR_clear_error();
+    clear_errors();
     c->ssl = SSL_new(ctx->ctx);
     if (!c->ssl)
         pyssl_raise_queue(L, NULL, "cannot create the SSL object", PYSSL_LOC);
@@ -223,9 +241,7 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         lua_pushvalue(L, outgoing);
         lua_setiuservalue(L, self, PYSSL_CONN_UV_OUTGOING);
     } else {
-        if (!SSL_set_fd(c->ssl, fd))
-            pyssl_raise_queue(L, NULL, "cannot attach the socket", PYSSL_LOC);
-        c->socket_fd = fd;
+        c->socket_fd = fd;   /* the caller attaches its descriptor BIO */
     }
     /* Python's write() writes everything: no partial writes. */
     SSL_set_mode(c->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);

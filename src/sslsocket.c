@@ -180,13 +180,14 @@ __attribute__((destructor)) static void free_fd_bio_method(void)
     fd_bio_method = NULL;
 }
 
-/* Puts a new descriptor BIO for fd under the connection (replacing the
- * socket BIO pyssl_conn_new made). */
+/* Puts a new descriptor BIO for fd under the connection (pyssl_conn_new
+ * made it without one). */
 static void attach_fd_bio(lua_State *L, pyssl_conn *c, int fd)
 {
     BIO *bio;
     fd_bio *d;
-    ERR_clear_error();
+    if (ERR_peek_error())
+        ERR_clear_error();
     if (!CRYPTO_THREAD_run_once(&fd_bio_once, make_fd_bio_method) || !fd_bio_method)
         pyssl_raise_queue(L, NULL, "cannot create the socket BIO method", PYSSL_LOC);
     bio = BIO_new(fd_bio_method);
