@@ -243,6 +243,27 @@ int pyssl_get_sockaddr(lua_State *L, int family, int idx, const char *caller,
     }
 }
 
+/* Dotted-quad text of an IPv4 address into out (16 bytes); returns its
+ * length. inet_ntop's text without its sprintf (~1.7 k instructions):
+ * every accept() and getaddrinfo() result goes through here. */
+static size_t format_ipv4(const struct in_addr *addr, char *out)
+{
+    const unsigned char *b = (const unsigned char *)&addr->s_addr;
+    size_t n = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (i > 0)
+            out[n++] = '.';
+        if (v >= 100)
+            out[n++] = (char)('0' + v / 100);
+        if (v >= 10)
+            out[n++] = (char)('0' + v / 10 % 10);
+        out[n++] = (char)('0' + v % 10);
+    }
+    return n;
+}
+
 void pyssl_push_sockaddr(lua_State *L, const struct sockaddr *sa, int len)
 {
     char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
@@ -253,9 +274,9 @@ void pyssl_push_sockaddr(lua_State *L, const struct sockaddr *sa, int len)
     switch (sa->sa_family) {
     case AF_INET: {
         const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+        size_t n = format_ipv4(&sin->sin_addr, host);
         lua_createtable(L, 2, 0);
-        lua_pushstring(L, host);
+        lua_pushlstring(L, host, n);
         lua_rawseti(L, -2, 1);
         lua_pushinteger(L, ntohs(sin->sin_port));
         lua_rawseti(L, -2, 2);
