@@ -7,8 +7,8 @@
  *   AF_UNIX  "path" (a leading NUL byte: Linux abstract namespace)
  * Name lookups that fail raise socket.gaierror(EAI_*, gai_strerror()).
  *
- * getaddrinfo()'s result list is held by a small guard object while the
- * Lua result is built, so a memory error cannot leak it.
+ * getaddrinfo()'s Lua result is built under lua_pcall and the C list freed
+ * after it either way, so a memory error cannot leak it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,28 +23,6 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include "pyssl.h"
-
-#define GUARD "_addrinfo"
-
-typedef struct ai_guard {
-    struct addrinfo *res;
-} ai_guard;
-
-static int guard_close(lua_State *L)
-{
-    ai_guard *g = lua_touserdata(L, 1);
-    if (g && g->res) {
-        freeaddrinfo(g->res);
-        g->res = NULL;
-    }
-    return 0;
-}
-
-/* Pushes a guard that frees its addrinfo list when collected. */
-static ai_guard *push_guard(lua_State *L)
-{
-    return pyssl_new_object(L, GUARD, sizeof(ai_guard));
-}
 
 int pyssl_raise_gai(lua_State *L, int code, int sys_errno)
 {
@@ -319,15 +297,39 @@ void pyssl_push_sockaddr(lua_State *L, const struct sockaddr *sa, int len)
     }
 }
 
+/* Pushes getaddrinfo()'s list for the addrinfo chain at light userdata 1.
+ * Run under lua_pcall, so that the caller frees the chain whether or not
+ * building the list raised (out of memory): no finalizer per call. */
+static int push_addrinfo_list(lua_State *L)
+{
+    const struct addrinfo *ai = lua_touserdata(L, 1);
+    int i;
+    lua_newtable(L);
+    for (i = 1; ai; ai = ai->ai_next, i++) {
+        lua_createtable(L, 5, 0);
+        lua_pushinteger(L, ai->ai_family);
+        lua_rawseti(L, -2, 1);
+        lua_pushinteger(L, ai->ai_socktype);
+        lua_rawseti(L, -2, 2);
+        lua_pushinteger(L, ai->ai_protocol);
+        lua_rawseti(L, -2, 3);
+        lua_pushstring(L, ai->ai_canonname ? ai->ai_canonname : "");
+        lua_rawseti(L, -2, 4);
+        pyssl_push_sockaddr(L, ai->ai_addr, (int)ai->ai_addrlen);
+        lua_rawseti(L, -2, 5);
+        lua_rawseti(L, -2, i);
+    }
+    return 1;
+}
+
 /* getaddrinfo(host, port, family=0, type=0, proto=0, flags=0) */
 static int l_getaddrinfo(lua_State *L)
 {
     static const char *const names[] = {"host", "port", "family", "type", "proto", "flags", NULL};
     char portbuf[32];
     const char *host = NULL, *port = NULL;
-    struct addrinfo hints, *ai;
-    ai_guard *g;
-    int err, saved, i;
+    struct addrinfo hints, *res;
+    int err, saved, status;
     pyssl_parse_args(L, 1, "getaddrinfo", names, 6);
     memset(&hints, 0, sizeof hints);
     if (!lua_isnil(L, 1)) {
@@ -352,28 +354,16 @@ static int l_getaddrinfo(lua_State *L)
     hints.ai_socktype = lua_isnil(L, 4) ? 0 : check_c_int(L, 4);
     hints.ai_protocol = lua_isnil(L, 5) ? 0 : check_c_int(L, 5);
     hints.ai_flags = lua_isnil(L, 6) ? 0 : check_c_int(L, 6);
-    g = push_guard(L);
-    err = getaddrinfo(host, port, &hints, &g->res);
+    err = getaddrinfo(host, port, &hints, &res);
     saved = errno;
     if (err)
         return pyssl_raise_gai(L, err, saved);
-    lua_newtable(L);
-    for (ai = g->res, i = 1; ai; ai = ai->ai_next, i++) {
-        lua_createtable(L, 5, 0);
-        lua_pushinteger(L, ai->ai_family);
-        lua_rawseti(L, -2, 1);
-        lua_pushinteger(L, ai->ai_socktype);
-        lua_rawseti(L, -2, 2);
-        lua_pushinteger(L, ai->ai_protocol);
-        lua_rawseti(L, -2, 3);
-        lua_pushstring(L, ai->ai_canonname ? ai->ai_canonname : "");
-        lua_rawseti(L, -2, 4);
-        pyssl_push_sockaddr(L, ai->ai_addr, (int)ai->ai_addrlen);
-        lua_rawseti(L, -2, 5);
-        lua_rawseti(L, -2, i);
-    }
-    freeaddrinfo(g->res);   /* now, rather than at the next collection */
-    g->res = NULL;
+    lua_pushcfunction(L, push_addrinfo_list);
+    lua_pushlightuserdata(L, res);
+    status = lua_pcall(L, 1, 1, 0);
+    freeaddrinfo(res);
+    if (status != LUA_OK)
+        return lua_error(L);
     return 1;
 }
 
@@ -652,12 +642,5 @@ void pyssl_open_netdb(lua_State *L)
         {"ntohl", l_ntohl},
         {NULL, NULL}
     };
-    static const pyssl_class guard = {
-        .name = GUARD,
-        .qualname = GUARD,
-        .close = guard_close,
-        .nuv = 1,
-    };
-    pyssl_class_register(L, &guard);
     luaL_setfuncs(L, fns, 0);
 }
