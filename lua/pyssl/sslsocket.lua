@@ -15,6 +15,7 @@ local socket_module = require "pyssl.socket"   -- makefile() and the deferred cl
 
 local SSLContext, SSLSocket = core.SSLContext, core.SSLSocket
 local plain = socket_module.socket             -- the base class
+local SOCKET_METATABLE = debug.getregistry()["pyssl.socket"]   -- of its own instances
 local raise, isinstance, typename = core._raise, core.isinstance, core._typename
 local OSError, ValueError = core.OSError, core.ValueError
 local SOL_SOCKET, SO_TYPE, SOCK_STREAM = socket_module.SOL_SOCKET, socket_module.SO_TYPE,
@@ -199,7 +200,9 @@ end
 -- Python's socket(fileno=fd)), and a function that takes the descriptor
 -- over from the original once the checks have passed.
 local function adopt(sock)
-  if isinstance(sock, plain) then return sock end
+  -- a plain socket (what create_connection and accept return) without the
+  -- class walk of isinstance
+  if getmetatable(sock) == SOCKET_METATABLE or isinstance(sock, plain) then return sock end
   local fd, getfd = nil, nil
   if math.type(sock) == "integer" or (type(sock) == "number" and math.tointeger(sock)) then
     fd = math.tointeger(sock)
