@@ -16,6 +16,11 @@ local socket_module = require "pyssl.socket"   -- makefile() and the deferred cl
 local SSLContext, SSLSocket = core.SSLContext, core.SSLSocket
 local plain = socket_module.socket             -- the base class
 local SOCKET_METATABLE = debug.getregistry()["pyssl.socket"]   -- of its own instances
+-- The methods creation calls, read once: on a plain socket and on an
+-- SSLSocket (not a Lua subclass) `obj:name()` finds exactly these.
+local getsockopt, gettimeout, settimeout = plain.getsockopt, plain.gettimeout, plain.settimeout
+local peer_connected, attach, do_handshake = SSLSocket._peer_connected, SSLSocket._attach,
+  SSLSocket._do_handshake
 local raise, isinstance, typename = core._raise, core.isinstance, core._typename
 local OSError, ValueError = core.OSError, core.ValueError
 local SOL_SOCKET, SO_TYPE, SOCK_STREAM = socket_module.SOL_SOCKET, socket_module.SO_TYPE,
@@ -64,11 +69,18 @@ local function subclass_metatable(cls, base_mt)
 end
 
 -- The checks SSLSocket._create makes before it takes the descriptor.
-local function precheck(sock, server_side, server_hostname, session, context)
+-- plain_sock: sock is a plain socket (its methods are the class's).
+local function precheck(sock, server_side, server_hostname, session, context, plain_sock)
   if type(sock) ~= "userdata" and type(sock) ~= "table" then
     raise("AttributeError", "'" .. typename(sock) .. "' object has no attribute 'getsockopt'")
   end
-  if sock:getsockopt(SOL_SOCKET, SO_TYPE) ~= SOCK_STREAM then
+  local sock_type
+  if plain_sock then
+    sock_type = getsockopt(sock, SOL_SOCKET, SO_TYPE)
+  else
+    sock_type = sock:getsockopt(SOL_SOCKET, SO_TYPE)
+  end
+  if sock_type ~= SOCK_STREAM then
     raise("NotImplementedError", "only stream sockets are supported")
   end
   if server_side then
@@ -112,7 +124,7 @@ end
 -- it); an SSLSocket asks the core, which builds no address.
 local function is_connected(self, subclassed)
   if not subclassed then
-    return self:_peer_connected(), ENOTCONN
+    return peer_connected(self), ENOTCONN
   end
   local ok, err = pcall(self.getpeername, self)
   if ok then return true end
@@ -136,14 +148,15 @@ local function init(self, sock_timeout, server_side, do_handshake_on_connect, se
   if not connected then
     check_not_connected(self, notconn_errno)
   end
-  self:settimeout(sock_timeout)   -- must come after the setblocking() calls
+  -- must come after the setblocking() calls
+  if subclassed then self:settimeout(sock_timeout) else settimeout(self, sock_timeout) end
   self._connected = connected
   if connected then
     if subclassed then
       self._sslobj = context:_wrap_socket(self, server_side, self.server_hostname,
                                           {owner = self, session = session})
     else
-      self:_attach(context, server_side, hostname, session)
+      attach(self, context, server_side, hostname, session)
     end
     if do_handshake_on_connect then
       if subclassed then
@@ -156,7 +169,7 @@ local function init(self, sock_timeout, server_side, do_handshake_on_connect, se
           raise("ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets")
         end
         -- do_handshake(): connected, no `block`; the timeout restored after
-        self:_do_handshake(true)
+        do_handshake(self, true)
       end
     end
   end
@@ -170,8 +183,10 @@ function SSLSocket._create(cls, sock, server_side, do_handshake_on_connect, supp
   if server_side == nil then server_side = false end
   if do_handshake_on_connect == nil then do_handshake_on_connect = true end
   if suppress_ragged_eofs == nil then suppress_ragged_eofs = true end
-  precheck(sock, server_side, server_hostname, session, context)
-  local sock_timeout = sock:gettimeout()
+  local plain_sock = getmetatable(sock) == SOCKET_METATABLE
+  precheck(sock, server_side, server_hostname, session, context, plain_sock)
+  local sock_timeout
+  if plain_sock then sock_timeout = gettimeout(sock) else sock_timeout = sock:gettimeout() end
   -- sock.detach(), and the first attributes of __init__
   local self = from_socket(sock, context, session, server_side, do_handshake_on_connect,
                            suppress_ragged_eofs)
