@@ -343,20 +343,23 @@ static int handshake(lua_State *L)
     return 0;
 }
 
-/* _do_handshake(restore=false): the C part of do_handshake().
- * With restore, also do_handshake()'s `finally: settimeout(timeout)`, for
- * the handshake of SSLSocket creation, which set the descriptor's mode
- * just before: the mode is set again only if the timeout changed during
- * the handshake (a callback's settimeout), saving a system call per
- * connection when it did not. */
+/* _do_handshake(): the C part of do_handshake(). */
 static int sslsock_do_handshake(lua_State *L)
 {
-    pyssl_socket *s = check_sslsocket(L, 1);
-    double timeout = s->timeout;
-    int restore = lua_toboolean(L, 2), status;
+    check_sslsocket(L, 1);
     lua_settop(L, 1);
-    if (!restore)
-        return handshake(L);
+    return handshake(L);
+}
+
+/* do_handshake() of SSLSocket creation on the SSLSocket s at 1: the
+ * handshake, then its `finally: settimeout(timeout)`. Creation set the
+ * descriptor's mode just before, so it is set again only if the timeout
+ * changed during the handshake (a callback's settimeout): one system call
+ * less per connection. */
+static void handshake_after_init(lua_State *L, pyssl_socket *s)
+{
+    double timeout = s->timeout;
+    int status;
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushcclosure(L, handshake, 1);
     lua_pushvalue(L, 1);
@@ -364,8 +367,7 @@ static int sslsock_do_handshake(lua_State *L)
     if (s->timeout != timeout)
         pyssl_socket_settimeout(L, s, timeout);
     if (status != LUA_OK)
-        return lua_error(L);
-    return 0;
+        lua_error(L);
 }
 
 /* Raises the error of a failed step (light userdata 1: the op and the
@@ -852,38 +854,56 @@ static int ctx_wrap_socket(lua_State *L)
     return 1;
 }
 
-/* _attach(context, server_side, server_hostname, session): ssl.py's
- * `self._sslobj = context._wrap_socket(self, server_side,
- * self.server_hostname, owner=self, session=session)` in one call, for
- * an SSLSocket that has no TLS state (creation and connect()). */
-static int sslsock_attach(lua_State *L)
+/* Is the socket connected (getpeername() works)? 0 when getpeername()
+ * says ENOTCONN; other errors raise its OSError. No address is built. */
+static int peer_connected(lua_State *L, pyssl_socket *s)
 {
-    pyssl_socket *s = check_sslsocket(L, 1);
-    lua_settop(L, 5);
-    pyssl_check_context(L, 2);
-    if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING)
-        return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
-                           pyssl_typename(L, 4));
-    push_tls_state(L, s, 2, lua_toboolean(L, 3), 4, 1, 5);
-    drop_conn(L, 1);
-    lua_setiuservalue(L, 1, UV_SSLOBJ);
-    return 0;
-}
-
-/* _peer_connected() -> true, or false when getpeername() fails with
- * ENOTCONN (other errors raise its OSError): ssl.py's "see if we are
- * connected" without building the peer's address. */
-static int sslsock_peer_connected(lua_State *L)
-{
-    pyssl_socket *s = check_sslsocket(L, 1);
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     if (getpeername(s->fd, (struct sockaddr *)&ss, &len) == 0)
-        lua_pushboolean(L, 1);
-    else if (errno == ENOTCONN)
+        return 1;
+    if (errno != ENOTCONN)
+        pyssl_raise_errno(L, errno, NULL);
+    return 0;
+}
+
+/* _init_tls(sock_timeout, context, server_side, server_hostname, session,
+ * do_handshake_on_connect) -> connected: ssl.py's SSLSocket.__init__ from
+ * `self.server_hostname = <encoded name>` on, in one call, for an
+ * SSLSocket that is not a Lua subclass instance (whose methods could
+ * override the ones called here): "see if we are connected", settimeout,
+ * _connected, `_sslobj = context._wrap_socket(...)` and the handshake.
+ * When getpeername() says ENOTCONN it stops after setting server_hostname
+ * and returns false: the caller goes on (the CVE-2023-40217 check). */
+static int sslsock_init_tls(lua_State *L)
+{
+    enum { SELF = 1, TIMEOUT, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, HANDSHAKE, DICT };
+    pyssl_socket *s = check_sslsocket(L, SELF);
+    double timeout;
+    lua_settop(L, HANDSHAKE);
+    timeout = lua_isnil(L, TIMEOUT) ? -1.0 : lua_tonumber(L, TIMEOUT);
+    pyssl_push_dict(L, SELF);
+    lua_pushvalue(L, HOSTNAME);
+    lua_setfield(L, DICT, "server_hostname");
+    if (!peer_connected(L, s)) {
         lua_pushboolean(L, 0);
-    else
-        return pyssl_raise_errno(L, errno, NULL);
+        return 1;
+    }
+    pyssl_socket_settimeout(L, s, timeout);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, DICT, "_connected");
+    pyssl_check_context(L, CONTEXT);
+    if (!lua_isnil(L, HOSTNAME) && lua_type(L, HOSTNAME) != LUA_TSTRING)
+        return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
+                           pyssl_typename(L, HOSTNAME));
+    push_tls_state(L, s, CONTEXT, lua_toboolean(L, SERVER_SIDE), HOSTNAME, SELF, SESSION);
+    lua_setiuservalue(L, SELF, UV_SSLOBJ);
+    if (lua_toboolean(L, HANDSHAKE)) {
+        if (timeout == 0.0)
+            return pyssl_raise(L, "ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets");
+        handshake_after_init(L, s);
+    }
+    lua_pushboolean(L, 1);
     return 1;
 }
 
@@ -941,8 +961,7 @@ void pyssl_open_sslsocket(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"_do_handshake", sslsock_do_handshake},
-        {"_attach", sslsock_attach},
-        {"_peer_connected", sslsock_peer_connected},
+        {"_init_tls", sslsock_init_tls},
         {"_unwrap", sslsock_unwrap},
         {"_real_close", sslsock_real_close},
         {"read", sslsock_read},

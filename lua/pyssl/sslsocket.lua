@@ -19,8 +19,7 @@ local SOCKET_METATABLE = debug.getregistry()["pyssl.socket"]   -- of its own ins
 -- The methods creation calls, read once: on a plain socket and on an
 -- SSLSocket (not a Lua subclass) `obj:name()` finds exactly these.
 local getsockopt, gettimeout, settimeout = plain.getsockopt, plain.gettimeout, plain.settimeout
-local peer_connected, attach, do_handshake = SSLSocket._peer_connected, SSLSocket._attach,
-  SSLSocket._do_handshake
+local init_tls = SSLSocket._init_tls
 local raise, isinstance, typename = core._raise, core.isinstance, core._typename
 local OSError, ValueError = core.OSError, core.ValueError
 local SOL_SOCKET, SO_TYPE, SOCK_STREAM = socket_module.SOL_SOCKET, socket_module.SO_TYPE,
@@ -119,58 +118,47 @@ local function check_not_connected(self, notconn_errno)
   end
 end
 
--- ssl.py's `self.getpeername()` in __init__: is the socket connected?
--- An instance of a Lua subclass calls its getpeername (it may override
--- it); an SSLSocket asks the core, which builds no address.
-local function is_connected(self, subclassed)
-  if not subclassed then
-    return peer_connected(self), ENOTCONN
-  end
-  local ok, err = pcall(self.getpeername, self)
-  if ok then return true end
-  if not (isinstance(err, OSError) and err.errno == ENOTCONN) then
-    error(err, 0)
-  end
-  return false, err.errno
-end
-
 -- The rest of ssl.py's SSLSocket.__init__ (_from_socket has set the
 -- first attributes). `subclassed`: self is an instance of a Lua subclass,
 -- whose methods may override SSLSocket's, so every step calls through self
--- as Python does; an SSLSocket takes the core's shortcuts.
+-- as Python does; an SSLSocket has the core do the steps from
+-- `self.server_hostname = ...` to the handshake in one call (_init_tls),
+-- which stops early when the socket is not connected.
 local function init(self, sock_timeout, server_side, do_handshake_on_connect, server_hostname,
                     context, session, subclassed)
   local hostname = context:_encode_hostname(server_hostname)
+  if not subclassed then
+    if init_tls(self, sock_timeout, context, server_side, hostname, session,
+                do_handshake_on_connect) then
+      return
+    end
+    check_not_connected(self, ENOTCONN)
+    settimeout(self, sock_timeout)
+    self._connected = false
+    return
+  end
   self.server_hostname = hostname
 
   -- See if we are connected.
-  local connected, notconn_errno = is_connected(self, subclassed)
-  if not connected then
-    check_not_connected(self, notconn_errno)
+  local connected = true
+  local ok, err = pcall(self.getpeername, self)
+  if not ok then
+    if not (isinstance(err, OSError) and err.errno == ENOTCONN) then
+      error(err, 0)
+    end
+    connected = false
+    check_not_connected(self, err.errno)
   end
-  -- must come after the setblocking() calls
-  if subclassed then self:settimeout(sock_timeout) else settimeout(self, sock_timeout) end
+  self:settimeout(sock_timeout)   -- must come after the setblocking() calls
   self._connected = connected
   if connected then
-    if subclassed then
-      self._sslobj = context:_wrap_socket(self, server_side, self.server_hostname,
-                                          {owner = self, session = session})
-    else
-      attach(self, context, server_side, hostname, session)
-    end
+    self._sslobj = context:_wrap_socket(self, server_side, self.server_hostname,
+                                        {owner = self, session = session})
     if do_handshake_on_connect then
-      if subclassed then
-        if self:gettimeout() == 0.0 then
-          raise("ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets")
-        end
-        self:do_handshake()
-      else
-        if sock_timeout == 0.0 then
-          raise("ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets")
-        end
-        -- do_handshake(): connected, no `block`; the timeout restored after
-        do_handshake(self, true)
+      if self:gettimeout() == 0.0 then
+        raise("ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets")
       end
+      self:do_handshake()
     end
   end
 end
