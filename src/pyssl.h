@@ -306,6 +306,8 @@ int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_resul
 typedef struct pyssl_socket {
     int fd;                   /* -1 once closed or detached */
     int family, type, proto;
+    int type_is_kernels;      /* type is what SO_TYPE answers (pyssl made the
+                               * descriptor or asked), not a caller's claim */
     double timeout;           /* seconds; < 0 means blocking (Python's None) */
 } pyssl_socket;
 

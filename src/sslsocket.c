@@ -810,7 +810,8 @@ static int sslsock_from_socket(lua_State *L)
     }
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "_closed");
-    pyssl_new_socket(L, CLASS, old->fd, old->family, old->type, old->proto, old->timeout);
+    pyssl_new_socket(L, CLASS, old->fd, old->family, old->type, old->proto, old->timeout)
+        ->type_is_kernels = old->type_is_kernels;
     old->fd = -1;
     lua_insert(L, -2);
     lua_setiuservalue(L, -2, PYSSL_UV_DICT);

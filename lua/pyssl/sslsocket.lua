@@ -18,7 +18,7 @@ local plain = socket_module.socket             -- the base class
 local SOCKET_METATABLE = debug.getregistry()["pyssl.socket"]   -- of its own instances
 -- The methods creation calls, read once: on a plain socket and on an
 -- SSLSocket (not a Lua subclass) `obj:name()` finds exactly these.
-local getsockopt, gettimeout, settimeout = plain.getsockopt, plain.gettimeout, plain.settimeout
+local so_type, gettimeout, settimeout = plain._so_type, plain.gettimeout, plain.settimeout
 local init_tls = SSLSocket._init_tls
 local raise, isinstance, typename = core._raise, core.isinstance, core._typename
 local OSError, ValueError = core.OSError, core.ValueError
@@ -75,7 +75,7 @@ local function precheck(sock, server_side, server_hostname, session, context, pl
   end
   local sock_type
   if plain_sock then
-    sock_type = getsockopt(sock, SOL_SOCKET, SO_TYPE)
+    sock_type = so_type(sock)   -- getsockopt(SOL_SOCKET, SO_TYPE)
   else
     sock_type = sock:getsockopt(SOL_SOCKET, SO_TYPE)
   end
