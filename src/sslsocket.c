@@ -55,6 +55,9 @@ enum {
 /* Registry keys (addresses) of the plain socket's methods, for the
  * fallbacks when no TLS is active. */
 static const char KEY_RECV = 'r', KEY_RECV_INTO = 'i', KEY_SEND = 's', KEY_SENDALL = 'a';
+/* Registry key of the handshake loop as a closure (made once, not per
+ * connection), for handshake_after_init's lua_pcall. */
+static const char KEY_HANDSHAKE = 'h';
 
 /* --------------------------------------------------------------- BIO */
 
@@ -108,14 +111,18 @@ static int fd_bio_write(BIO *b, const char *in, int inl)
     return (int)r;
 }
 
+/* OpenSSL calls this ~90 times per handshake, mostly with commands it
+ * answers 0 to: the data is fetched only by the commands that use it. */
 static long fd_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-    fd_bio *d = BIO_get_data(b);
+    fd_bio *d;
     switch (cmd) {
     case BIO_C_SET_NBIO:
+        d = BIO_get_data(b);
         d->nbio = num != 0;
         return 1;
     case BIO_C_GET_FD:
+        d = BIO_get_data(b);
         if (ptr)
             *(int *)ptr = d->fd;
         return d->fd;
@@ -360,8 +367,7 @@ static void handshake_after_init(lua_State *L, pyssl_socket *s)
 {
     double timeout = s->timeout;
     int status;
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_pushcclosure(L, handshake, 1);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_HANDSHAKE);
     lua_pushvalue(L, 1);
     status = lua_pcall(L, 1, 0, 0);
     if (s->timeout != timeout)
@@ -1023,6 +1029,9 @@ void pyssl_open_sslsocket(lua_State *L)
     lua_pop(L, 1);
 
     pyssl_class_register(L, &cls);
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_pushcclosure(L, handshake, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_HANDSHAKE);
     pyssl_push_class(L, CLASS);
     lua_pushliteral(L, "ssl");
     lua_setfield(L, -2, "__module");   /* repr: <ssl.SSLSocket fd=...> */
