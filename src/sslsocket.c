@@ -20,7 +20,11 @@
  *  - the hot Python-level methods of ssl.SSLSocket (recv, recv_into, read,
  *    write, send, sendall, pending), which fall back to the plain socket's
  *    when there is no TLS state, as ssl.py does;
- *  - SSLContext:_wrap_socket (CPython's private constructor of the state).
+ *  - SSLContext:_wrap_socket (CPython's private constructor of the state);
+ *  - the per-connection part of SSLSocket creation: _from_socket (the new
+ *    SSLSocket with __init__'s first attributes) and _init_tls (__init__
+ *    from server_hostname to the handshake, for an SSLSocket that is not
+ *    a Lua subclass instance), so that a connection costs few Lua calls.
  * The rest of ssl.SSLSocket (wrap_socket's checks, connect, accept,
  * unwrap, the delegating methods and properties) is lua/pyssl/sslsocket.lua.
  *

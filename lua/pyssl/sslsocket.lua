@@ -6,7 +6,9 @@
 --
 -- The C part (src/sslsocket.c) has the I/O loops with the socket's
 -- timeout, the hot methods (recv, recv_into, read, write, send, sendall,
--- pending), _real_close, and SSLContext:_wrap_socket.
+-- pending), _real_close, SSLContext:_wrap_socket, and most of
+-- SSLSocket.__init__ for SSLSockets that are not Lua subclass instances
+-- (_from_socket, _init_tls).
 --
 -- Beyond Python: wrap_socket also takes a LuaSocket TCP object (anything
 -- with getfd()) or a bare descriptor, and takes the descriptor over.
