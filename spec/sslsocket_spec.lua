@@ -934,6 +934,59 @@ describe("SSLSocket features", function()
   end
 end)
 
+describe("wrap_socket's stream check", function()
+  it("asks the kernel when socket(fileno=) claimed a type, and keeps the timeout, as Python", function()
+    local py = H.python([[
+import os, socket
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+t = socket.create_connection(l.getsockname()); u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(); s.settimeout(2.5); s.connect(l.getsockname())
+def attempt(sock):
+    try:
+        w = ctx.wrap_socket(sock, do_handshake_on_connect=False)
+        r = ["ok", int(w.type), str(w.gettimeout())]
+        w.close()
+        return r
+    except Exception as e:
+        return [type(e).__name__, str(e)]
+print(json.dumps([attempt(socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 0, os.dup(t.fileno()))),
+                  attempt(socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, os.dup(u.fileno()))),
+                  attempt(socket.socket(fileno=os.dup(t.fileno()))),
+                  attempt(socket.socket(socket.AF_INET, socket.SOCK_DGRAM)),
+                  attempt(s)]))]])
+    local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = false
+    ctx.verify_mode = ssl.CERT_NONE
+    local bag = S.bag()
+    finally(function() bag:close() end)
+    local l = bag:add(socket.socket())
+    l:bind({"127.0.0.1", 0})
+    l:listen()
+    local t = bag:add(socket.create_connection(l:getsockname()))
+    local u = bag:add(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    local s = bag:add(socket.socket())
+    s:settimeout(2.5)
+    s:connect(l:getsockname())
+    local function attempt(sock)
+      local ok, w = pcall(ctx.wrap_socket, ctx, sock, {do_handshake_on_connect = false})
+      if not ok then return {w.__name, tostring(w.args[1])} end
+      local timeout = w:gettimeout()
+      local r = {"ok", w.type, timeout == nil and "None" or tostring(timeout)}
+      w:close()
+      return r
+    end
+    local got = {
+      attempt(bag:add(socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 0, socket.dup(t:fileno())))),
+      attempt(bag:add(socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, socket.dup(u:fileno())))),
+      attempt(bag:add(socket.socket({fileno = socket.dup(t:fileno())}))),
+      attempt(bag:add(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))),
+      attempt(s),
+    }
+    assert.same(py, got)
+  end)
+end)
+
 describe("wrap_socket of other sockets", function()
   local bag, server
   before_each(function()

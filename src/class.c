@@ -37,6 +37,14 @@ static void push_metatable_name(lua_State *L, const char *name)
 
 void pyssl_push_class(lua_State *L, const char *name)
 {
+    /* A userdata class known by this name pointer (see push_metatable_of):
+     * no "pyssl.<name>" string to build. */
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, name) == LUA_TTABLE) {
+        lua_getfield(L, -1, "__class");
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 1);
     push_metatable_name(L, name);
     lua_rawget(L, LUA_REGISTRYINDEX);
     if (lua_istable(L, -1)) {

@@ -272,8 +272,8 @@ pyssl_conn *pyssl_conn_of(const SSL *ssl);
 
 /* Creates a connection on the SSLContext at ctx_index and pushes it (an
  * SSLObject). Transport: the MemoryBIOs at stack indexes incoming/outgoing,
- * or, when incoming is 0, the descriptor fd (socket_fd; the caller sets
- * non-blocking BIOs if it wants them). hostname_index: a stack index
+ * or, when incoming is 0, the descriptor fd (socket_fd: the caller then
+ * attaches the BIO, sslsocket.c's descriptor BIO). hostname_index: a stack index
  * holding the A-label server_hostname (or nil), 0 for none. owner_index:
  * what callbacks get as the connection (0: the object itself).
  * session_index: an SSLSession to resume (0 or nil: none). Raises
@@ -308,6 +308,8 @@ int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_resul
 typedef struct pyssl_socket {
     int fd;                   /* -1 once closed or detached */
     int family, type, proto;
+    int type_is_kernels;      /* type is what SO_TYPE answers (pyssl made the
+                               * descriptor or asked), not a caller's claim */
     double timeout;           /* seconds; < 0 means blocking (Python's None) */
 } pyssl_socket;
 
@@ -320,8 +322,10 @@ double pyssl_monotonic(void);
  * ready, 0 on timeout; EINTR is retried; other poll() errors raise OSError. */
 int pyssl_socket_wait(lua_State *L, int fd, int writing, double deadline);
 /* Creates an object of class `classname` ("socket", or a subclass with the
- * same memory, e.g. "SSLSocket") owning fd, with Python's timeout rules (fd
- * non-blocking unless timeout < 0), and leaves it on the stack. If it
+ * same memory, e.g. "SSLSocket") owning fd with this timeout, and leaves it
+ * on the stack. The descriptor's mode is left alone, as Python's
+ * socket(fileno=fd) leaves it: the caller sets it (SSLSocket creation does,
+ * with settimeout, before any I/O). If it
  * raises, fd is still the caller's; once it returns, the object owns fd
  * (so: new = pyssl_new_socket(L, "SSLSocket", old->fd, ...); old->fd = -1;).
  * Objects of socket classes must be created this way, never with

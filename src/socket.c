@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -122,14 +123,12 @@ static int raise_timeout(lua_State *L)
 }
 
 /* Puts fd in blocking mode (timeout < 0) or non-blocking mode; returns 0
- * or an errno. */
+ * or an errno. One ioctl(FIONBIO), as CPython does, instead of
+ * fcntl(F_GETFL) and F_SETFL: each system call counts on every connection. */
 static int set_fd_blocking(int fd, double timeout)
 {
-    int flags = fcntl(fd, F_GETFL, 0), want;
-    if (flags < 0)
-        return errno;
-    want = timeout < 0 ? flags & ~O_NONBLOCK : flags | O_NONBLOCK;
-    if (want != flags && fcntl(fd, F_SETFL, want) < 0)
+    int nonblocking = timeout >= 0;
+    if (ioctl(fd, FIONBIO, &nonblocking) < 0)
         return errno;
     return 0;
 }
@@ -154,11 +153,7 @@ static pyssl_socket *new_socket_object(lua_State *L, const char *classname)
 pyssl_socket *pyssl_new_socket(lua_State *L, const char *classname, int fd, int family,
                                int type, int proto, double timeout)
 {
-    pyssl_socket *s;
-    int err = set_fd_blocking(fd, timeout);
-    if (err)
-        pyssl_raise_errno(L, err, NULL);
-    s = new_socket_object(L, classname);
+    pyssl_socket *s = new_socket_object(L, classname);
     s->fd = fd;
     s->family = family;
     s->type = type;
@@ -439,6 +434,7 @@ static int sock_accept(lua_State *L)
     conn->fd = fd;
     conn->family = s->family;
     conn->type = s->type;
+    conn->type_is_kernels = s->type_is_kernels;
     conn->proto = s->proto;
     conn->timeout = timeout;
     pyssl_push_sockaddr(L, (struct sockaddr *)&ss, (int)len);
@@ -699,6 +695,7 @@ static int sock_dup(lua_State *L)
     d->fd = fd;
     d->family = s->family;
     d->type = s->type;
+    d->type_is_kernels = s->type_is_kernels;
     d->proto = s->proto;
     d->timeout = s->timeout;   /* O_NONBLOCK is shared by both descriptors */
     return 1;
@@ -749,6 +746,22 @@ static int sock_getsockopt(lua_State *L)
             return pyssl_raise_errno(L, errno, NULL);
         lua_pushlstring(L, (const char *)buf, len);
     }
+    return 1;
+}
+
+/* _so_type() -> getsockopt(SOL_SOCKET, SO_TYPE), without the system call
+ * when the socket's type is the kernel's (ssl.py's stream check, made on
+ * every wrap_socket). Private. */
+static int sock_so_type(lua_State *L)
+{
+    pyssl_socket *s = check_call(L, "_so_type", ARGS_NONE, 0, 0);
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (s->fd >= 0 && s->type_is_kernels)
+        type = s->type;
+    else if (getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+        return pyssl_raise_errno(L, errno, NULL);
+    lua_pushinteger(L, type);
     return 1;
 }
 
@@ -951,7 +964,7 @@ static int sock_new(lua_State *L)
 {
     static const char *const names[] = {"family", "type", "proto", "fileno", NULL};
     pyssl_socket *s;
-    int family, type, proto, fd, err;
+    int family, type, proto, fd, err, type_is_kernels = 1;
     double timeout = pyssl_default_timeout(L);
     pyssl_parse_args(L, 2, "socket.__init__", names, 4);
     family = opt_int(L, 2, -1);
@@ -967,6 +980,7 @@ static int sock_new(lua_State *L)
         if (family == -1 && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0)
             return pyssl_raise_errno(L, errno, NULL);
         len = sizeof type;
+        type_is_kernels = type == -1;
         if (type == -1 && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
             return pyssl_raise_errno(L, errno, NULL);
         len = sizeof proto;
@@ -991,6 +1005,7 @@ static int sock_new(lua_State *L)
     s->fd = fd;
     s->family = family;
     s->type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    s->type_is_kernels = type_is_kernels;
     s->proto = proto;
     s->timeout = timeout;
     return 1;
@@ -1017,6 +1032,7 @@ static int l_socketpair(lua_State *L)
     b->fd = fds[1];
     a->family = b->family = family;
     a->type = b->type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    a->type_is_kernels = b->type_is_kernels = 1;
     a->proto = b->proto = proto;
     a->timeout = b->timeout = timeout;
     return 2;
@@ -1434,6 +1450,7 @@ void pyssl_open_socket(lua_State *L)
         {"getpeername", sock_getpeername},
         {"getsockname", sock_getsockname},
         {"getsockopt", sock_getsockopt},
+        {"_so_type", sock_so_type},
         {"gettimeout", sock_gettimeout},
         {"listen", sock_listen},
         {"recv", sock_recv},

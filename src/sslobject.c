@@ -267,9 +267,7 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         lua_pushvalue(L, outgoing);
         lua_setiuservalue(L, self, PYSSL_CONN_UV_OUTGOING);
     } else {
-        if (!SSL_set_fd(c->ssl, fd))
-            pyssl_raise_queue(L, NULL, "cannot attach the socket", PYSSL_LOC);
-        c->socket_fd = fd;
+        c->socket_fd = fd;   /* the caller attaches its descriptor BIO */
     }
     /* Python's write() writes everything: no partial writes. */
     SSL_set_mode(c->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);

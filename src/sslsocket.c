@@ -20,7 +20,11 @@
  *  - the hot Python-level methods of ssl.SSLSocket (recv, recv_into, read,
  *    write, send, sendall, pending), which fall back to the plain socket's
  *    when there is no TLS state, as ssl.py does;
- *  - SSLContext:_wrap_socket (CPython's private constructor of the state).
+ *  - SSLContext:_wrap_socket (CPython's private constructor of the state);
+ *  - the per-connection part of SSLSocket creation: _from_socket (the new
+ *    SSLSocket with __init__'s first attributes) and _init_tls (__init__
+ *    from server_hostname to the handshake, for an SSLSocket that is not
+ *    a Lua subclass instance), so that a connection costs few Lua calls.
  * The rest of ssl.SSLSocket (wrap_socket's checks, connect, accept,
  * unwrap, the delegating methods and properties) is lua/pyssl/sslsocket.lua.
  *
@@ -55,6 +59,9 @@ enum {
 /* Registry keys (addresses) of the plain socket's methods, for the
  * fallbacks when no TLS is active. */
 static const char KEY_RECV = 'r', KEY_RECV_INTO = 'i', KEY_SEND = 's', KEY_SENDALL = 'a';
+/* Registry key of the handshake loop as a closure (made once, not per
+ * connection), for handshake_after_init's lua_pcall. */
+static const char KEY_HANDSHAKE = 'h';
 
 /* --------------------------------------------------------------- BIO */
 
@@ -108,14 +115,18 @@ static int fd_bio_write(BIO *b, const char *in, int inl)
     return (int)r;
 }
 
+/* OpenSSL calls this ~90 times per handshake, mostly with commands it
+ * answers 0 to: the data is fetched only by the commands that use it. */
 static long fd_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-    fd_bio *d = BIO_get_data(b);
+    fd_bio *d;
     switch (cmd) {
     case BIO_C_SET_NBIO:
+        d = BIO_get_data(b);
         d->nbio = num != 0;
         return 1;
     case BIO_C_GET_FD:
+        d = BIO_get_data(b);
         if (ptr)
             *(int *)ptr = d->fd;
         return d->fd;
@@ -180,13 +191,14 @@ __attribute__((destructor)) static void free_fd_bio_method(void)
     fd_bio_method = NULL;
 }
 
-/* Puts a new descriptor BIO for fd under the connection (replacing the
- * socket BIO pyssl_conn_new made). */
+/* Puts a new descriptor BIO for fd under the connection (pyssl_conn_new
+ * made it without one). */
 static void attach_fd_bio(lua_State *L, pyssl_conn *c, int fd)
 {
     BIO *bio;
     fd_bio *d;
-    ERR_clear_error();
+    if (ERR_peek_error())
+        ERR_clear_error();
     if (!CRYPTO_THREAD_run_once(&fd_bio_once, make_fd_bio_method) || !fd_bio_method)
         pyssl_raise_queue(L, NULL, "cannot create the socket BIO method", PYSSL_LOC);
     bio = BIO_new(fd_bio_method);
@@ -312,15 +324,13 @@ static int raise_closed(lua_State *L)
 
 /* ----------------------------------------------------------- the loops */
 
-/* _do_handshake(): the C part of do_handshake(), CPython's
+/* The handshake loop of _do_handshake on the SSLSocket at 1, CPython's
  * _ssl__SSLSocket_do_handshake_impl over the socket. */
-static int sslsock_do_handshake(lua_State *L)
+static int handshake(lua_State *L)
 {
     op o;
     pyssl_io_result res;
     int st;
-    check_sslsocket(L, 1);
-    lua_settop(L, 1);
     if (!op_begin(L, &o))
         return pyssl_raise(L, "AttributeError", "'NoneType' object has no attribute 'do_handshake'");
     if (op_closed(&o))
@@ -342,6 +352,32 @@ static int sslsock_do_handshake(lua_State *L)
         return pyssl_conn_raise(L, o.c, o.conn, &res, PYSSL_LOC);
     pyssl_conn_check_callback(L, o.c, o.conn);
     return 0;
+}
+
+/* _do_handshake(): the C part of do_handshake(). */
+static int sslsock_do_handshake(lua_State *L)
+{
+    check_sslsocket(L, 1);
+    lua_settop(L, 1);
+    return handshake(L);
+}
+
+/* do_handshake() of SSLSocket creation on the SSLSocket s at 1: the
+ * handshake, then its `finally: settimeout(timeout)`. Creation set the
+ * descriptor's mode just before, so it is set again only if the timeout
+ * changed during the handshake (a callback's settimeout): one system call
+ * less per connection. */
+static void handshake_after_init(lua_State *L, pyssl_socket *s)
+{
+    double timeout = s->timeout;
+    int status;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_HANDSHAKE);
+    lua_pushvalue(L, 1);
+    status = lua_pcall(L, 1, 0, 0);
+    if (s->timeout != timeout)
+        pyssl_socket_settimeout(L, s, timeout);
+    if (status != LUA_OK)
+        lua_error(L);
 }
 
 /* Raises the error of a failed step (light userdata 1: the op and the
@@ -754,19 +790,57 @@ static int sslsock_gc(lua_State *L)
 
 /* ------------------------------------------------------- construction */
 
-/* _from_socket(sock): an SSLSocket on sock's descriptor, family, type,
+/* Attributes SSLSocket's __init__ sets, in the order of _from_socket's
+ * arguments after sock; server_hostname and _connected come later. */
+static const char *const INIT_ATTRIBUTES[] = {
+    "_context", "_session", "server_side", "do_handshake_on_connect", "suppress_ragged_eofs", NULL
+};
+#define INIT_DICT_SIZE 8   /* those, _closed, server_hostname, _connected */
+
+/* _from_socket(sock, context, session, server_side, do_handshake_on_connect,
+ * suppress_ragged_eofs): an SSLSocket on sock's descriptor, family, type,
  * proto and timeout; sock is detached (Python's socket(fileno=...) then
- * sock.detach()). Private: ssl.py's SSLSocket._create. */
+ * sock.detach()). The attribute table is made at its final size with the
+ * first assignments of ssl.py's __init__ in it (_closed = False too):
+ * one allocation instead of a metamethod call per attribute and a rehash
+ * per growth. Private: ssl.py's SSLSocket._create. */
 static int sslsock_from_socket(lua_State *L)
 {
     pyssl_socket *old = pyssl_test_socket(L, 1);
+    int i;
     if (!old)
         return pyssl_raise(L, "TypeError", "expected a socket, not %s", pyssl_typename(L, 1));
     if (old->fd < 0)
         return pyssl_raise(L, "ValueError", "negative file descriptor");
-    pyssl_new_socket(L, CLASS, old->fd, old->family, old->type, old->proto, old->timeout);
+    lua_settop(L, 6);
+    lua_createtable(L, 0, INIT_DICT_SIZE);
+    for (i = 0; INIT_ATTRIBUTES[i]; i++) {
+        lua_pushvalue(L, 2 + i);
+        lua_setfield(L, -2, INIT_ATTRIBUTES[i]);
+    }
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "_closed");
+    pyssl_new_socket(L, CLASS, old->fd, old->family, old->type, old->proto, old->timeout)
+        ->type_is_kernels = old->type_is_kernels;
     old->fd = -1;
+    lua_insert(L, -2);
+    lua_setiuservalue(L, -2, PYSSL_UV_DICT);
     return 1;
+}
+
+/* Creates the TLS state (an SSLObject) over s's descriptor on the
+ * SSLContext at ctx and pushes it: CPython's _SSLContext._wrap_socket
+ * after its argument checks. Stack indexes: hostname (A-label or nil),
+ * owner (0: none), session (nil: none). */
+static void push_tls_state(lua_State *L, pyssl_socket *s, int ctx, int server_side, int hostname,
+                           int owner, int session)
+{
+    pyssl_conn *c;
+    if (s->fd < 0)
+        pyssl_raise_errno(L, EBADF, NULL);
+    c = pyssl_conn_new(L, ctx, server_side, hostname, 0, 0, s->fd, owner,
+                       lua_isnil(L, session) ? 0 : session);
+    attach_fd_bio(L, c, s->fd);
 }
 
 /* SSLContext:_wrap_socket(sock, server_side, server_hostname=nil,
@@ -778,7 +852,6 @@ static int ctx_wrap_socket(lua_State *L)
         "sock", "server_side", "server_hostname", "owner", "session", NULL
     };
     pyssl_socket *s;
-    pyssl_conn *c;
     pyssl_check_context(L, 1);
     pyssl_parse_args_c(L, 2, "_wrap_socket", names, 3);
     s = pyssl_test_socket(L, 2);
@@ -788,11 +861,60 @@ static int ctx_wrap_socket(lua_State *L)
     if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING)
         return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
                            pyssl_typename(L, 4));
-    if (s->fd < 0)
-        return pyssl_raise_errno(L, EBADF, NULL);
-    c = pyssl_conn_new(L, 1, lua_toboolean(L, 3), 4, 0, 0, s->fd, lua_isnil(L, 5) ? 0 : 5,
-                       lua_isnil(L, 6) ? 0 : 6);
-    attach_fd_bio(L, c, s->fd);
+    push_tls_state(L, s, 1, lua_toboolean(L, 3), 4, lua_isnil(L, 5) ? 0 : 5, 6);
+    return 1;
+}
+
+/* Is the socket connected (getpeername() works)? 0 when getpeername()
+ * says ENOTCONN; other errors raise its OSError. No address is built. */
+static int peer_connected(lua_State *L, pyssl_socket *s)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getpeername(s->fd, (struct sockaddr *)&ss, &len) == 0)
+        return 1;
+    if (errno != ENOTCONN)
+        pyssl_raise_errno(L, errno, NULL);
+    return 0;
+}
+
+/* _init_tls(sock_timeout, context, server_side, server_hostname, session,
+ * do_handshake_on_connect) -> connected: ssl.py's SSLSocket.__init__ from
+ * `self.server_hostname = <encoded name>` on, in one call, for an
+ * SSLSocket that is not a Lua subclass instance (whose methods could
+ * override the ones called here): "see if we are connected", settimeout,
+ * _connected, `_sslobj = context._wrap_socket(...)` and the handshake.
+ * When getpeername() says ENOTCONN it stops after setting server_hostname
+ * and returns false: the caller goes on (the CVE-2023-40217 check). */
+static int sslsock_init_tls(lua_State *L)
+{
+    enum { SELF = 1, TIMEOUT, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, HANDSHAKE, DICT };
+    pyssl_socket *s = check_sslsocket(L, SELF);
+    double timeout;
+    lua_settop(L, HANDSHAKE);
+    timeout = lua_isnil(L, TIMEOUT) ? -1.0 : lua_tonumber(L, TIMEOUT);
+    pyssl_push_dict(L, SELF);
+    lua_pushvalue(L, HOSTNAME);
+    lua_setfield(L, DICT, "server_hostname");
+    if (!peer_connected(L, s)) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    pyssl_socket_settimeout(L, s, timeout);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, DICT, "_connected");
+    pyssl_check_context(L, CONTEXT);
+    if (!lua_isnil(L, HOSTNAME) && lua_type(L, HOSTNAME) != LUA_TSTRING)
+        return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
+                           pyssl_typename(L, HOSTNAME));
+    push_tls_state(L, s, CONTEXT, lua_toboolean(L, SERVER_SIDE), HOSTNAME, SELF, SESSION);
+    lua_setiuservalue(L, SELF, UV_SSLOBJ);
+    if (lua_toboolean(L, HANDSHAKE)) {
+        if (timeout == 0.0)
+            return pyssl_raise(L, "ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets");
+        handshake_after_init(L, s);
+    }
+    lua_pushboolean(L, 1);
     return 1;
 }
 
@@ -850,6 +972,7 @@ void pyssl_open_sslsocket(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"_do_handshake", sslsock_do_handshake},
+        {"_init_tls", sslsock_init_tls},
         {"_unwrap", sslsock_unwrap},
         {"_real_close", sslsock_real_close},
         {"read", sslsock_read},
@@ -910,6 +1033,9 @@ void pyssl_open_sslsocket(lua_State *L)
     lua_pop(L, 1);
 
     pyssl_class_register(L, &cls);
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_pushcclosure(L, handshake, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_HANDSHAKE);
     pyssl_push_class(L, CLASS);
     lua_pushliteral(L, "ssl");
     lua_setfield(L, -2, "__module");   /* repr: <ssl.SSLSocket fd=...> */

@@ -62,37 +62,46 @@ local function close_quietly(sock)
   if sock then pcall(sock.close, sock) end
 end
 
+local CREATE_CONNECTION_NAMES = {"address", "timeout", "source_address", "all_errors"}
+
+-- One attempt of create_connection: the socket is stored in `attempt.sock`
+-- as soon as it exists, so that the caller can close it on failure.
+local function connect_one(attempt, af, socktype, proto, sa, timeout, source_address)
+  local sock = socket(af, socktype, proto)
+  attempt.sock = sock
+  if timeout ~= nil and timeout ~= M._GLOBAL_DEFAULT_TIMEOUT then
+    sock:settimeout(timeout)
+  end
+  if source_address ~= nil then
+    sock:bind(source_address)
+  end
+  sock:connect(sa)
+end
+
 -- create_connection(address, timeout=<default>, source_address=nil, {all_errors=false})
 -- A nil timeout means Python's "not given": the socket keeps
 -- getdefaulttimeout().
 function M.create_connection(...)
   local address, timeout, source_address, all_errors =
-    core._parse_args("create_connection", {"address", "timeout", "source_address", "all_errors"}, 3, ...)
+    core._parse_args("create_connection", CREATE_CONNECTION_NAMES, 3, ...)
   local host, port = unpack_pair(address)
-  local errors = {}
+  local errors = nil
+  local attempt = {}
   for _, res in ipairs(M.getaddrinfo(host, port, 0, M.SOCK_STREAM)) do
-    local af, socktype, proto, _, sa = res[1], res[2], res[3], res[4], res[5]
-    local sock
-    local ok, err = pcall(function()
-      sock = socket(af, socktype, proto)
-      if timeout ~= nil and timeout ~= M._GLOBAL_DEFAULT_TIMEOUT then
-        sock:settimeout(timeout)
-      end
-      if source_address ~= nil then
-        sock:bind(source_address)
-      end
-      sock:connect(sa)
-    end)
+    attempt.sock = nil
+    local ok, err = pcall(connect_one, attempt, res[1], res[2], res[3], res[5], timeout,
+                          source_address)
     if ok then
-      return sock
+      return attempt.sock
     end
-    close_quietly(sock)
+    close_quietly(attempt.sock)
     if not isinstance(err, OSError) then
       error(err, 0)
     end
+    errors = errors or {}
     errors[#errors + 1] = err
   end
-  if #errors > 0 then
+  if errors then
     local err = errors[#errors]
     if all_errors then
       -- Python raises ExceptionGroup("create_connection failed", errors);

@@ -6,7 +6,9 @@
 --
 -- The C part (src/sslsocket.c) has the I/O loops with the socket's
 -- timeout, the hot methods (recv, recv_into, read, write, send, sendall,
--- pending), _real_close, and SSLContext:_wrap_socket.
+-- pending), _real_close, SSLContext:_wrap_socket, and most of
+-- SSLSocket.__init__ for SSLSockets that are not Lua subclass instances
+-- (_from_socket, _init_tls).
 --
 -- Beyond Python: wrap_socket also takes a LuaSocket TCP object (anything
 -- with getfd()) or a bare descriptor, and takes the descriptor over.
@@ -15,11 +17,17 @@ local socket_module = require "pyssl.socket"   -- makefile() and the deferred cl
 
 local SSLContext, SSLSocket = core.SSLContext, core.SSLSocket
 local plain = socket_module.socket             -- the base class
+local SOCKET_METATABLE = debug.getregistry()["pyssl.socket"]   -- of its own instances
+-- The methods creation calls, read once: on a plain socket and on an
+-- SSLSocket (not a Lua subclass) `obj:name()` finds exactly these.
+local so_type, gettimeout, settimeout = plain._so_type, plain.gettimeout, plain.settimeout
+local init_tls = SSLSocket._init_tls
 local raise, isinstance, typename = core._raise, core.isinstance, core._typename
 local OSError, ValueError = core.OSError, core.ValueError
 local SOL_SOCKET, SO_TYPE, SOCK_STREAM = socket_module.SOL_SOCKET, socket_module.SO_TYPE,
   socket_module.SOCK_STREAM
 local ENOTCONN, EINVAL = SSLSocket._ENOTCONN, SSLSocket._EINVAL
+local from_socket = SSLSocket._from_socket
 local pcall, error, type, tostring, select = pcall, error, type, tostring, select
 
 -- Python's truth value of an optional str argument.
@@ -62,11 +70,18 @@ local function subclass_metatable(cls, base_mt)
 end
 
 -- The checks SSLSocket._create makes before it takes the descriptor.
-local function precheck(sock, server_side, server_hostname, session, context)
+-- plain_sock: sock is a plain socket (its methods are the class's).
+local function precheck(sock, server_side, server_hostname, session, context, plain_sock)
   if type(sock) ~= "userdata" and type(sock) ~= "table" then
     raise("AttributeError", "'" .. typename(sock) .. "' object has no attribute 'getsockopt'")
   end
-  if sock:getsockopt(SOL_SOCKET, SO_TYPE) ~= SOCK_STREAM then
+  local sock_type
+  if plain_sock then
+    sock_type = so_type(sock)   -- getsockopt(SOL_SOCKET, SO_TYPE)
+  else
+    sock_type = sock:getsockopt(SOL_SOCKET, SO_TYPE)
+  end
+  if sock_type ~= SOCK_STREAM then
     raise("NotImplementedError", "only stream sockets are supported")
   end
   if server_side then
@@ -84,7 +99,8 @@ end
 
 -- CVE-2023-40217 (gh-108310): an unconnected socket must not hide bytes a
 -- peer sent before it went away; they would look like TLS-protected data.
-local function check_not_connected(self, notconn)
+-- notconn_errno: the errno getpeername() failed with.
+local function check_not_connected(self, notconn_errno)
   local blocking = self:getblocking()
   self:setblocking(false)
   local ok, data = pcall(self.recv, self, 1)
@@ -97,23 +113,33 @@ local function check_not_connected(self, notconn)
   self:setblocking(blocking)
   if data ~= "" then
     local reason = "Closed before TLS handshake with data in recv buffer."
-    local e = core.SSLError(notconn.errno, reason)
+    local e = core.SSLError(notconn_errno, reason)
     e.reason = reason
     e.library = nil
     error(e, 0)
   end
 end
 
-local function init(self, sock_timeout, server_side, do_handshake_on_connect, suppress_ragged_eofs,
-                    server_hostname, context, session)
-  self._context = context
-  self._session = session
-  self._closed = false
-  self._sslobj = nil
-  self.server_side = server_side
-  self.server_hostname = context:_encode_hostname(server_hostname)
-  self.do_handshake_on_connect = do_handshake_on_connect
-  self.suppress_ragged_eofs = suppress_ragged_eofs
+-- The rest of ssl.py's SSLSocket.__init__ (_from_socket has set the
+-- first attributes). `subclassed`: self is an instance of a Lua subclass,
+-- whose methods may override SSLSocket's, so every step calls through self
+-- as Python does; an SSLSocket has the core do the steps from
+-- `self.server_hostname = ...` to the handshake in one call (_init_tls),
+-- which stops early when the socket is not connected.
+local function init(self, sock_timeout, server_side, do_handshake_on_connect, server_hostname,
+                    context, session, subclassed)
+  local hostname = context:_encode_hostname(server_hostname)
+  if not subclassed then
+    if init_tls(self, sock_timeout, context, server_side, hostname, session,
+                do_handshake_on_connect) then
+      return
+    end
+    check_not_connected(self, ENOTCONN)
+    settimeout(self, sock_timeout)
+    self._connected = false
+    return
+  end
+  self.server_hostname = hostname
 
   -- See if we are connected.
   local connected = true
@@ -123,7 +149,7 @@ local function init(self, sock_timeout, server_side, do_handshake_on_connect, su
       error(err, 0)
     end
     connected = false
-    check_not_connected(self, err)
+    check_not_connected(self, err.errno)
   end
   self:settimeout(sock_timeout)   -- must come after the setblocking() calls
   self._connected = connected
@@ -147,14 +173,19 @@ function SSLSocket._create(cls, sock, server_side, do_handshake_on_connect, supp
   if server_side == nil then server_side = false end
   if do_handshake_on_connect == nil then do_handshake_on_connect = true end
   if suppress_ragged_eofs == nil then suppress_ragged_eofs = true end
-  precheck(sock, server_side, server_hostname, session, context)
-  local sock_timeout = sock:gettimeout()
-  local self = SSLSocket._from_socket(sock)   -- sock.detach()
-  if cls ~= SSLSocket and cls ~= nil then
+  local plain_sock = getmetatable(sock) == SOCKET_METATABLE
+  precheck(sock, server_side, server_hostname, session, context, plain_sock)
+  local sock_timeout
+  if plain_sock then sock_timeout = gettimeout(sock) else sock_timeout = sock:gettimeout() end
+  -- sock.detach(), and the first attributes of __init__
+  local self = from_socket(sock, context, session, server_side, do_handshake_on_connect,
+                           suppress_ragged_eofs)
+  local subclassed = cls ~= SSLSocket and cls ~= nil
+  if subclassed then
     debug.setmetatable(self, subclass_metatable(cls, getmetatable(self)))
   end
   local ok, err = pcall(init, self, sock_timeout, server_side, do_handshake_on_connect,
-                        suppress_ragged_eofs, server_hostname, context, session)
+                        server_hostname, context, session, subclassed)
   if not ok then
     pcall(self.close, self)
     error(err, 0)
@@ -174,7 +205,9 @@ end
 -- Python's socket(fileno=fd)), and a function that takes the descriptor
 -- over from the original once the checks have passed.
 local function adopt(sock)
-  if isinstance(sock, plain) then return sock end
+  -- a plain socket (what create_connection and accept return) without the
+  -- class walk of isinstance
+  if getmetatable(sock) == SOCKET_METATABLE or isinstance(sock, plain) then return sock end
   local fd, getfd = nil, nil
   if math.type(sock) == "integer" or (type(sock) == "number" and math.tointeger(sock)) then
     fd = math.tointeger(sock)
