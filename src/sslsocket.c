@@ -197,8 +197,7 @@ static void attach_fd_bio(lua_State *L, pyssl_conn *c, int fd)
 {
     BIO *bio;
     fd_bio *d;
-    if (ERR_peek_error())
-        ERR_clear_error();
+    pyssl_clear_errors();
     if (!CRYPTO_THREAD_run_once(&fd_bio_once, make_fd_bio_method) || !fd_bio_method)
         pyssl_raise_queue(L, NULL, "cannot create the socket BIO method", PYSSL_LOC);
     bio = BIO_new(fd_bio_method);
