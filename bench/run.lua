@@ -124,6 +124,9 @@ if opt.only then
 end
 
 local ROUNDS = opt.rounds or (opt.quick and 3 or 5)
+-- Rounds of C or pyssl spread wider than this share of their median make
+-- a target verdict "(noisy)".
+local NOISY_SPREAD = 0.15
 local MEM_ROUNDS = opt.rounds or (opt.quick and 1 or 3)
 
 ---------------------------------------------------------------- certificates
@@ -330,6 +333,7 @@ local function rows_for(w, res)
         local lo, hi = minmax(xs)
         local med = median(xs)
         cell.text = string.format("%s (%s–%s)", fmt(med), fmt(lo), fmt(hi))
+        cell.spread = med ~= 0 and (hi - lo) / med or 0
         if not row.unit then
           for _, o in ipairs(res[im.id].runs) do row.unit = o.unit break end
         end
@@ -355,6 +359,13 @@ local function rows_for(w, res)
     if p and v[5] and (w.target or w.target_bytes) then
       if w.target and p.r then
         row.target = string.format("≥ %.2f %s", w.target, p.r >= w.target and "met" or "MISSED")
+        -- A ratio of medians says little when either side's rounds were
+        -- spread wide (a busy machine): flag the verdict instead of trusting it.
+        local c = row.cells.c
+        if math.max(c.spread or 0, p.spread or 0) > NOISY_SPREAD then
+          row.target = row.target .. " (noisy)"
+          row.noisy = true
+        end
       elseif w.target_bytes and p.delta then
         local limit = w.target_bytes
         local lim = w.bare and "2 MiB" or "2 KB"
@@ -475,6 +486,13 @@ local un = {}
 for k in pairs(unavailable) do un[#un + 1] = "n/a — " .. k end
 table.sort(un)
 for _, n in ipairs(un) do notes[#notes + 1] = n end
+for _, row in ipairs(all_rows) do
+  if row.noisy then
+    notes[#notes + 1] = string.format("(noisy) — the rounds of C or pyssl spread more than %d %% of "
+      .. "their median: the machine was busy, the verdict may be noise; run again", NOISY_SPREAD * 100)
+    break
+  end
+end
 
 local elapsed = os.time() - t_start
 local head = string.format("Machine: %s.\nMode: %s, %d rounds (memory: %d), %s; took %d s.",
