@@ -234,88 +234,28 @@ static int unicodedecode_str(lua_State *L)
     return 1;
 }
 
-/* Makes the instance table: args from the values at 2..top, metatable cls
- * (at 1). Leaves the instance at the top. */
-static void make_instance(lua_State *L, int nargs_kept)
+/* Makes the instance table: args from the n values at first.., of which
+ * the first `kept` stay in args; metatable the class at cls. Leaves the
+ * instance at the top. */
+static void make_instance(lua_State *L, int cls, int first, int n, int kept)
 {
-    int i, n = lua_gettop(L) - 1;
+    int i;
     lua_createtable(L, 0, 4);
-    lua_createtable(L, nargs_kept, 0);
-    for (i = 1; i <= nargs_kept && i <= n; i++) {
-        lua_pushvalue(L, i + 1);
-        lua_rawseti(L, -2, i);
+    lua_createtable(L, kept, 0);
+    for (i = 0; i < kept && i < n; i++) {
+        lua_pushvalue(L, first + i);
+        lua_rawseti(L, -2, i + 1);
     }
     lua_setfield(L, -2, "args");
-    lua_pushvalue(L, 1);
+    lua_pushvalue(L, cls);
     lua_setmetatable(L, -2);
 }
 
 /* BaseException(*args) */
 static int base_new(lua_State *L)
 {
-    make_instance(L, lua_gettop(L) - 1);
+    make_instance(L, 1, 2, lua_gettop(L) - 1, lua_gettop(L) - 1);
     return 1;
-}
-
-/* OSError(errno, strerror[, filename[, winerror[, filename2]]]) */
-static int oserror_new(lua_State *L)
-{
-    int n = lua_gettop(L) - 1, inst;
-    /* OSError itself picks the subclass that matches errno. */
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.OSError");
-    if (n >= 2 && lua_rawequal(L, 1, -1) && lua_isinteger(L, 2)) {
-        const char *sub = class_for_errno(lua_tointeger(L, 2));
-        if (sub) {
-            lua_getfield(L, LUA_REGISTRYINDEX, lua_pushfstring(L, "pyssl.%s", sub));
-            lua_replace(L, 1);
-            lua_pop(L, 1);
-        }
-    }
-    lua_pop(L, 1);
-    make_instance(L, (n >= 3 && n <= 5 && !lua_isnil(L, 4)) ? 2 : n);
-    inst = lua_gettop(L);
-    if (n >= 2 && n <= 5) {
-        lua_pushvalue(L, 2);
-        lua_setfield(L, inst, "errno");
-        lua_pushvalue(L, 3);
-        lua_setfield(L, inst, "strerror");
-        if (n >= 3) {
-            lua_pushvalue(L, 4);
-            lua_setfield(L, inst, "filename");
-        }
-        if (n >= 5) {
-            lua_pushvalue(L, 6);
-            lua_setfield(L, inst, "filename2");
-        }
-    }
-    return 1;
-}
-
-/* UnicodeDecodeError(encoding, object, start, end, reason): the five
- * arguments are also its fields. */
-static int unicodedecode_new(lua_State *L)
-{
-    static const char *const fields[] = {"encoding", "object", "start", "end", "reason"};
-    int n = lua_gettop(L) - 1, inst, i;
-    make_instance(L, n);
-    inst = lua_gettop(L);
-    if (n == 5) {
-        for (i = 0; i < 5; i++) {
-            lua_pushvalue(L, i + 2);
-            lua_setfield(L, inst, fields[i]);
-        }
-    }
-    return 1;
-}
-
-/* Calls cls.__new(cls, <the nargs values on top>) with the class on top
- * of them; leaves the new error. */
-static void construct_error(lua_State *L, int nargs)
-{
-    lua_getfield(L, -1, "__new");
-    lua_insert(L, -nargs - 2);
-    lua_insert(L, -nargs - 1);
-    lua_call(L, nargs + 1, 1);
 }
 
 static void push_error_class(lua_State *L, const char *cls)
@@ -331,44 +271,91 @@ static void push_error_class(lua_State *L, const char *cls)
     }
 }
 
+/* Pushes cls(<the n values at first..>) for the OSError family:
+ * OSError(errno, strerror[, filename[, winerror[, filename2]]]). */
+static void build_oserror(lua_State *L, int cls, int first, int n)
+{
+    int inst;
+    /* OSError itself picks the subclass that matches errno. Every SSLError
+     * (SSLWantReadError on each retry) passes here: the class comes from
+     * the address-keyed cache, not a lookup by name. */
+    push_error_class(L, "OSError");
+    if (n >= 2 && lua_rawequal(L, cls, -1) && lua_isinteger(L, first)) {
+        const char *sub = class_for_errno(lua_tointeger(L, first));
+        if (sub) {
+            lua_getfield(L, LUA_REGISTRYINDEX, lua_pushfstring(L, "pyssl.%s", sub));
+            lua_remove(L, -2);          /* the name */
+            lua_remove(L, -2);          /* OSError: the subclass takes its slot */
+            cls = lua_gettop(L);
+        }
+    }
+    make_instance(L, cls, first, n, (n >= 3 && n <= 5 && !lua_isnil(L, first + 2)) ? 2 : n);
+    inst = lua_gettop(L);
+    if (n >= 2 && n <= 5) {
+        lua_pushvalue(L, first);
+        lua_setfield(L, inst, "errno");
+        lua_pushvalue(L, first + 1);
+        lua_setfield(L, inst, "strerror");
+        if (n >= 3) {
+            lua_pushvalue(L, first + 2);
+            lua_setfield(L, inst, "filename");
+        }
+        if (n >= 5) {
+            lua_pushvalue(L, first + 4);
+            lua_setfield(L, inst, "filename2");
+        }
+    }
+    /* Drop the class pushed above (OSError, or the subclass in its slot). */
+    lua_remove(L, inst - 1);
+}
+
+static int oserror_new(lua_State *L)
+{
+    build_oserror(L, 1, 2, lua_gettop(L) - 1);
+    return 1;
+}
+
+/* UnicodeDecodeError(encoding, object, start, end, reason): the five
+ * arguments are also its fields. */
+static int unicodedecode_new(lua_State *L)
+{
+    static const char *const fields[] = {"encoding", "object", "start", "end", "reason"};
+    int n = lua_gettop(L) - 1, inst, i;
+    make_instance(L, 1, 2, n, n);
+    inst = lua_gettop(L);
+    if (n == 5) {
+        for (i = 0; i < 5; i++) {
+            lua_pushvalue(L, i + 2);
+            lua_setfield(L, inst, fields[i]);
+        }
+    }
+    return 1;
+}
+
+/* Calls cls.__new(cls, <the nargs values below it>) with the class on top
+ * of them; leaves the new error in their place. The OSError family's
+ * constructor (every SSLError, raised on each retry) is run in place, not
+ * called through Lua, unless Lua code replaced __new. */
+static void construct_error(lua_State *L, int nargs)
+{
+    int klass = lua_gettop(L), first = klass - nargs;
+    lua_getfield(L, klass, "__new");
+    if (lua_tocfunction(L, -1) == oserror_new) {
+        lua_pop(L, 1);
+        build_oserror(L, klass, first, nargs);
+        lua_replace(L, first);
+        lua_settop(L, first);
+        return;
+    }
+    lua_insert(L, first);
+    lua_insert(L, first + 1);
+    lua_call(L, nargs + 1, 1);
+}
+
 void pyssl_push_error(lua_State *L, const char *cls, int nargs)
 {
     push_error_class(L, cls);
     construct_error(L, nargs);
-}
-
-/* Replaces (code, message) at the top with cls(code, message) for one of
- * the SSLError classes (never OSError itself, whose constructor picks a
- * subclass by errno). The same instance as oserror_new makes, built in
- * place: no call through Lua on the retry paths. */
-static void push_ssl_error(lua_State *L, const char *cls)
-{
-    int code = lua_absindex(L, -2), message = code + 1, klass, inst;
-    push_error_class(L, cls);
-    klass = lua_gettop(L);
-    lua_getfield(L, klass, "__new");
-    if (lua_tocfunction(L, -1) != oserror_new) {   /* replaced from Lua */
-        lua_pop(L, 1);
-        construct_error(L, 2);
-        return;
-    }
-    lua_pop(L, 1);
-    lua_createtable(L, 0, 4);
-    inst = lua_gettop(L);
-    lua_createtable(L, 2, 0);
-    lua_pushvalue(L, code);
-    lua_rawseti(L, -2, 1);
-    lua_pushvalue(L, message);
-    lua_rawseti(L, -2, 2);
-    lua_setfield(L, inst, "args");
-    lua_pushvalue(L, klass);
-    lua_setmetatable(L, inst);
-    lua_pushvalue(L, code);
-    lua_setfield(L, inst, "errno");
-    lua_pushvalue(L, message);
-    lua_setfield(L, inst, "strerror");
-    lua_replace(L, code);
-    lua_settop(L, code);
 }
 
 void pyssl_push_error_named(lua_State *L, const char *cls, int nargs)
@@ -536,7 +523,7 @@ static int raise_ssl_parts(lua_State *L, const ssl_error_parts *p)
         lua_pushfstring(L, "[%s] %s (%s:%d)", lib, text, p->file, p->line);
     else
         lua_pushfstring(L, "%s (%s:%d)", text, p->file, p->line);
-    push_ssl_error(L, p->cls);
+    pyssl_push_error(L, p->cls, 2);
     err = lua_gettop(L);
     if (lib) {
         lua_pushstring(L, lib);
