@@ -155,23 +155,59 @@ static void check_ascii_labels(lua_State *L, const char *name, size_t len)
                     "encoding with 'idna' codec failed (UnicodeError: label too long)");
 }
 
+/* Is the name all ASCII? Then str.encode("idna") leaves it as it is, once
+ * check_ascii_labels passes; otherwise it needs the full codec (Lua). */
+static int is_ascii(const char *name, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)name[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
 /* core._ascii_hostname(name) -> true for an all-ASCII name that
  * str.encode("idna") leaves as it is (raising its UnicodeError for a bad
  * label), false when the name needs the full codec (lua/pyssl/sslobject.lua).
  * Every client connection comes here; a Lua pattern scan costs ~10x more. */
 static int l_ascii_hostname(lua_State *L)
 {
-    size_t len, i;
+    size_t len;
     const char *name = luaL_checklstring(L, 1, &len);
-    for (i = 0; i < len; i++) {
-        if ((unsigned char)name[i] >= 0x80) {
-            lua_pushboolean(L, 0);
-            return 1;
-        }
+    if (!is_ascii(name, len)) {
+        lua_pushboolean(L, 0);
+        return 1;
     }
     check_ascii_labels(L, name, len);
     lua_pushboolean(L, 1);
     return 1;
+}
+
+/* SSLObject._create's checks (Python's, in its order) on server_side, the
+ * server_hostname at hostname_index (nil, or an encoded name) and the
+ * session at session_index; check_hostname is the context's setting. */
+static void check_create_args(lua_State *L, int server_side, int hostname_index,
+                              int session_index, int check_hostname)
+{
+    /* Python's truth value of server_hostname: "" and None are false. */
+    int has_hostname = lua_type(L, hostname_index) == LUA_TSTRING
+                           ? lua_rawlen(L, hostname_index) > 0
+                           : lua_toboolean(L, hostname_index);
+    if (server_side && has_hostname)
+        pyssl_raise(L, "ValueError", "server_hostname can only be specified in client mode");
+    if (server_side && !lua_isnil(L, session_index))
+        pyssl_raise(L, "ValueError", "session can only be specified in client mode");
+    if (check_hostname && !has_hostname)
+        pyssl_raise(L, "ValueError", "check_hostname requires server_hostname");
+}
+
+/* core._check_create(server_side, server_hostname, session, check_hostname):
+ * check_create_args for SSLObject._create in Lua. */
+static int l_check_create(lua_State *L)
+{
+    lua_settop(L, 4);
+    check_create_args(L, lua_toboolean(L, 1), 2, 3, lua_toboolean(L, 4));
+    return 0;
 }
 
 /* Python's _ssl_configure_hostname: SNI for names, identity check when the
@@ -339,29 +375,20 @@ static int l_wrap_bio_default(lua_State *L)
         "incoming", "outgoing", "server_side", "server_hostname", "session", NULL
     };
     pyssl_context *ctx = pyssl_test_object(L, 1, "SSLContext");
-    int server_side, has_hostname;
+    int server_side;
     if (!ctx || !ctx->ctx)
         return 0;
     pyssl_parse_args(L, 2, "wrap_bio", names, 5);
     /* 1 ctx, 2 incoming, 3 outgoing, 4 server_side, 5 server_hostname, 6 session */
     if (!lua_isnil(L, 5)) {
-        size_t len, i;
+        size_t len;
         const char *name = lua_type(L, 5) == LUA_TSTRING ? lua_tolstring(L, 5, &len) : NULL;
-        if (!name)
+        if (!name || !is_ascii(name, len))
             return 0;
-        for (i = 0; i < len; i++)
-            if ((unsigned char)name[i] >= 0x80)
-                return 0;
         check_ascii_labels(L, name, len);
     }
     server_side = lua_toboolean(L, 4);
-    has_hostname = !lua_isnil(L, 5) && lua_rawlen(L, 5) > 0;
-    if (server_side && has_hostname)
-        return pyssl_raise(L, "ValueError", "server_hostname can only be specified in client mode");
-    if (server_side && !lua_isnil(L, 6))
-        return pyssl_raise(L, "ValueError", "session can only be specified in client mode");
-    if (ctx->check_hostname && !has_hostname)
-        return pyssl_raise(L, "ValueError", "check_hostname requires server_hostname");
+    check_create_args(L, server_side, 5, 6, ctx->check_hostname);
     /* As _create calls it: _wrap_bio(incoming, outgoing, server_side, server_hostname, nil, session). */
     lua_pushboolean(L, server_side);
     lua_replace(L, 4);
@@ -876,6 +903,8 @@ void pyssl_open_sslobject(lua_State *L)
     lua_setfield(L, -2, "_ascii_hostname");
     lua_pushcfunction(L, l_wrap_bio_default);
     lua_setfield(L, -2, "_wrap_bio_default");
+    lua_pushcfunction(L, l_check_create);
+    lua_setfield(L, -2, "_check_create");
 
     /* The private constructor lives on SSLContext, as in CPython. */
     pyssl_push_class(L, "SSLContext");

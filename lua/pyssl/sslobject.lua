@@ -6,6 +6,7 @@ local core = require "pyssl.core"
 
 local SSLContext, SSLObject = core.SSLContext, core.SSLObject
 local raise, parse_args, ascii_hostname = core._raise, core._parse_args, core._ascii_hostname
+local check_create = core._check_create
 local find = string.find
 
 ---------------------------------------------------------------- IDNA
@@ -199,17 +200,7 @@ end
 -- SSLObject._create(cls, incoming, outgoing, server_side, server_hostname,
 -- session, context): Python's classmethod, with 3.14.8's checks.
 function SSLObject._create(cls, incoming, outgoing, server_side, server_hostname, session, context)
-  if server_side then
-    if server_hostname ~= nil and server_hostname ~= "" then
-      raise("ValueError", "server_hostname can only be specified in client mode")
-    end
-    if session ~= nil then
-      raise("ValueError", "session can only be specified in client mode")
-    end
-  end
-  if context.check_hostname and (server_hostname == nil or server_hostname == "") then
-    raise("ValueError", "check_hostname requires server_hostname")
-  end
+  check_create(server_side, server_hostname, session, context.check_hostname)
   local obj = context:_wrap_bio(incoming, outgoing, server_side and true or false,
                                 server_hostname, nil, session)
   if cls ~= SSLObject then
