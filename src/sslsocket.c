@@ -829,12 +829,15 @@ static int sslsock_from_socket(lua_State *L)
 
 /* Creates the TLS state (an SSLObject) over s's descriptor on the
  * SSLContext at ctx and pushes it: CPython's _SSLContext._wrap_socket
- * after its argument checks. Stack indexes: hostname (A-label or nil),
- * owner (0: none), session (nil: none). */
+ * from its server_hostname check on. Stack indexes: hostname (A-label or
+ * nil), owner (0: none), session (nil: none). */
 static void push_tls_state(lua_State *L, pyssl_socket *s, int ctx, int server_side, int hostname,
                            int owner, int session)
 {
     pyssl_conn *c;
+    if (!lua_isnil(L, hostname) && lua_type(L, hostname) != LUA_TSTRING)
+        pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
+                    pyssl_typename(L, hostname));
     if (s->fd < 0)
         pyssl_raise_errno(L, EBADF, NULL);
     c = pyssl_conn_new(L, ctx, server_side, hostname, 0, 0, s->fd, owner,
@@ -857,9 +860,6 @@ static int ctx_wrap_socket(lua_State *L)
     if (!s)
         return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'sock' must be _socket.socket, not %s",
                            pyssl_typename(L, 2));
-    if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING)
-        return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
-                           pyssl_typename(L, 4));
     push_tls_state(L, s, 1, lua_toboolean(L, 3), 4, lua_isnil(L, 5) ? 0 : 5, 6);
     return 1;
 }
@@ -903,9 +903,6 @@ static int sslsock_init_tls(lua_State *L)
     lua_pushboolean(L, 1);
     lua_setfield(L, DICT, "_connected");
     pyssl_check_context(L, CONTEXT);
-    if (!lua_isnil(L, HOSTNAME) && lua_type(L, HOSTNAME) != LUA_TSTRING)
-        return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
-                           pyssl_typename(L, HOSTNAME));
     push_tls_state(L, s, CONTEXT, lua_toboolean(L, SERVER_SIDE), HOSTNAME, SELF, SESSION);
     lua_setiuservalue(L, SELF, UV_SSLOBJ);
     if (lua_toboolean(L, HANDSHAKE)) {
