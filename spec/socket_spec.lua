@@ -513,6 +513,31 @@ print(json.dumps(r))]])
     assert.same(py, got)
   end)
 
+  it("formats integer ports and IPv4 results as Python does, at the edges too", function()
+    -- getaddrinfo formats the port and the address text itself (no
+    -- sprintf/inet_ntop): extremes of both compared with python3.
+    local ports = {-1, 0, 1, 65535, 65536, math.mininteger, math.maxinteger}
+    local hosts = {"0.0.0.0", "255.255.255.255", "10.0.100.9", "1.20.199.250"}
+    local py = H.python([[
+import socket
+out = []
+for host in ]] .. string.format("[%q, %q, %q, %q]", table.unpack(hosts)) .. [[:
+    for port in [-1, 0, 1, 65535, 65536, -2**63, 2**63 - 1]:
+        try:
+            out.append(list(socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)[0][4]))
+        except OSError as e:
+            out.append(str(e))
+print(json.dumps(out))]])
+    local got = {}
+    for _, host in ipairs(hosts) do
+      for _, port in ipairs(ports) do
+        local ok, r = pcall(socket.getaddrinfo, host, port, AF_INET, SOCK_STREAM)
+        got[#got + 1] = ok and r[1][5] or H.norm(r)
+      end
+    end
+    assert.same(py, got)
+  end)
+
   it("has gethostbyname, getnameinfo, gethostname, services and inet_* helpers", function()
     local py = H.python([[
 import socket
