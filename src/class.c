@@ -480,7 +480,8 @@ void *pyssl_new_object(lua_State *L, const char *name, size_t size)
 void pyssl_add_gc_debt(lua_State *L, size_t bytes)
 {
     size_t kbytes = bytes / 1024;
-    PYSSL_GC_DEBT(L, (int)(kbytes > INT_MAX ? INT_MAX : kbytes));
+    if (PYSSL_GC_RUNNING(L))
+        lua_gc(L, LUA_GCSTEP, (int)(kbytes > INT_MAX ? INT_MAX : kbytes));
 }
 
 void *pyssl_test_object(lua_State *L, int idx, const char *name)

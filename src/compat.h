@@ -3,7 +3,7 @@
  * pyssl is written against the Lua 5.4 C API. Everything that differs in
  * 5.1/LuaJIT 2.1, 5.2 and 5.3 and that the core uses is mapped here, so
  * that the other files never test LUA_VERSION_NUM themselves. On 5.4 this
- * header adds only PYSSL_GC_DEBT: every shim below is inside an #if.
+ * header adds only PYSSL_GC_RUNNING: every shim below is inside an #if.
  *
  * `make compat` builds the core against 5.1, LuaJIT, 5.3 (and 5.2 when
  * installed) and runs tools/compat_smoke.lua under each.
@@ -13,7 +13,7 @@
  *          501; LuaJIT has a few of them already, the shims shadow those);
  *   < 503  return values 5.3 added to the lua_get* family, integer helpers;
  *   < 504  user values, warnings;
- * and first the one shim that differs from 5.2 on (collector debt).
+ * and first the one shim that differs from 5.2 on (PYSSL_GC_RUNNING).
  *
  * What still differs before 5.4 (the C core works the same otherwise):
  *  - numbers before 5.3 are all doubles: lua_isinteger() says whether a
@@ -34,11 +34,14 @@
 
 /* ============================================================ all */
 
+/* Whether the collector runs: not when the program stopped it, nor inside
+ * a finalizer. 5.1 cannot tell, and its LUA_GCSTEP (LuaJIT's too) runs
+ * steps at once instead of adding debt: there pyssl never drives the
+ * collector itself. */
 #if LUA_VERSION_NUM >= 502
-/* Adds kbytes of debt to the running collector (not when the program
- * stopped it, nor inside a finalizer, where it does not run either). */
-#define PYSSL_GC_DEBT(L, kbytes) \
-    do { if (lua_gc((L), LUA_GCISRUNNING, 0)) lua_gc((L), LUA_GCSTEP, (kbytes)); } while (0)
+#define PYSSL_GC_RUNNING(L) lua_gc((L), LUA_GCISRUNNING, 0)
+#else
+#define PYSSL_GC_RUNNING(L) ((void)(L), 0)
 #endif
 
 /* ============================================== 5.1 and LuaJIT (< 5.2) */
@@ -56,11 +59,6 @@ static inline int pyssl_compat_absindex(lua_State *L, int idx)
 #define lua_absindex(L, idx) pyssl_compat_absindex((L), (idx))
 
 #define lua_rawlen(L, idx) lua_objlen((L), (idx))
-
-/* Collector debt for memory Lua cannot see (pyssl_add_gc_debt): 5.1 cannot
- * tell whether the collector was stopped, and its LUA_GCSTEP (LuaJIT's too)
- * runs steps at once instead of adding debt, so nothing is added there. */
-#define PYSSL_GC_DEBT(L, kbytes) ((void)(L), (void)(kbytes))
 
 /* Sets the functions of l into the table below the nup upvalues on top,
  * each closing over those upvalues, and pops the upvalues. A NULL function

@@ -142,6 +142,25 @@ void pyssl_socket_settimeout(lua_State *L, pyssl_socket *s, double timeout)
         pyssl_raise_errno(L, err, NULL);
 }
 
+/* What a descriptor costs beyond Lua's heap: the kernel's socket (~4 KB
+ * before buffers) and a slot of the descriptor table, which runs out long
+ * before memory does. Counted as collector debt (pyssl_add_gc_debt) so that
+ * unreferenced sockets, which Python closes at once, are not left open. */
+#define DESCRIPTOR_BYTES (4 * 1024)
+
+/* A call that makes descriptors returned `result`, with errno err: on
+ * EMFILE/ENFILE, unreferenced sockets may still hold descriptors until the
+ * collector runs, so the first such failure collects (when the collector
+ * runs) and answers 1: try again. Otherwise 0, errno untouched. */
+static int retry_after_collect(lua_State *L, int result, int err, int *collected)
+{
+    if (result >= 0 || (err != EMFILE && err != ENFILE) || *collected || !PYSSL_GC_RUNNING(L))
+        return 0;
+    *collected = 1;
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    return 1;
+}
+
 /* A new object of `classname` that owns no descriptor yet (fd -1). */
 static pyssl_socket *new_socket_object(lua_State *L, const char *classname)
 {
@@ -420,13 +439,15 @@ static int sock_accept(lua_State *L)
     double timeout = pyssl_default_timeout(L), deadline = -1;
     struct sockaddr_storage ss;
     socklen_t len;
-    int fd;
+    int fd, collected = 0;
     lua_settop(L, 1);
     conn = new_socket_object(L, CLASS);   /* before the descriptor exists */
     for (;;) {
         len = sizeof ss;
         fd = accept4(s->fd, (struct sockaddr *)&ss, &len,
                      SOCK_CLOEXEC | (timeout < 0 ? 0 : SOCK_NONBLOCK));
+        if (retry_after_collect(L, fd, errno, &collected))
+            continue;
         if (fd >= 0)
             break;
         pyssl_socket_retry(L, s, errno, 0, &deadline);
@@ -438,6 +459,7 @@ static int sock_accept(lua_State *L)
     conn->proto = s->proto;
     conn->timeout = timeout;
     pyssl_push_sockaddr(L, (struct sockaddr *)&ss, (int)len);
+    pyssl_add_gc_debt(L, DESCRIPTOR_BYTES);
     return 2;
 }
 
@@ -687,9 +709,11 @@ static int sock_fileno(lua_State *L)
 static int sock_dup(lua_State *L)
 {
     pyssl_socket *s = check_call(L, "dup", ARGS_PY_NONE, 0, 0), *d;
-    int fd;
+    int fd, collected = 0;
     d = new_socket_object(L, CLASS);
-    fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+    do
+        fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+    while (retry_after_collect(L, fd, errno, &collected));
     if (fd < 0)
         return pyssl_raise_errno(L, errno, NULL);
     d->fd = fd;
@@ -698,6 +722,7 @@ static int sock_dup(lua_State *L)
     d->type_is_kernels = s->type_is_kernels;
     d->proto = s->proto;
     d->timeout = s->timeout;   /* O_NONBLOCK is shared by both descriptors */
+    pyssl_add_gc_debt(L, DESCRIPTOR_BYTES);
     return 1;
 }
 
@@ -964,7 +989,7 @@ static int sock_new(lua_State *L)
 {
     static const char *const names[] = {"family", "type", "proto", "fileno", NULL};
     pyssl_socket *s;
-    int family, type, proto, fd, err, type_is_kernels = 1;
+    int family, type, proto, fd, err, type_is_kernels = 1, collected = 0;
     double timeout = pyssl_default_timeout(L);
     pyssl_parse_args(L, 2, "socket.__init__", names, 4);
     family = opt_int(L, 2, -1);
@@ -998,7 +1023,9 @@ static int sock_new(lua_State *L)
             proto = 0;
         if (type & SOCK_NONBLOCK)
             timeout = 0;
-        fd = socket(family, type | SOCK_CLOEXEC | (timeout < 0 ? 0 : SOCK_NONBLOCK), proto);
+        do
+            fd = socket(family, type | SOCK_CLOEXEC | (timeout < 0 ? 0 : SOCK_NONBLOCK), proto);
+        while (retry_after_collect(L, fd, errno, &collected));
         if (fd < 0)
             return pyssl_raise_errno(L, errno, NULL);
     }
@@ -1008,6 +1035,8 @@ static int sock_new(lua_State *L)
     s->type_is_kernels = type_is_kernels;
     s->proto = proto;
     s->timeout = timeout;
+    if (lua_isnil(L, 5))   /* a descriptor made here, not one adopted */
+        pyssl_add_gc_debt(L, DESCRIPTOR_BYTES);
     return 1;
 }
 
@@ -1018,7 +1047,7 @@ static int l_socketpair(lua_State *L)
 {
     static const char *const names[] = {"family", "type", "proto", NULL};
     pyssl_socket *a, *b;
-    int family, type, proto, fds[2];
+    int family, type, proto, fds[2], made, collected = 0;
     double timeout = pyssl_default_timeout(L);
     pyssl_parse_args(L, 1, "socketpair", names, 3);
     family = opt_int(L, 1, AF_UNIX);
@@ -1026,8 +1055,12 @@ static int l_socketpair(lua_State *L)
     proto = opt_int(L, 3, 0);
     a = new_socket_object(L, CLASS);
     b = new_socket_object(L, CLASS);
-    if (socketpair(family, type | SOCK_CLOEXEC | (timeout < 0 ? 0 : SOCK_NONBLOCK), proto, fds) < 0)
+    do
+        made = socketpair(family, type | SOCK_CLOEXEC | (timeout < 0 ? 0 : SOCK_NONBLOCK), proto, fds);
+    while (retry_after_collect(L, made, errno, &collected));
+    if (made < 0)
         return pyssl_raise_errno(L, errno, NULL);
+
     a->fd = fds[0];
     b->fd = fds[1];
     a->family = b->family = family;
@@ -1035,6 +1068,7 @@ static int l_socketpair(lua_State *L)
     a->type_is_kernels = b->type_is_kernels = 1;
     a->proto = b->proto = proto;
     a->timeout = b->timeout = timeout;
+    pyssl_add_gc_debt(L, 2 * DESCRIPTOR_BYTES);
     return 2;
 }
 
@@ -1074,7 +1108,10 @@ static int l_close(lua_State *L)
 /* dup(fd) -> a new non-inheritable descriptor */
 static int l_dup(lua_State *L)
 {
-    int fd = fcntl(pyssl_check_int(L, 1), F_DUPFD_CLOEXEC, 0);
+    int fd, collected = 0, original = pyssl_check_int(L, 1);
+    do
+        fd = fcntl(original, F_DUPFD_CLOEXEC, 0);
+    while (retry_after_collect(L, fd, errno, &collected));
     if (fd < 0)
         return pyssl_raise_errno(L, errno, NULL);
     lua_pushinteger(L, fd);
