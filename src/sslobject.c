@@ -379,10 +379,11 @@ enum {
 };
 
 /* The hostname at `hostname` replaced by self._encode_hostname(hostname).
- * The method as defined, on nil or an all-ASCII name (every usual
- * connection), is the core's checks; a non-ASCII name (the IDNA codec is
- * Lua), another value (its error) or a replaced method is a call. */
-static void encode_hostname(lua_State *L, int self, int hostname)
+ * The method as defined, on an SSLContext (is_context) and nil or an
+ * all-ASCII name (every usual connection), is the core's checks; a
+ * non-ASCII name (the IDNA codec is Lua), another value (its error), a
+ * replaced method or another self is a call. */
+static void encode_hostname(lua_State *L, int self, int hostname, int is_context)
 {
     size_t len;
     const char *name;
@@ -390,7 +391,7 @@ static void encode_hostname(lua_State *L, int self, int hostname)
     lua_getfield(L, lua_upvalueindex(WRAP_CONTEXT_CLASS), "_encode_hostname");
     replaced = !lua_rawequal(L, -1, lua_upvalueindex(WRAP_DEFAULT_ENCODE));
     lua_pop(L, 1);
-    if (!replaced) {
+    if (is_context && !replaced) {
         if (lua_isnil(L, hostname))
             return;
         name = lua_type(L, hostname) == LUA_TSTRING ? lua_tolstring(L, hostname, &len) : NULL;
@@ -421,6 +422,11 @@ static int ctx_wrap_bio_public(lua_State *L)
     enum { SELF = 1, INCOMING, OUTGOING, SERVER_SIDE, HOSTNAME, SESSION, CLS, CREATE };
     pyssl_context *ctx;
     int server_side, core_creates, i;
+    /* What the facade says for the Lua methods of its classes (`obj.method(x)`);
+     * another object fails on the attribute it lacks, as in Python. */
+    if (lua_type(L, SELF) != LUA_TUSERDATA)
+        return pyssl_raise(L, "TypeError", "descriptor 'wrap_bio' for 'SSLContext' objects doesn't apply to a '%s' object",
+                           pyssl_typename(L, SELF));
     pyssl_parse_args(L, INCOMING, "wrap_bio", names, 5);
     lua_pushvalue(L, SELF);
     if (lua_rawget(L, lua_upvalueindex(WRAP_OBJECT_CLASSES)) == LUA_TNIL) {
@@ -428,8 +434,8 @@ static int ctx_wrap_bio_public(lua_State *L)
         pyssl_push_class(L, CLASS);
     }
     lua_getfield(L, CLS, "_create");
-    encode_hostname(L, SELF, HOSTNAME);
     ctx = pyssl_test_object(L, SELF, "SSLContext");
+    encode_hostname(L, SELF, HOSTNAME, ctx != NULL);
     pyssl_push_class(L, CLASS);
     core_creates = lua_rawequal(L, CLS, -1) && lua_rawequal(L, CREATE, lua_upvalueindex(WRAP_DEFAULT_CREATE))
                    && ctx && ctx->ctx;
