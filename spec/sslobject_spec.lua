@@ -539,6 +539,24 @@ describe("sslobject_class", function()
     H.raises(ssl.SSLWantReadError, nil, o.do_handshake, o)
     assert.equal(ssl.SSLObject, client_ctx(false).sslobject_class)
   end)
+
+  it("calls a subclass's own _create with Python's arguments, the hostname encoded", function()
+    local ctx = client_ctx(false)
+    local seen
+    local Mine = setmetatable({_create = function(cls, incoming, outgoing, server_side, server_hostname,
+                                                  session, context)
+      seen = {cls, incoming, outgoing, server_side, server_hostname, session, context}
+      return ssl.SSLObject._create(cls, incoming, outgoing, server_side, server_hostname, session, context)
+    end}, {__index = ssl.SSLObject})
+    ctx.sslobject_class = Mine
+    local i, o = ssl.MemoryBIO(), ssl.MemoryBIO()
+    local obj = ctx:wrap_bio(i, o, {server_hostname = "pythön.org", server_side = false})
+    assert.same({Mine, i, o, false, "xn--pythn-mua.org", nil, ctx}, seen)
+    assert.equal("xn--pythn-mua.org", obj.server_hostname)
+    assert.is_true(ssl.isinstance(obj, ssl.SSLObject))
+    ctx:wrap_bio(i, o, nil, nil, nil)
+    assert.same({Mine, i, o, nil, nil, nil, ctx}, seen)
+  end)
 end)
 
 describe("one MemoryBIO for both directions", function()

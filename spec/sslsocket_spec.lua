@@ -1075,3 +1075,153 @@ describe("wrap_socket of other sockets", function()
     assert.is_true(P.now() - t0 < 2)
   end)
 end)
+
+describe("SSLSocket creation for a subclass (ctx.sslsocket_class)", function()
+  -- Each scenario wraps one socket with a subclass whose overrides record
+  -- their calls (name and argument, as Python's repr) before calling
+  -- SSLSocket's method: the same calls, in the same order, as ssl.py's
+  -- __init__ makes on a Python subclass. A scenario: how the socket is
+  -- made ("connected", "unconnected", "peer_sent": the peer wrote a byte),
+  -- its timeout ("none", a number, "nonblocking"), do_handshake_on_connect,
+  -- whether getpeername() raises ENOTCONN or EINVAL on its own, and what
+  -- the peer sends before (garbage: a failed handshake).
+  local SCENARIOS = {
+    {sock = "connected", timeout = 5, handshake = false},
+    {sock = "connected", timeout = "none", handshake = false, server_side = true},
+    {sock = "connected", timeout = 5, handshake = true, peer = "garbage"},
+    {sock = "connected", timeout = "nonblocking", handshake = true},
+    {sock = "unconnected", timeout = "none", handshake = true},
+    {sock = "unconnected", timeout = 2.5, handshake = false},
+    {sock = "connected", timeout = 5, handshake = false, getpeername = "ENOTCONN"},
+    {sock = "peer_sent", timeout = 5, handshake = false, getpeername = "ENOTCONN"},
+    {sock = "connected", timeout = 5, handshake = false, getpeername = "EINVAL"},
+  }
+
+  local PY = T.PY .. [==[
+import errno, select, socket
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); sctx.load_cert_chain(PKI + "leafkey.pem")
+
+def make(scn, calls):
+    class Rec(ssl.SSLSocket):
+        def getpeername(self):
+            calls.append("getpeername()")
+            if scn.get("getpeername"):
+                raise OSError(getattr(errno, scn["getpeername"]), "from the subclass")
+            return super().getpeername()
+        def settimeout(self, t):
+            calls.append("settimeout(%r)" % (t,)); return super().settimeout(t)
+        def gettimeout(self):
+            calls.append("gettimeout()"); return super().gettimeout()
+        def getblocking(self):
+            calls.append("getblocking()"); return super().getblocking()
+        def setblocking(self, flag):
+            calls.append("setblocking(%r)" % (flag,)); return super().setblocking(flag)
+        def recv(self, n=1024, flags=0):
+            calls.append("recv(%r)" % (n,)); return super().recv(n, flags)
+        def do_handshake(self, block=False):
+            calls.append("do_handshake()"); return super().do_handshake(block)
+    return Rec
+
+def scenario(scn):
+    calls = []
+    c = socket.socket(); peer = None
+    if scn["sock"] != "unconnected":
+        lst = socket.create_server(("127.0.0.1", 0))
+        c.connect(lst.getsockname())
+        peer, _ = lst.accept(); lst.close()
+        if scn["sock"] == "peer_sent": peer.sendall(b"x"); select.select([c], [], [], 5)
+        if scn.get("peer") == "garbage": peer.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+    if scn["timeout"] == "nonblocking": c.setblocking(False)
+    elif scn["timeout"] != "none": c.settimeout(scn["timeout"])
+    context = sctx if scn.get("server_side") else ctx
+    context.sslsocket_class = make(scn, calls)
+    try:
+        w = context.wrap_socket(c, server_side=bool(scn.get("server_side")),
+                                do_handshake_on_connect=scn["handshake"])
+        r = {"ok": [w._connected, w._sslobj is not None]}
+        made = list(calls)
+        w.close()
+    except Exception as e:
+        # before the traceback goes: an unclosed socket's finalizer calls
+        # getpeername() for its warning's repr
+        r = {"err": describe(e)}
+        made = list(calls)
+    c.close()
+    if peer: peer.close()
+    return {"calls": made, "result": r}
+
+print(json.dumps([scenario(s) for s in SCENARIOS]))
+]==]
+
+  local function pyrepr(v)
+    if v == nil then return "None" end
+    if v == true then return "True" end
+    if v == false then return "False" end
+    return tostring(v)
+  end
+
+  local function make(scn, calls)
+    local base = ssl.SSLSocket
+    local function record(name, arg, has_arg)
+      calls[#calls + 1] = name .. "(" .. (has_arg and pyrepr(arg) or "") .. ")"
+    end
+    return {
+      getpeername = function(self)
+        record("getpeername")
+        if scn.getpeername then
+          error(ssl.OSError(base["_" .. scn.getpeername], "from the subclass"), 0)
+        end
+        return base.getpeername(self)
+      end,
+      settimeout = function(self, t) record("settimeout", t, true) return base.settimeout(self, t) end,
+      gettimeout = function(self) record("gettimeout") return base.gettimeout(self) end,
+      getblocking = function(self) record("getblocking") return base.getblocking(self) end,
+      setblocking = function(self, flag) record("setblocking", flag, true) return base.setblocking(self, flag) end,
+      recv = function(self, n, flags) record("recv", n, true) return base.recv(self, n, flags) end,
+      do_handshake = function(self, ...) record("do_handshake") return base.do_handshake(self, ...) end,
+    }
+  end
+
+  local function scenario(scn)
+    local calls, bag = {}, S.bag()
+    local c, peer
+    if scn.sock == "unconnected" then
+      c = bag:add(socket.socket())
+    else
+      local lst = S.listener(bag)
+      c = bag:add(socket.socket())
+      c:connect(lst:getsockname())
+      peer = bag:add((lst:accept()))
+      lst:close()
+      if scn.sock == "peer_sent" then peer:sendall("x") select_({c}, {}, {}, 5) end
+      if scn.peer == "garbage" then peer:sendall("HTTP/1.0 400 Bad Request\r\n\r\n") end
+    end
+    if scn.timeout == "nonblocking" then c:setblocking(false)
+    elseif scn.timeout ~= "none" then c:settimeout(scn.timeout) end
+    local context = scn.server_side and sctx() or ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if not scn.server_side then
+      context.check_hostname = false
+      context.verify_mode = ssl.CERT_NONE
+    end
+    context.sslsocket_class = make(scn, calls)
+    local r
+    local ok, w = pcall(context.wrap_socket, context, c, {server_side = scn.server_side or false,
+                                                         do_handshake_on_connect = scn.handshake})
+    if ok then
+      r = {ok = {w._connected, w._sslobj ~= nil}}
+      w:close()
+    else
+      r = {err = T.describe(w)}
+    end
+    bag:close()
+    return {calls = calls, result = r}
+  end
+
+  it("makes the calls ssl.py makes, in its order, with its arguments", function()
+    local py = H.python("SCENARIOS = json.loads(" .. H.json.encode(H.json.encode(SCENARIOS)) .. ")\n" .. PY)
+    local got = {}
+    for i, scn in ipairs(SCENARIOS) do got[i] = scenario(scn) end
+    assert.same(py, got)
+  end)
+end)

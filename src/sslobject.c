@@ -370,38 +370,104 @@ static int ctx_wrap_bio(lua_State *L)
     return 1;
 }
 
-/* core._wrap_bio_default(ctx, ...): SSLContext.wrap_bio (lua/pyssl/sslobject.lua)
- * when nothing of it is overridden (sslobject_class, _encode_hostname,
- * SSLObject._create) and the hostname is nil or ASCII: Python's wrap_bio
- * and SSLObject._create in one call, every check in the same order.
- * Returns nothing when the Lua path has to run (the hostname needs the
- * IDNA codec or is not a string). */
-static int l_wrap_bio_default(lua_State *L)
+/* Upvalues of SSLContext.wrap_bio (made by core._wrap_bio_function):
+ * the per-context sslobject_class table of lua/pyssl/sslobject.lua, the
+ * SSLContext class, and SSLContext._encode_hostname and SSLObject._create
+ * as defined there (a replaced one is called instead of the core's). */
+enum {
+    WRAP_OBJECT_CLASSES = 1, WRAP_CONTEXT_CLASS, WRAP_DEFAULT_ENCODE, WRAP_DEFAULT_CREATE
+};
+
+/* The hostname at `hostname` replaced by self._encode_hostname(hostname).
+ * The method as defined, on an SSLContext (is_context) and nil or an
+ * all-ASCII name (every usual connection), is the core's checks; a
+ * non-ASCII name (the IDNA codec is Lua), another value (its error), a
+ * replaced method or another self is a call. */
+static void encode_hostname(lua_State *L, int self, int hostname, int is_context)
+{
+    size_t len;
+    const char *name;
+    int replaced;
+    lua_getfield(L, lua_upvalueindex(WRAP_CONTEXT_CLASS), "_encode_hostname");
+    replaced = !lua_rawequal(L, -1, lua_upvalueindex(WRAP_DEFAULT_ENCODE));
+    lua_pop(L, 1);
+    if (is_context && !replaced) {
+        if (lua_isnil(L, hostname))
+            return;
+        name = lua_type(L, hostname) == LUA_TSTRING ? lua_tolstring(L, hostname, &len) : NULL;
+        if (name && is_ascii(name, len)) {
+            check_ascii_labels(L, name, len);
+            return;
+        }
+    }
+    lua_getfield(L, self, "_encode_hostname");
+    lua_pushvalue(L, self);
+    lua_pushvalue(L, hostname);
+    lua_call(L, 2, 1);
+    lua_replace(L, hostname);
+}
+
+/* SSLContext.wrap_bio(incoming, outgoing, server_side=False,
+ * server_hostname=None, session=None): Python's
+ * self.sslobject_class._create(incoming, outgoing, server_side,
+ * self._encode_hostname(server_hostname), session, self). When the class
+ * is SSLObject and its _create the one defined in Lua, the core does
+ * _create's checks and its _wrap_bio itself (one call per connection);
+ * otherwise, and for a context the core cannot use, it calls _create. */
+static int ctx_wrap_bio_public(lua_State *L)
 {
     static const char *const names[] = {
         "incoming", "outgoing", "server_side", "server_hostname", "session", NULL
     };
-    pyssl_context *ctx = pyssl_test_object(L, 1, "SSLContext");
-    int server_side;
-    if (!ctx || !ctx->ctx)
-        return 0;
-    pyssl_parse_args(L, 2, "wrap_bio", names, 5);
-    /* 1 ctx, 2 incoming, 3 outgoing, 4 server_side, 5 server_hostname, 6 session */
-    if (!lua_isnil(L, 5)) {
-        size_t len;
-        const char *name = lua_type(L, 5) == LUA_TSTRING ? lua_tolstring(L, 5, &len) : NULL;
-        if (!name || !is_ascii(name, len))
-            return 0;
-        check_ascii_labels(L, name, len);
+    enum { SELF = 1, INCOMING, OUTGOING, SERVER_SIDE, HOSTNAME, SESSION, CLS, CREATE };
+    pyssl_context *ctx;
+    int server_side, core_creates, i;
+    /* What the facade says for the Lua methods of its classes (`obj.method(x)`);
+     * another object fails on the attribute it lacks, as in Python. */
+    if (lua_type(L, SELF) != LUA_TUSERDATA)
+        return pyssl_raise(L, "TypeError", "descriptor 'wrap_bio' for 'SSLContext' objects doesn't apply to a '%s' object",
+                           pyssl_typename(L, SELF));
+    pyssl_parse_args(L, INCOMING, "wrap_bio", names, 5);
+    lua_pushvalue(L, SELF);
+    if (lua_rawget(L, lua_upvalueindex(WRAP_OBJECT_CLASSES)) == LUA_TNIL) {
+        lua_pop(L, 1);
+        pyssl_push_class(L, CLASS);
     }
-    server_side = lua_toboolean(L, 4);
-    check_create_args(L, server_side, 5, 6, ctx->check_hostname);
+    lua_getfield(L, CLS, "_create");
+    ctx = pyssl_test_object(L, SELF, "SSLContext");
+    encode_hostname(L, SELF, HOSTNAME, ctx != NULL);
+    pyssl_push_class(L, CLASS);
+    core_creates = lua_rawequal(L, CLS, -1) && lua_rawequal(L, CREATE, lua_upvalueindex(WRAP_DEFAULT_CREATE))
+                   && ctx && ctx->ctx;
+    lua_pop(L, 1);
+    if (!core_creates) {
+        /* cls._create(incoming, outgoing, server_side, server_hostname, session, self) */
+        lua_pushvalue(L, CREATE);
+        lua_pushvalue(L, CLS);
+        for (i = INCOMING; i <= SESSION; i++)
+            lua_pushvalue(L, i);
+        lua_pushvalue(L, SELF);
+        lua_call(L, 7, 1);
+        return 1;
+    }
+    server_side = lua_toboolean(L, SERVER_SIDE);
+    check_create_args(L, server_side, HOSTNAME, SESSION, ctx->check_hostname);
     /* As _create calls it: _wrap_bio(incoming, outgoing, server_side, server_hostname, nil, session). */
+    lua_settop(L, SESSION);
     lua_pushboolean(L, server_side);
-    lua_replace(L, 4);
+    lua_replace(L, SERVER_SIDE);
     lua_pushnil(L);
-    lua_insert(L, 6);
+    lua_insert(L, SESSION);
     wrap_memory_bios(L);
+    return 1;
+}
+
+/* core._wrap_bio_function(object_classes, SSLContext, encode_hostname,
+ * create) -> SSLContext.wrap_bio, with those as its upvalues. */
+static int l_wrap_bio_function(lua_State *L)
+{
+    lua_settop(L, WRAP_DEFAULT_CREATE);
+    lua_pushcclosure(L, ctx_wrap_bio_public, WRAP_DEFAULT_CREATE);
     return 1;
 }
 
@@ -908,8 +974,8 @@ void pyssl_open_sslobject(lua_State *L)
     lua_setfield(L, -2, CLASS);
     lua_pushcfunction(L, l_ascii_hostname);
     lua_setfield(L, -2, "_ascii_hostname");
-    lua_pushcfunction(L, l_wrap_bio_default);
-    lua_setfield(L, -2, "_wrap_bio_default");
+    lua_pushcfunction(L, l_wrap_bio_function);
+    lua_setfield(L, -2, "_wrap_bio_function");
     lua_pushcfunction(L, l_check_create);
     lua_setfield(L, -2, "_check_create");
 

@@ -23,8 +23,9 @@
  *  - SSLContext:_wrap_socket (CPython's private constructor of the state);
  *  - the per-connection part of SSLSocket creation: _from_socket (the new
  *    SSLSocket with __init__'s first attributes) and _init_tls (__init__
- *    from server_hostname to the handshake, for an SSLSocket that is not
- *    a Lua subclass instance), so that a connection costs few Lua calls.
+ *    from server_hostname to the handshake, with the steps done directly
+ *    for an SSLSocket and as method calls for a Lua subclass instance),
+ *    so that a connection costs few Lua calls.
  * The rest of ssl.SSLSocket (wrap_socket's checks, connect, accept,
  * unwrap, the delegating methods and properties) is lua/pyssl/sslsocket.lua.
  *
@@ -864,12 +865,51 @@ static int ctx_wrap_socket(lua_State *L)
     return 1;
 }
 
-/* Is the socket connected (getpeername() works)? 0 when getpeername()
- * says ENOTCONN; other errors raise its OSError. No address is built. */
-static int peer_connected(lua_State *L, pyssl_socket *s)
+/* Calls self:name() with the value at `arg` as its argument (none when
+ * arg is 0), leaving nresults results: a step of __init__ that ssl.py
+ * performs as a method call, on a Lua subclass instance whose class may
+ * override the method. */
+static void call_self(lua_State *L, int self, const char *name, int arg, int nresults)
+{
+    lua_getfield(L, self, name);
+    lua_pushvalue(L, self);
+    if (arg)
+        lua_pushvalue(L, arg);
+    lua_call(L, arg ? 2 : 1, nresults);
+}
+
+/* Is the error at the top an OSError whose errno is `err`? */
+static int is_oserror_errno(lua_State *L, int err)
+{
+    int match = 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.OSError");
+    if (pyssl_isinstance(L, -2, -1)) {
+        lua_getfield(L, -2, "errno");
+        match = lua_isinteger(L, -1) && lua_tointeger(L, -1) == err;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return match;
+}
+
+/* "See if we are connected": 0 when getpeername() raises an OSError with
+ * errno ENOTCONN, any other error propagates. An SSLSocket asks the
+ * descriptor without building an address; a Lua subclass instance calls
+ * self:getpeername(). */
+static int init_connected(lua_State *L, pyssl_socket *s, int self, int subclassed)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
+    if (subclassed) {
+        lua_getfield(L, self, "getpeername");
+        lua_pushvalue(L, self);
+        if (lua_pcall(L, 1, 0, 0) == LUA_OK)
+            return 1;
+        if (!is_oserror_errno(L, ENOTCONN))
+            lua_error(L);
+        lua_pop(L, 1);
+        return 0;
+    }
     if (getpeername(s->fd, (struct sockaddr *)&ss, &len) == 0)
         return 1;
     if (errno != ENOTCONN)
@@ -877,39 +917,91 @@ static int peer_connected(lua_State *L, pyssl_socket *s)
     return 0;
 }
 
+/* self._sslobj = context._wrap_socket(self, server_side,
+ * self.server_hostname, owner=self, session=session). An SSLSocket gets
+ * the TLS state made here (server_hostname is the one just set); a Lua
+ * subclass instance has the calls and the assignment go through its
+ * class and the context's, as ssl.py makes them. */
+static void init_wrap(lua_State *L, pyssl_socket *s, int self, int ctx, int server_side,
+                      int hostname, int session, int subclassed)
+{
+    if (!subclassed) {
+        pyssl_check_context(L, ctx);
+        push_tls_state(L, s, ctx, lua_toboolean(L, server_side), hostname, self, session);
+        lua_setiuservalue(L, self, UV_SSLOBJ);
+        return;
+    }
+    lua_getfield(L, ctx, "_wrap_socket");
+    lua_pushvalue(L, ctx);
+    lua_pushvalue(L, self);
+    lua_pushvalue(L, server_side);
+    lua_getfield(L, self, "server_hostname");
+    lua_createtable(L, 0, 2);
+    lua_pushvalue(L, self);
+    lua_setfield(L, -2, "owner");
+    lua_pushvalue(L, session);
+    lua_setfield(L, -2, "session");
+    lua_call(L, 5, 1);
+    lua_setfield(L, self, "_sslobj");
+}
+
+/* `if do_handshake_on_connect:` of __init__: the non-blocking check on
+ * self.gettimeout(), then self.do_handshake(). An SSLSocket's timeout is
+ * the one just set, and its handshake is the core's (handshake_after_init);
+ * a Lua subclass instance calls both methods. */
+static void init_handshake(lua_State *L, pyssl_socket *s, int self, double timeout, int subclassed)
+{
+    if (subclassed) {
+        call_self(L, self, "gettimeout", 0, 1);
+        timeout = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1.0;
+        lua_pop(L, 1);
+    }
+    if (timeout == 0.0)
+        pyssl_raise(L, "ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets");
+    if (subclassed)
+        call_self(L, self, "do_handshake", 0, 0);
+    else
+        handshake_after_init(L, s);
+}
+
 /* _init_tls(sock_timeout, context, server_side, server_hostname, session,
- * do_handshake_on_connect) -> connected: ssl.py's SSLSocket.__init__ from
- * `self.server_hostname = <encoded name>` on, in one call, for an
- * SSLSocket that is not a Lua subclass instance (whose methods could
- * override the ones called here): "see if we are connected", settimeout,
- * _connected, `_sslobj = context._wrap_socket(...)` and the handshake.
- * When getpeername() says ENOTCONN it stops after setting server_hostname
- * and returns false: the caller goes on (the CVE-2023-40217 check). */
+ * do_handshake_on_connect, subclassed) -> connected: ssl.py's
+ * SSLSocket.__init__ from `self.server_hostname = <encoded name>` on, in
+ * one call: "see if we are connected", settimeout, _connected,
+ * `_sslobj = context._wrap_socket(...)` and the handshake. For an
+ * SSLSocket the core does each step itself (few Lua calls per
+ * connection); for an instance of a Lua subclass (`subclassed`), whose
+ * class may override any of them, each step that ssl.py performs as a
+ * method call is that call, in the same order. When getpeername() says
+ * ENOTCONN it stops after setting server_hostname and returns false: the
+ * caller goes on (the CVE-2023-40217 check). */
 static int sslsock_init_tls(lua_State *L)
 {
-    enum { SELF = 1, TIMEOUT, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, HANDSHAKE, DICT };
+    enum { SELF = 1, TIMEOUT, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, HANDSHAKE, SUBCLASSED, DICT };
     pyssl_socket *s = check_sslsocket(L, SELF);
     double timeout;
-    lua_settop(L, HANDSHAKE);
+    int subclassed;
+    lua_settop(L, SUBCLASSED);
+    subclassed = lua_toboolean(L, SUBCLASSED);
     timeout = lua_isnil(L, TIMEOUT) ? -1.0 : lua_tonumber(L, TIMEOUT);
+    /* Plain attributes: a subclass instance's assignments reach the same
+     * attribute table (its class changes only reads). */
     pyssl_push_dict(L, SELF);
     lua_pushvalue(L, HOSTNAME);
     lua_setfield(L, DICT, "server_hostname");
-    if (!peer_connected(L, s)) {
+    if (!init_connected(L, s, SELF, subclassed)) {
         lua_pushboolean(L, 0);
         return 1;
     }
-    pyssl_socket_settimeout(L, s, timeout);
+    if (subclassed)
+        call_self(L, SELF, "settimeout", TIMEOUT, 0);
+    else
+        pyssl_socket_settimeout(L, s, timeout);
     lua_pushboolean(L, 1);
     lua_setfield(L, DICT, "_connected");
-    pyssl_check_context(L, CONTEXT);
-    push_tls_state(L, s, CONTEXT, lua_toboolean(L, SERVER_SIDE), HOSTNAME, SELF, SESSION);
-    lua_setiuservalue(L, SELF, UV_SSLOBJ);
-    if (lua_toboolean(L, HANDSHAKE)) {
-        if (timeout == 0.0)
-            return pyssl_raise(L, "ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets");
-        handshake_after_init(L, s);
-    }
+    init_wrap(L, s, SELF, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, subclassed);
+    if (lua_toboolean(L, HANDSHAKE))
+        init_handshake(L, s, SELF, timeout, subclassed);
     lua_pushboolean(L, 1);
     return 1;
 }

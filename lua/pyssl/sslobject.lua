@@ -1,11 +1,11 @@
 -- Python-level part of SSLObject (what Lib/ssl.py writes in Python):
--- SSLContext:wrap_bio with its checks and hostname encoding,
--- SSLContext.sslobject_class, SSLObject._create, selected_npn_protocol.
--- The connection itself is C (src/sslobject.c).
+-- the hostname encoding (IDNA), SSLContext.sslobject_class,
+-- SSLObject._create, selected_npn_protocol. SSLContext:wrap_bio and the
+-- connection itself are C (src/sslobject.c).
 local core = require "pyssl.core"
 
 local SSLContext, SSLObject = core.SSLContext, core.SSLObject
-local raise, parse_args, ascii_hostname = core._raise, core._parse_args, core._ascii_hostname
+local raise, ascii_hostname = core._raise, core._ascii_hostname
 local check_create = core._check_create
 local find = string.find
 
@@ -209,25 +209,13 @@ function SSLObject._create(cls, incoming, outgoing, server_side, server_hostname
   return obj
 end
 
-local WRAP_BIO_PARAMS = {"incoming", "outgoing", "server_side", "server_hostname", "session"}
-
-local default_encode_hostname, default_create = SSLContext._encode_hostname, SSLObject._create
-local wrap_bio_default = core._wrap_bio_default
-
--- ctx:wrap_bio(incoming, outgoing, server_side=false, server_hostname=nil, session=nil)
-function SSLContext.wrap_bio(self, ...)
-  -- Nothing overridden: all of it in C, unless the name needs the IDNA codec.
-  if object_classes[self] == nil and SSLContext._encode_hostname == default_encode_hostname
-    and SSLObject._create == default_create then
-    local obj = wrap_bio_default(self, ...)
-    if obj then return obj end
-  end
-  local incoming, outgoing, server_side, server_hostname, session =
-    parse_args("wrap_bio", WRAP_BIO_PARAMS, 5, ...)
-  local cls = object_classes[self] or SSLObject   -- self.sslobject_class
-  server_hostname = self:_encode_hostname(server_hostname)
-  return cls:_create(incoming, outgoing, server_side, server_hostname, session, self)
-end
+-- ctx:wrap_bio(incoming, outgoing, server_side=false, server_hostname=nil, session=nil):
+-- Python's self.sslobject_class._create(..., self._encode_hostname(server_hostname), ...)
+-- in the core, which calls _encode_hostname and _create when they are
+-- replaced (or the name needs the IDNA codec) and does their work itself
+-- otherwise.
+SSLContext.wrap_bio = core._wrap_bio_function(object_classes, SSLContext,
+                                              SSLContext._encode_hostname, SSLObject._create)
 
 --------------------------------------------------------------- NPN
 

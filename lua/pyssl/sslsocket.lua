@@ -7,8 +7,7 @@
 -- The C part (src/sslsocket.c) has the I/O loops with the socket's
 -- timeout, the hot methods (recv, recv_into, read, write, send, sendall,
 -- pending), _real_close, SSLContext:_wrap_socket, and most of
--- SSLSocket.__init__ for SSLSockets that are not Lua subclass instances
--- (_from_socket, _init_tls).
+-- SSLSocket.__init__ (_from_socket, _init_tls).
 --
 -- Beyond Python: wrap_socket also takes a LuaSocket TCP object (anything
 -- with getfd()) or a bare descriptor, and takes the descriptor over.
@@ -99,8 +98,8 @@ end
 
 -- CVE-2023-40217 (gh-108310): an unconnected socket must not hide bytes a
 -- peer sent before it went away; they would look like TLS-protected data.
--- notconn_errno: the errno getpeername() failed with.
-local function check_not_connected(self, notconn_errno)
+-- Called once getpeername() has failed with ENOTCONN.
+local function check_not_connected(self)
   local blocking = self:getblocking()
   self:setblocking(false)
   local ok, data = pcall(self.recv, self, 1)
@@ -113,7 +112,7 @@ local function check_not_connected(self, notconn_errno)
   self:setblocking(blocking)
   if data ~= "" then
     local reason = "Closed before TLS handshake with data in recv buffer."
-    local e = core.SSLError(notconn_errno, reason)
+    local e = core.SSLError(ENOTCONN, reason)
     e.reason = reason
     e.library = nil
     error(e, 0)
@@ -121,48 +120,22 @@ local function check_not_connected(self, notconn_errno)
 end
 
 -- The rest of ssl.py's SSLSocket.__init__ (_from_socket has set the
--- first attributes). `subclassed`: self is an instance of a Lua subclass,
--- whose methods may override SSLSocket's, so every step calls through self
--- as Python does; an SSLSocket has the core do the steps from
--- `self.server_hostname = ...` to the handshake in one call (_init_tls),
--- which stops early when the socket is not connected.
+-- first attributes): the core does the steps from `self.server_hostname
+-- = ...` to the handshake in one call (_init_tls). `subclassed`: self is
+-- an instance of a Lua subclass, whose methods may override SSLSocket's,
+-- so _init_tls makes each step a call through self as Python does. It
+-- stops early when the socket is not connected; the rest is here.
 local function init(self, sock_timeout, server_side, do_handshake_on_connect, server_hostname,
                     context, session, subclassed)
   local hostname = context:_encode_hostname(server_hostname)
-  if not subclassed then
-    if init_tls(self, sock_timeout, context, server_side, hostname, session,
-                do_handshake_on_connect) then
-      return
-    end
-    check_not_connected(self, ENOTCONN)
-    settimeout(self, sock_timeout)
-    self._connected = false
+  if init_tls(self, sock_timeout, context, server_side, hostname, session,
+              do_handshake_on_connect, subclassed) then
     return
   end
-  self.server_hostname = hostname
-
-  -- See if we are connected.
-  local connected = true
-  local ok, err = pcall(self.getpeername, self)
-  if not ok then
-    if not (isinstance(err, OSError) and err.errno == ENOTCONN) then
-      error(err, 0)
-    end
-    connected = false
-    check_not_connected(self, err.errno)
-  end
-  self:settimeout(sock_timeout)   -- must come after the setblocking() calls
-  self._connected = connected
-  if connected then
-    self._sslobj = context:_wrap_socket(self, server_side, self.server_hostname,
-                                        {owner = self, session = session})
-    if do_handshake_on_connect then
-      if self:gettimeout() == 0.0 then
-        raise("ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets")
-      end
-      self:do_handshake()
-    end
-  end
+  check_not_connected(self)
+  -- must come after the setblocking() calls
+  if subclassed then self:settimeout(sock_timeout) else settimeout(self, sock_timeout) end
+  self._connected = false
 end
 
 -- SSLSocket._create(cls, sock, server_side, do_handshake_on_connect,
