@@ -916,6 +916,22 @@ describe("SSLSocket features", function()
     assert.is_true(ssl.isinstance(w, ssl.SSLSocket))
   end)
 
+  it("calls a subclass's own _create with Python's defaults for omitted arguments", function()
+    local c = cctx()
+    local seen
+    c.sslsocket_class = {_create = function(cls, sock, server_side, do_handshake_on_connect,
+                                             suppress_ragged_eofs, server_hostname, context, session)
+      seen = {server_side, do_handshake_on_connect, suppress_ragged_eofs, server_hostname,
+              context == c, session}
+      return ssl.SSLSocket._create(cls, sock, server_side, false, suppress_ragged_eofs,
+                                   server_hostname, context, session)
+    end}
+    bag:add(c:wrap_socket(socket.socket(), {server_hostname = "localhost"}))
+    -- Python: wrap_socket(sock, server_hostname="localhost") gives _create
+    -- server_side=False, do_handshake_on_connect=True, suppress_ragged_eofs=True.
+    assert.same({false, true, true, "localhost", true, nil}, seen)
+  end)
+
   if S.has_ipv6_loopback() then
     it("connects over ::1 and checks an IPv6 server_hostname as an address", function()
       local sc = P.tls_pair(bag, {family = socket.AF_INET6, hostname = "::1"})

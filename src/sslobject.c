@@ -428,6 +428,10 @@ static int ctx_wrap_bio_public(lua_State *L)
         return pyssl_raise(L, "TypeError", "descriptor 'wrap_bio' for 'SSLContext' objects doesn't apply to a '%s' object",
                            pyssl_typename(L, SELF));
     pyssl_parse_args(L, INCOMING, "wrap_bio", names, 5);
+    if (lua_isnil(L, SERVER_SIDE)) {   /* Python's default, also for a replaced _create */
+        lua_pushboolean(L, 0);
+        lua_replace(L, SERVER_SIDE);
+    }
     lua_pushvalue(L, SELF);
     if (lua_rawget(L, lua_upvalueindex(WRAP_OBJECT_CLASSES)) == LUA_TNIL) {
         lua_pop(L, 1);

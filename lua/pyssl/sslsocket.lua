@@ -216,6 +216,10 @@ local wrap_names = {"sock", "server_side", "do_handshake_on_connect", "suppress_
 function SSLContext.wrap_socket(self, ...)
   local sock, server_side, do_handshake_on_connect, suppress_ragged_eofs, server_hostname, session =
     core._parse_args("SSLContext.wrap_socket", wrap_names, 6, ...)
+  -- Python's defaults: a replaced _create receives them too.
+  if server_side == nil then server_side = false end
+  if do_handshake_on_connect == nil then do_handshake_on_connect = true end
+  if suppress_ragged_eofs == nil then suppress_ragged_eofs = true end
   local cls = self.sslsocket_class
   local create = (type(cls) == "table" and cls._create) or SSLSocket._create
   local s, take_over = adopt(sock)
