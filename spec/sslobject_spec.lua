@@ -622,3 +622,66 @@ print(json.dumps(out))
     assert.same(theirs, mine)
   end)
 end)
+
+describe("an instance attribute named like a method", function()
+  -- Python looks in an instance's __dict__ before the class's methods:
+  -- `obj.method = f` replaces the method for that object only (a common
+  -- way to mock); C-level types without a __dict__ refuse it.
+  it("replaces the method for that object, as in Python", function()
+    local py = H.python([[
+ctx, other = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.wrap_bio = lambda *a: "mocked"
+out = [ctx.wrap_bio(), other.wrap_bio is not None and other.wrap_bio.__name__,
+       isinstance(ctx, ssl.SSLContext), ctx.check_hostname]
+obj = other.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="example.com")
+obj.read = lambda *a: "mocked read"
+out += [obj.read(), obj.server_hostname, obj.pending()]
+try:
+    obj.do_handshake()
+except ssl.SSLWantReadError as e:
+    out.append(type(e).__name__)
+del ctx.wrap_bio
+out.append(ctx.wrap_bio.__name__)
+try:
+    ssl.MemoryBIO().read = None
+except AttributeError as e:
+    out.append(str(e))
+print(json.dumps(out))
+]])
+    local ctx, other = client_ctx(true), client_ctx(true)
+    ctx.wrap_bio = function() return "mocked" end
+    local got = {ctx:wrap_bio(), other.wrap_bio == ssl.SSLContext.wrap_bio and "wrap_bio",
+                 ssl.isinstance(ctx, ssl.SSLContext), ctx.check_hostname}
+    local obj = other:wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), {server_hostname = "example.com"})
+    obj.read = function() return "mocked read" end
+    got[#got + 1] = obj:read()
+    got[#got + 1] = obj.server_hostname
+    got[#got + 1] = obj:pending()
+    local ok, err = pcall(obj.do_handshake, obj)
+    assert.is_false(ok)
+    got[#got + 1] = ssl.isinstance(err, ssl.SSLWantReadError) and "SSLWantReadError" or tostring(err)
+    ctx.wrap_bio = nil                                  -- del ctx.wrap_bio
+    got[#got + 1] = ctx.wrap_bio == ssl.SSLContext.wrap_bio and "wrap_bio"
+    local bio_ok, bio_err = pcall(function() ssl.MemoryBIO().read = false end)
+    assert.is_false(bio_ok)
+    got[#got + 1] = bio_err.args[1]
+    assert.same(py, got)
+  end)
+
+  it("leaves other objects of the class on the usual lookup", function()
+    local a, b = client_ctx(true), client_ctx(true)
+    local usual = getmetatable(b)
+    a.load_default_certs = function() return "mocked" end
+    assert.equal(usual, getmetatable(b))
+    assert.are_not.equal(usual, getmetatable(a))
+    -- one copy of the metatable, shared by every object given such an attribute
+    local c = client_ctx(true)
+    c.wrap_bio = function() end
+    assert.equal(getmetatable(a), getmetatable(c))
+    -- plain attributes do not switch the lookup
+    local d = client_ctx(true)
+    d.anything = 1
+    assert.equal(usual, getmetatable(d))
+    assert.equal(1, d.anything)
+  end)
+end)

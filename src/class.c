@@ -23,7 +23,9 @@
 /* Array slots of an instance metatable (see pyssl_class_register). */
 #define MT_NAME_SLOT 1
 #define MT_NUV_SLOT 2
+#define MT_SHADOWING_SLOT 3      /* true in the metatables made by use_shadowing_index */
 #define STATE_KEY "pyssl.state"
+#define SHADOWING_KEY "pyssl.shadowing"   /* metatable -> its shadowing copy (weak keys) */
 
 const char *pyssl_basename(const char *path)
 {
@@ -200,6 +202,77 @@ static int object_index(lua_State *L)
     return raise_no_attribute(L, lua_upvalueindex(2), 2);
 }
 
+/* __index of an object whose attribute table hides class attributes:
+ * the table first, then the metatable's own __index (upvalue 1). */
+static int shadowing_index(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_getiuservalue(L, 1, PYSSL_UV_DICT) == LUA_TTABLE) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, -2) != LUA_TNIL)
+            return 1;
+    }
+    lua_settop(L, 2);
+    if (lua_type(L, lua_upvalueindex(1)) == LUA_TFUNCTION) {
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_insert(L, 1);
+        lua_call(L, 2, 1);
+    } else {
+        lua_gettable(L, lua_upvalueindex(1));
+    }
+    return 1;
+}
+
+/* Python looks in an instance's __dict__ before the class's methods
+ * (non-data descriptors), so `ctx.wrap_bio = mock` replaces the method for
+ * that object. The usual lookup asks the class first (the hot path of
+ * every method call); an object given an attribute that hides a class
+ * attribute gets a copy of its metatable, made once per metatable, whose
+ * __index looks in the attribute table first. */
+static void use_shadowing_index(lua_State *L, int obj)
+{
+    int mt, copy;
+    lua_getmetatable(L, obj);
+    mt = lua_gettop(L);
+    if (lua_rawgeti(L, mt, MT_SHADOWING_SLOT) != LUA_TNIL) {
+        lua_settop(L, mt - 1);
+        return;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, SHADOWING_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "k");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, SHADOWING_KEY);
+    }
+    lua_pushvalue(L, mt);
+    if (lua_rawget(L, -2) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        copy = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, mt)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, copy);
+        }
+        lua_pushboolean(L, 1);
+        lua_rawseti(L, copy, MT_SHADOWING_SLOT);
+        lua_getfield(L, mt, "__index");
+        lua_pushcclosure(L, shadowing_index, 1);
+        lua_setfield(L, copy, "__index");
+        lua_pushvalue(L, mt);
+        lua_pushvalue(L, copy);
+        lua_rawset(L, -4);
+    }
+    lua_setmetatable(L, obj);
+    lua_settop(L, mt - 1);
+}
+
 /* obj[key] = value: upvalues 1 state, 2 class table, 3 setters,
  * 4 getters, 5 has_dict. */
 static int object_newindex(lua_State *L)
@@ -229,12 +302,22 @@ static int object_newindex(lua_State *L)
         return pyssl_raise(L, "AttributeError", "attribute '%s' of '%s' objects is not writable",
                            key_name, class_name);
     }
-    if (!lua_toboolean(L, lua_upvalueindex(5)))
-        return raise_no_attribute(L, lua_upvalueindex(2), 2);
+    lua_pushvalue(L, 2);
+    kind = lua_gettable(L, lua_upvalueindex(2));   /* a method or class attribute? */
+    lua_pop(L, 1);
+    if (!lua_toboolean(L, lua_upvalueindex(5))) {
+        if (kind == LUA_TNIL)
+            return raise_no_attribute(L, lua_upvalueindex(2), 2);
+        class_and_key(L, lua_upvalueindex(2), "__typename", 2, &class_name, &key_name);
+        return pyssl_raise(L, "AttributeError", "'%s' object attribute '%s' is read-only",
+                           class_name, key_name);
+    }
     pyssl_push_dict(L, 1);
     lua_pushvalue(L, 2);
     lua_pushvalue(L, 3);
     lua_rawset(L, -3);
+    if (kind != LUA_TNIL && !lua_isnil(L, 3))
+        use_shadowing_index(L, 1);
     return 0;
 }
 
