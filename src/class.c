@@ -273,8 +273,21 @@ static void use_shadowing_index(lua_State *L, int obj)
     lua_settop(L, mt - 1);
 }
 
+/* Whether instances of the class whose newindex has `dict` (upvalue 5:
+ * true, false, or the set of a __slots__ class) take attribute `key`. */
+static int takes_attribute(lua_State *L, int dict, int key)
+{
+    int allowed;
+    if (!lua_istable(L, dict))
+        return lua_toboolean(L, dict);
+    lua_pushvalue(L, key);
+    allowed = lua_rawget(L, dict) != LUA_TNIL;
+    lua_pop(L, 1);
+    return allowed;
+}
+
 /* obj[key] = value: upvalues 1 state, 2 class table, 3 setters,
- * 4 getters, 5 has_dict. */
+ * 4 getters, 5 has_dict (true, false, or the set of allowed names). */
 static int object_newindex(lua_State *L)
 {
     const char *class_name, *key_name;
@@ -305,7 +318,7 @@ static int object_newindex(lua_State *L)
     lua_pushvalue(L, 2);
     kind = lua_gettable(L, lua_upvalueindex(2));   /* a method or class attribute? */
     lua_pop(L, 1);
-    if (!lua_toboolean(L, lua_upvalueindex(5))) {
+    if (!takes_attribute(L, lua_upvalueindex(5), 2)) {
         if (kind == LUA_TNIL)
             return raise_no_attribute(L, lua_upvalueindex(2), 2);
         class_and_key(L, lua_upvalueindex(2), "__typename", 2, &class_name, &key_name);
@@ -393,6 +406,22 @@ static void push_method_closure(lua_State *L, lua_CFunction f)
 {
     push_state(L);
     lua_pushcclosure(L, f, 1);
+}
+
+/* Pushes what object_newindex needs to know of new attributes: false
+ * (none), true (any: a __dict__) or the set of the class's __slots__. */
+static void push_allowed_attributes(lua_State *L, const pyssl_class *cls)
+{
+    int i;
+    if (!cls->has_dict || !cls->slots) {
+        lua_pushboolean(L, cls->has_dict);
+        return;
+    }
+    lua_newtable(L);
+    for (i = 0; cls->slots[i]; i++) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, cls->slots[i]);
+    }
 }
 
 void pyssl_class_register(lua_State *L, const pyssl_class *cls)
@@ -484,7 +513,7 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
     lua_pushvalue(L, klass);
     lua_getfield(L, klass, "__setters");
     lua_getfield(L, klass, "__getters");
-    lua_pushboolean(L, cls->has_dict);
+    push_allowed_attributes(L, cls);
     lua_pushcclosure(L, object_newindex, 5);
     lua_setfield(L, mt, "__newindex");
 

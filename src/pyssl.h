@@ -79,6 +79,7 @@ typedef struct pyssl_class {
     lua_CFunction eq;          /* __eq, or NULL */
     int nuv;                   /* user values per object (slot 1: attributes) */
     int has_dict;              /* instances take new attributes (Python __dict__) */
+    const char *const *slots;  /* or, with has_dict, only these (Python __slots__); NULL-ended */
 } pyssl_class;
 
 /* User value slot 1 of every object holds its attribute table (created on

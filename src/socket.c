@@ -1516,6 +1516,8 @@ void pyssl_open_socket(lua_State *L)
         {"proto", set_proto_attr},
         {NULL, NULL}
     };
+    /* Python's socket.socket has __slots__ (no __dict__): only these. */
+    static const char *const socket_slots[] = {"_io_refs", "_closed", NULL};
     static const pyssl_class cls = {
         .name = CLASS,
         .qualname = CLASS,
@@ -1528,6 +1530,7 @@ void pyssl_open_socket(lua_State *L)
         .tostring = pyssl_socket_tostring,
         .nuv = 1,
         .has_dict = 1,
+        .slots = socket_slots,
     };
     static const pyssl_class bytearray_cls = {
         .name = BYTEARRAY,
