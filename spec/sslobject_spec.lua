@@ -668,6 +668,21 @@ print(json.dumps(out))
     assert.same(py, got)
   end)
 
+  it("is what wrap_bio calls for the hostname (_encode_hostname on the instance)", function()
+    local py = H.python([[
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx._encode_hostname = lambda name: "encoded." + name
+obj = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="example.com")
+print(json.dumps(obj.server_hostname))
+]])
+    local ctx = client_ctx(true)
+    -- Lua's method call passes the object first (Python's instance
+    -- attribute is not bound): the mock takes (self, name).
+    ctx._encode_hostname = function(_, name) return "encoded." .. name end
+    local obj = ctx:wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), {server_hostname = "example.com"})
+    assert.equal(py, obj.server_hostname)
+  end)
+
   it("leaves other objects of the class on the usual lookup", function()
     local a, b = client_ctx(true), client_ctx(true)
     local usual = getmetatable(b)

@@ -371,11 +371,11 @@ static int ctx_wrap_bio(lua_State *L)
 }
 
 /* Upvalues of SSLContext.wrap_bio (made by core._wrap_bio_function):
- * the per-context sslobject_class table of lua/pyssl/sslobject.lua, the
- * SSLContext class, and SSLContext._encode_hostname and SSLObject._create
- * as defined there (a replaced one is called instead of the core's). */
+ * the per-context sslobject_class table of lua/pyssl/sslobject.lua, and
+ * SSLContext._encode_hostname and SSLObject._create as defined there (a
+ * replaced one is called instead of the core's). */
 enum {
-    WRAP_OBJECT_CLASSES = 1, WRAP_CONTEXT_CLASS, WRAP_DEFAULT_ENCODE, WRAP_DEFAULT_CREATE
+    WRAP_OBJECT_CLASSES = 1, WRAP_DEFAULT_ENCODE, WRAP_DEFAULT_CREATE
 };
 
 /* The hostname at `hostname` replaced by self._encode_hostname(hostname).
@@ -387,11 +387,14 @@ static void encode_hostname(lua_State *L, int self, int hostname, int is_context
 {
     size_t len;
     const char *name;
-    int replaced;
-    lua_getfield(L, lua_upvalueindex(WRAP_CONTEXT_CLASS), "_encode_hostname");
-    replaced = !lua_rawequal(L, -1, lua_upvalueindex(WRAP_DEFAULT_ENCODE));
-    lua_pop(L, 1);
-    if (is_context && !replaced) {
+    int replaced = 1;
+    if (is_context) {
+        /* Through self: the class's method, or an instance attribute hiding it. */
+        lua_getfield(L, self, "_encode_hostname");
+        replaced = !lua_rawequal(L, -1, lua_upvalueindex(WRAP_DEFAULT_ENCODE));
+        lua_pop(L, 1);
+    }
+    if (!replaced) {
         if (lua_isnil(L, hostname))
             return;
         name = lua_type(L, hostname) == LUA_TSTRING ? lua_tolstring(L, hostname, &len) : NULL;
@@ -466,8 +469,8 @@ static int ctx_wrap_bio_public(lua_State *L)
     return 1;
 }
 
-/* core._wrap_bio_function(object_classes, SSLContext, encode_hostname,
- * create) -> SSLContext.wrap_bio, with those as its upvalues. */
+/* core._wrap_bio_function(object_classes, encode_hostname, create) ->
+ * SSLContext.wrap_bio, with those as its upvalues. */
 static int l_wrap_bio_function(lua_State *L)
 {
     lua_settop(L, WRAP_DEFAULT_CREATE);

@@ -214,8 +214,8 @@ end
 -- in the core, which calls _encode_hostname and _create when they are
 -- replaced (or the name needs the IDNA codec) and does their work itself
 -- otherwise.
-SSLContext.wrap_bio = core._wrap_bio_function(object_classes, SSLContext,
-                                              SSLContext._encode_hostname, SSLObject._create)
+SSLContext.wrap_bio = core._wrap_bio_function(object_classes, SSLContext._encode_hostname,
+                                              SSLObject._create)
 
 --------------------------------------------------------------- NPN
 
