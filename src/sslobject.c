@@ -387,23 +387,17 @@ static void encode_hostname(lua_State *L, int self, int hostname, int is_context
 {
     size_t len;
     const char *name;
-    int replaced = 1;
-    if (is_context) {
-        /* Through self: the class's method, or an instance attribute hiding it. */
-        lua_getfield(L, self, "_encode_hostname");
-        replaced = !lua_rawequal(L, -1, lua_upvalueindex(WRAP_DEFAULT_ENCODE));
-        lua_pop(L, 1);
-    }
-    if (!replaced) {
-        if (lua_isnil(L, hostname))
-            return;
+    /* Through self: the class's method, or an instance attribute hiding it. */
+    lua_getfield(L, self, "_encode_hostname");
+    if (is_context && lua_rawequal(L, -1, lua_upvalueindex(WRAP_DEFAULT_ENCODE))) {
         name = lua_type(L, hostname) == LUA_TSTRING ? lua_tolstring(L, hostname, &len) : NULL;
-        if (name && is_ascii(name, len)) {
-            check_ascii_labels(L, name, len);
+        if (lua_isnil(L, hostname) || (name && is_ascii(name, len))) {
+            if (name)
+                check_ascii_labels(L, name, len);
+            lua_pop(L, 1);
             return;
         }
     }
-    lua_getfield(L, self, "_encode_hostname");
     lua_pushvalue(L, self);
     lua_pushvalue(L, hostname);
     lua_call(L, 2, 1);
