@@ -29,18 +29,11 @@ local function survivors(mode, count, fn)
   return n
 end
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local data = f:read("a")
-  f:close()
-  return data
-end
-
 -- Distinct CA certificates of the test PKI, as one cadata text.
 local function ca_bundle()
   local parts = {}
   for _, name in ipairs({"ca.pem", "inter.pem", "selfsigned.pem", "chain.pem"}) do
-    parts[#parts + 1] = read_file(H.pki(name))
+    parts[#parts + 1] = H.read_file(H.pki(name))
   end
   return table.concat(parts)
 end

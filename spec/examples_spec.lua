@@ -15,13 +15,6 @@ local socket = require "pyssl.socket"
 -- `make check-asan` it is the sanitized host).
 local LUA = os.getenv("LUA") or "lua5.4"
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  return text
-end
-
 local function example_command(name, args)
   local cmd = P.quote(LUA) .. " examples/" .. name
   for _, a in ipairs(args) do cmd = cmd .. " " .. P.quote(a) end
@@ -34,7 +27,7 @@ local function run_example(name, args)
   local p = assert(io.popen("timeout 20 " .. example_command(name, args) .. " 2>" .. errfile))
   local out = p:read("a")
   local _, _, code = p:close()
-  local err = read_file(errfile)
+  local err = H.read_file(errfile)
   os.remove(errfile)
   return out, err, code
 end
@@ -75,7 +68,7 @@ end
 local function concat_pki(...)
   local path = os.tmpname()
   local f = assert(io.open(path, "w"))
-  for _, name in ipairs({...}) do f:write(read_file(H.pki(name))) end
+  for _, name in ipairs({...}) do f:write(H.read_file(H.pki(name))) end
   f:close()
   return path
 end
@@ -351,7 +344,7 @@ describe("examples/echo_server.lua", function()
       return der
     end
     local function pki_der(name)
-      return ssl.PEM_cert_to_DER_cert(read_file(H.pki(name)))
+      return ssl.PEM_cert_to_DER_cert(H.read_file(H.pki(name)))
     end
     local no_hostname_check = P.client_context()
     no_hostname_check.check_hostname = false

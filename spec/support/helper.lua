@@ -13,6 +13,14 @@ end
 
 -- A message without its source location: "... (_ssl.c:123)" and the
 -- handshake timeout's "_ssl.c:123: " prefix (spec §0.3).
+-- The whole content of a file (binary).
+function H.read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local data = f:read("a")
+  f:close()
+  return data
+end
+
 function H.norm(msg)
   msg = tostring(msg)
   msg = msg:gsub("%s*%([%w_./]+%.c:%d+%)$", "")
