@@ -95,8 +95,9 @@ void pyssl_push_class(lua_State *L, const char *name);
  * Creates a zeroed object of class `name` with the class's user values and
  * metatable, leaves it on the stack and returns its memory. */
 void *pyssl_new_object(lua_State *L, const char *name, size_t size);
-/* Tells the collector that an object now holds `bytes` more of OpenSSL's
- * memory (an estimate), so that unreferenced objects are collected in time. */
+/* Tells the collector that an object now holds `bytes` more outside Lua's
+ * heap (OpenSSL's memory, a kernel socket; an estimate), so that
+ * unreferenced objects are collected in time. */
 void pyssl_add_gc_debt(lua_State *L, size_t bytes);
 /* The object at idx if it is an instance of `name` or of a subclass, else NULL. */
 void *pyssl_test_object(lua_State *L, int idx, const char *name);
