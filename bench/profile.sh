@@ -5,9 +5,12 @@
 # difference divided by N is the cost of one operation without the setup
 # (a round trip, a handshake, a 16 KiB chunk for bulk-mem). The callgrind
 # files stay in build/bench/profile/ (WORKLOAD.IMPL.1 and .2) for
-# callgrind_annotate. Memory-BIO workloads only.
+# callgrind_annotate. Memory-BIO workloads only. With c among the
+# implementations (first), each other line also gives C's count divided by
+# its own: the ratio to C by instructions, which the VM's noise cannot move.
 #   sh bench/profile.sh pingpong-mem 10000
 #   sh bench/profile.sh resume-mem 200 "c pyssl"
+#   sh bench/profile.sh bulk-mem 2000 "c luafloor pyssl"   (the Lua floor too)
 set -eu
 workload=$1
 n=${2:-1000}
@@ -37,9 +40,17 @@ for impl in $impls; do
     c) cmd="$top/build/bench/bench-c" ;;
     python) cmd="$python $bench/py/bench.py" ;;
     pyssl) cmd="lua5.4 $bench/pyssl/bench.lua" ;;
+    luafloor) cmd="lua5.4 $bench/luafloor/bench.lua" ;;
     *) echo "profile.sh: unknown implementation $impl" >&2; exit 2 ;;
   esac
   a=$(instructions "$out/$workload.$impl.1" $cmd --workload "$workload" --certdir "$out/certs" --warmup 0 $(size "$n"))
   b=$(instructions "$out/$workload.$impl.2" $cmd --workload "$workload" --certdir "$out/certs" --warmup 0 $(size $((2 * n))))
-  echo "$workload $impl: $(( (b - a) / n )) instructions per operation"
+  per_op=$(( (b - a) / n ))
+  [ "$impl" = c ] && c_per_op=$per_op
+  if [ "$impl" != c ] && [ -n "${c_per_op:-}" ]; then
+    ratio=$(awk "BEGIN { printf \"%.3f\", $c_per_op / $per_op }")
+    echo "$workload $impl: $per_op instructions per operation (C / $impl = $ratio)"
+  else
+    echo "$workload $impl: $per_op instructions per operation"
+  fi
 done

@@ -31,14 +31,10 @@
 #include <sys/socket.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include "benchtls.h"
 
 #define IMPL "c"
-#define SUITE "TLS_AES_128_GCM_SHA256"
-#define HOST "localhost"
-/* CPython's default cipher string (TLS 1.2 and below; unused by TLS 1.3). */
-#define DEFAULT_CIPHERS \
-    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
+#define SUITE BENCHTLS_SUITE
 
 static struct {
     const char *workload, *certdir, *key, *role;
@@ -77,62 +73,21 @@ static long long rss_bytes(void)
     return resident * sysconf(_SC_PAGESIZE);
 }
 
-/* ---- contexts and connections, configured like pyssl's ---- */
+/* ---- contexts and connections, configured like pyssl's (benchtls.c) ---- */
 
 static SSL_CTX *make_ctx(int server)
 {
-    static const unsigned char sid_ctx[] = "pyssl";
-    char path[4096];
-    uint64_t options = (SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS) |
-                       SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_COMPRESSION |
-                       SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_SINGLE_DH_USE |
-                       SSL_OP_SINGLE_ECDH_USE;
-    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    SSL_CTX *ctx = benchtls_ctx(server, opt.certdir, opt.key);
     if (!ctx)
-        die("SSL_CTX_new");
-    SSL_CTX_set_options(ctx, options);
-    if (!SSL_CTX_set_cipher_list(ctx, DEFAULT_CIPHERS) ||
-        !SSL_CTX_set_ciphersuites(ctx, SUITE) ||
-        !SSL_CTX_set1_groups_list(ctx, "X25519") ||
-        !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION))
-        die("context settings");
-    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
-    X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_TRUSTED_FIRST);
-    X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(ctx),
-                                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (server) {
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-        snprintf(path, sizeof path, "%s/%s/server.pem", opt.certdir, opt.key);
-        if (SSL_CTX_use_certificate_chain_file(ctx, path) != 1)
-            die("server certificate");
-        snprintf(path, sizeof path, "%s/%s/server.key", opt.certdir, opt.key);
-        if (SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) != 1 ||
-            SSL_CTX_check_private_key(ctx) != 1)
-            die("server key");
-    } else {
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-        snprintf(path, sizeof path, "%s/%s/ca.pem", opt.certdir, opt.key);
-        if (SSL_CTX_load_verify_locations(ctx, path, NULL) != 1)
-            die("CA file");
-    }
+        die(server ? "server context" : "client context");
     return ctx;
 }
 
 static SSL *make_ssl(SSL_CTX *ctx, int server)
 {
-    SSL *ssl = SSL_new(ctx);
+    SSL *ssl = benchtls_ssl(ctx, server);
     if (!ssl)
         die("SSL_new");
-    SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
-    if (server) {
-        SSL_set_accept_state(ssl);
-    } else {
-        if (!SSL_set_tlsext_host_name(ssl, HOST) ||
-            !X509_VERIFY_PARAM_set1_host(SSL_get0_param(ssl), HOST, 0))
-            die("host name");
-        SSL_set_connect_state(ssl);
-    }
     return ssl;
 }
 
@@ -145,10 +100,9 @@ typedef struct {
 
 static BIO *mem_bio(void)
 {
-    BIO *b = BIO_new(BIO_s_mem());
+    BIO *b = benchtls_mem_bio();
     if (!b)
         die("BIO_new");
-    BIO_set_mem_eof_return(b, -1);
     return b;
 }
 
