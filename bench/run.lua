@@ -88,35 +88,35 @@ local KiB, MiB, GiB = 1024, 1024 * 1024, 1024 * 1024 * 1024
 
 local WORKLOADS = {
   {name = "bulk-mem", kind = "mem", args = {workload = "bulk-mem", bytes = GiB},
-   quick = {bytes = 128 * MiB}, target = 0.97},
-  {name = "hs-mem-ecdsa", kind = "mem", args = {workload = "hs-mem", key = "ec", count = 2000},
-   quick = {count = 300}, target = 0.97},
-  {name = "hs-mem-rsa", kind = "mem", args = {workload = "hs-mem", key = "rsa", count = 1000},
+   quick = {bytes = 96 * MiB}, target = 0.97},
+  {name = "hs-mem-ecdsa", kind = "mem", args = {workload = "hs-mem", key = "ec", count = 1000},
    quick = {count = 200}, target = 0.97},
-  {name = "resume-mem", kind = "mem", args = {workload = "resume-mem", count = 4000},
-   quick = {count = 600}, target = 0.97},
-  {name = "pingpong-mem", kind = "mem", args = {workload = "pingpong-mem", count = 200000},
-   quick = {count = 30000}, target = 0.85},
-  {name = "bulk-tcp-1cpu", kind = "tcp", pin = "same", args = {workload = "bulk-tcp", bytes = 512 * MiB},
-   quick = {bytes = 64 * MiB}, target = 0.97},
-  {name = "bulk-tcp-2cpu", kind = "tcp", pin = "split", args = {workload = "bulk-tcp", bytes = 512 * MiB},
-   quick = {bytes = 64 * MiB}, target = 0.97},
-  {name = "hs-tcp-1cpu", kind = "tcp", pin = "same", args = {workload = "hs-tcp", key = "ec", count = 600},
+  {name = "hs-mem-rsa", kind = "mem", args = {workload = "hs-mem", key = "rsa", count = 600},
    quick = {count = 150}, target = 0.97},
-  {name = "hs-tcp-2cpu", kind = "tcp", pin = "split", args = {workload = "hs-tcp", key = "ec", count = 600},
-   quick = {count = 150}, target = 0.97},
-  {name = "pingpong-tcp-1cpu", kind = "tcp", pin = "same", args = {workload = "pingpong-tcp", count = 30000},
-   quick = {count = 5000}, target = 0.90},
-  {name = "pingpong-tcp-2cpu", kind = "tcp", pin = "split", args = {workload = "pingpong-tcp", count = 15000},
-   quick = {count = 2500}, target = 0.90},
+  {name = "resume-mem", kind = "mem", args = {workload = "resume-mem", count = 2000},
+   quick = {count = 400}, target = 0.97},
+  {name = "pingpong-mem", kind = "mem", args = {workload = "pingpong-mem", count = 120000},
+   quick = {count = 20000}, target = 0.85},
+  {name = "bulk-tcp-1cpu", kind = "tcp", pin = "same", args = {workload = "bulk-tcp", bytes = 320 * MiB},
+   quick = {bytes = 48 * MiB}, target = 0.97},
+  {name = "bulk-tcp-2cpu", kind = "tcp", pin = "split", args = {workload = "bulk-tcp", bytes = 320 * MiB},
+   quick = {bytes = 48 * MiB}, target = 0.97},
+  {name = "hs-tcp-1cpu", kind = "tcp", pin = "same", args = {workload = "hs-tcp", key = "ec", count = 400},
+   quick = {count = 100}, target = 0.97},
+  {name = "hs-tcp-2cpu", kind = "tcp", pin = "split", args = {workload = "hs-tcp", key = "ec", count = 400},
+   quick = {count = 100}, target = 0.97},
+  {name = "pingpong-tcp-1cpu", kind = "tcp", pin = "same", args = {workload = "pingpong-tcp", count = 15000},
+   quick = {count = 3000}, target = 0.90},
+  {name = "pingpong-tcp-2cpu", kind = "tcp", pin = "split", args = {workload = "pingpong-tcp", count = 10000},
+   quick = {count = 2000}, target = 0.90},
   {name = "idle-mem-client", kind = "mem", memory = true, args = {workload = "idle-mem-client", count = 1000},
-   quick = {count = 300}, target_bytes = 2048},
+   quick = {count = 200}, target_bytes = 2048},
   {name = "idle-mem-server", kind = "mem", memory = true, args = {workload = "idle-mem-server", count = 1000},
-   quick = {count = 300}, target_bytes = 2048},
+   quick = {count = 200}, target_bytes = 2048},
   {name = "idle-tcp-client", kind = "idle-tcp", measured = "client", memory = true,
-   args = {workload = "idle-tcp-client", count = 1000}, quick = {count = 300}, target_bytes = 2048},
+   args = {workload = "idle-tcp-client", count = 1000}, quick = {count = 200}, target_bytes = 2048},
   {name = "idle-tcp-server", kind = "idle-tcp", measured = "server", memory = true,
-   args = {workload = "idle-tcp-server", count = 1000}, quick = {count = 300}, target_bytes = 2048},
+   args = {workload = "idle-tcp-server", count = 1000}, quick = {count = 200}, target_bytes = 2048},
   {name = "bare", kind = "mem", memory = true, bare = true, args = {workload = "bare"},
    target_bytes = 2 * MiB},
 }
@@ -445,6 +445,7 @@ for _, w in ipairs(WORKLOADS) do
   if not skip then
     local res = {}
     local rounds = w.memory and MEM_ROUNDS or ROUNDS
+    local t_row = os.time()
     io.stderr:write(string.format("  %-18s", w.name))
     for r = 1, rounds do
       -- Alternate: each round starts with the next implementation.
@@ -471,7 +472,7 @@ for _, w in ipairs(WORKLOADS) do
       end
       io.stderr:write(".")
     end
-    io.stderr:write("\n")
+    io.stderr:write(string.format(" %d s\n", os.time() - t_row))
     for _, row in ipairs(rows_for(w, res)) do all_rows[#all_rows + 1] = row end
     for _, im in ipairs(selected) do
       local e = res[im.id]
