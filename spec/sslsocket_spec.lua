@@ -1241,3 +1241,142 @@ print(json.dumps([scenario(s) for s in SCENARIOS]))
     assert.same(py, got)
   end)
 end)
+
+describe("SSLSocket methods ssl.py implements through self", function()
+  -- recv and recv_into call self.read, sendall loops over self.send: a
+  -- Lua subclass's override or a mock put on the object is called as
+  -- Python calls it. Compared with the same steps in python3.
+  local PY = [[
+import socket, select, time
+log = []
+def decode(v):
+    return v.decode() if isinstance(v, (bytes, bytearray)) else v
+class Rec(ssl.SSLSocket):
+    def read(self, len=1024, buffer=None):
+        log.append(["read", len, buffer is None])
+        return super().read(len, buffer)
+    def send(self, data, flags=0):
+        data = bytes(data)
+        log.append(["send", data.decode()])
+        return super().send(data[:3], flags)
+sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); sctx.load_cert_chain(PKI + "leafkey.pem")
+def pair(cctx):
+    lst = socket.create_server(("127.0.0.1", 0))
+    c = socket.create_connection(lst.getsockname(), timeout=5)
+    a, _ = lst.accept(); lst.close()
+    c.setblocking(False); a.setblocking(False)
+    sc = cctx.wrap_socket(c, server_hostname="localhost", do_handshake_on_connect=False)
+    ss = sctx.wrap_socket(a, server_side=True, do_handshake_on_connect=False)
+    done = [False, False]; deadline = time.monotonic() + 5
+    while not all(done) and time.monotonic() < deadline:
+        for i, s in enumerate((sc, ss)):
+            if not done[i]:
+                try: s.do_handshake(); done[i] = True
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError): pass
+        select.select([sc, ss], [], [], 0.05)
+    sc.settimeout(5); ss.settimeout(5)
+    return sc, ss
+def recv_all(s, n):
+    got = b""
+    while len(got) < n: got += s.recv(n - len(got))
+    return got.decode()
+def args_of(a):
+    return json.dumps(["bytearray" if isinstance(x, bytearray) else x for x in a], separators=(",", ":")).encode()
+out = {}
+cctx = ssl.create_default_context(cafile=PKI + "ca.pem")
+cctx.sslsocket_class = Rec
+sc, ss = pair(cctx)
+sc.sendall(b"hello world")
+out["got"] = recv_all(ss, 11)
+sc.sendall(bytearray(b"abcdefg"))
+out["got2"] = recv_all(ss, 7)
+ss.sendall(b"0123456789")
+out["recv"] = decode(sc.recv(4))
+buf = bytearray(3)
+out["recv_into"] = [sc.recv_into(buf), buf.decode()]
+out["recv_into_none"] = decode(sc.recv_into(None))
+out["log"] = log
+pc, ps = pair(ssl.create_default_context(cafile=PKI + "ca.pem"))
+pc.read = lambda *a: args_of(a)
+out["mock_recv"] = decode(pc.recv(7))
+out["mock_recv_into"] = decode(pc.recv_into(bytearray(5), 2))
+sent = []
+def short_send(data, *a):
+    sent.append(bytes(data).decode())
+    return min(len(data), 4)
+pc.send = short_send
+pc.sendall(b"0123456789")
+out["mock_sent"] = sent
+pc.send = lambda data, *a: "x"
+try: pc.sendall(b"abc")
+except Exception as e: out["bad_send"] = [type(e).__name__, str(e)]
+del pc.read
+del pc.send
+ps.sendall(b"xyz")
+out["plain_recv_into_none"] = decode(pc.recv_into(None))
+print(json.dumps(out))
+]]
+
+  it("calls a subclass's read and send, and mocks on the object, as Python", function()
+    local bag = S.bag()
+    finally(function() bag:close() end)
+    local log, out = {}, {}
+    local Rec = {
+      read = function(self, len, buffer)
+        log[#log + 1] = {"read", len, buffer == nil}
+        return ssl.SSLSocket.read(self, len, buffer)
+      end,
+      send = function(self, data, flags)
+        data = tostring(data)
+        log[#log + 1] = {"send", data}
+        return ssl.SSLSocket.send(self, data:sub(1, 3), flags)
+      end,
+    }
+    local function recv_all(s, n)
+      local got = ""
+      while #got < n do got = got .. s:recv(n - #got) end
+      return got
+    end
+    local cctx = P.client_context()
+    cctx.sslsocket_class = Rec
+    local sc, ss = P.tls_pair(bag, {cctx = cctx})
+    sc:sendall("hello world")
+    out.got = recv_all(ss, 11)
+    sc:sendall(bytearray("abcdefg"))
+    out.got2 = recv_all(ss, 7)
+    ss:sendall("0123456789")
+    out.recv = sc:recv(4)
+    local buf = bytearray(3)
+    out.recv_into = {sc:recv_into(buf), tostring(buf)}
+    out.recv_into_none = sc:recv_into(nil)
+    out.log = log
+
+    local pc, ps = P.tls_pair(bag)
+    -- Lua passes self to a function stored on the object; Python does not.
+    pc.read = function(_, ...)
+      local args = {}
+      for i, v in ipairs({...}) do
+        args[i] = type(v) == "userdata" and "bytearray" or v
+      end
+      return H.json.encode(args)
+    end
+    out.mock_recv = pc:recv(7)
+    out.mock_recv_into = pc:recv_into(bytearray(5), 2)
+    local sent = {}
+    pc.send = function(_, data)
+      sent[#sent + 1] = data
+      return math.min(#data, 4)
+    end
+    pc:sendall("0123456789")
+    out.mock_sent = sent
+    pc.send = function() return "x" end
+    local ok, e = pcall(pc.sendall, pc, "abc")
+    assert.is_false(ok)
+    out.bad_send = {e.__name, tostring(e.args[1])}
+    pc.read, pc.send = nil, nil
+    ps:sendall("xyz")
+    out.plain_recv_into_none = pc:recv_into(nil)
+
+    assert.same(H.python(PY), out)
+  end)
+end)

@@ -32,6 +32,9 @@ const char *pyssl_basename(const char *path);
  * registers, so hot paths reach it without a table lookup. */
 typedef struct pyssl_state {
     unsigned char scratch[PYSSL_RECORD_MAX];
+    /* The metatable of plain SSLSockets (anchored in the registry), to
+     * tell them from Lua subclass instances at the cost of a compare. */
+    const void *sslsocket_metatable;
 } pyssl_state;
 
 #define pyssl_state_of(L) ((pyssl_state *)lua_touserdata((L), lua_upvalueindex(1)))

@@ -256,6 +256,29 @@ static int call_base(lua_State *L, const char *key)
     return lua_gettop(L);
 }
 
+/* ssl.py implements recv and recv_into with self.read, and sendall with
+ * self.send. For an instance of a Lua subclass, or one given an attribute
+ * that hides the method (a mock), pushes self's `name` and returns 1 when
+ * that is not the method `builtin` of this file: it must be called as
+ * Python calls it. Returns 0, pushing nothing, when the call would reach
+ * `builtin` (always for a plain SSLSocket), which C then does directly.
+ * (A method replaced in the class table itself is not looked for.) */
+static int push_replaced(lua_State *L, const char *name, lua_CFunction builtin)
+{
+    const void *metatable;
+    lua_getmetatable(L, 1);   /* check_sslsocket has seen it */
+    metatable = lua_topointer(L, -1);
+    lua_pop(L, 1);
+    if (metatable == pyssl_state_of(L)->sslsocket_metatable)
+        return 0;
+    lua_getfield(L, 1, name);
+    if (lua_tocfunction(L, -1) == builtin) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    return 1;
+}
+
 /* -------------------------------------------------------------- waiting */
 
 /* One operation on the TLS state: the socket, the state and its stack
@@ -642,6 +665,15 @@ static int sslsock_recv(lua_State *L)
     lua_pop(L, 1);
     if (nonzero_flags(L, 3))
         return flags_error(L, "recv");
+    if (push_replaced(L, "read", sslsock_read)) {
+        lua_pushvalue(L, 1);
+        if (lua_isnil(L, 2))
+            lua_pushinteger(L, 1024);
+        else
+            lua_pushvalue(L, 2);
+        lua_call(L, 2, 1);
+        return 1;
+    }
     return read_common(L, check_len(L, 2), 0);
 }
 
@@ -672,9 +704,15 @@ static int sslsock_recv_into(lua_State *L)
     lua_pop(L, 1);
     if (nonzero_flags(L, 4))
         return flags_error(L, "recv_into");
-    if (lua_isnil(L, 2))
-        return pyssl_raise(L, "TypeError", "read() argument 2 must be read-write bytes-like object, not NoneType");
-    return read_common(L, nbytes, 2);
+    if (push_replaced(L, "read", sslsock_read)) {
+        lua_pushvalue(L, 1);
+        lua_pushinteger(L, nbytes);
+        lua_pushvalue(L, 2);
+        lua_call(L, 3, 1);
+        return 1;
+    }
+    /* self.read(nbytes, None): bytes, as read() without a buffer. */
+    return read_common(L, nbytes, lua_isnil(L, 2) ? 0 : 2);
 }
 
 /* Bytes to send: a string or a bytearray. */
@@ -724,6 +762,45 @@ static int sslsock_send(lua_State *L)
     return 1;
 }
 
+/* ssl.py's sendall loop over a replaced send() (on the stack top): each
+ * call gets what is left of the data at 2, and returns how much of it it
+ * sent. A bytearray is copied into a string first: the replaced send()
+ * may resize it. */
+static int sendall_through(lua_State *L)
+{
+    int send = lua_gettop(L);
+    size_t len, done = 0;
+    const char *data;
+    if (lua_type(L, 2) != LUA_TSTRING) {
+        data = check_data(L, 2, &len);
+        lua_pushlstring(L, data, len);
+        lua_replace(L, 2);
+    }
+    data = lua_tolstring(L, 2, &len);
+    while (done < len) {
+        lua_Integer sent;
+        int isint;
+        lua_pushvalue(L, send);
+        lua_pushvalue(L, 1);
+        if (done == 0)
+            lua_pushvalue(L, 2);
+        else
+            lua_pushlstring(L, data + done, len - done);
+        lua_call(L, 2, 1);
+        sent = lua_tointegerx(L, -1, &isint);
+        if (!isint)
+            return pyssl_raise(L, "TypeError", "unsupported operand type(s) for +=: 'int' and '%s'",
+                               pyssl_typename(L, -1));
+        lua_pop(L, 1);
+        /* Python's loop adds what send() returns and ends once the count
+         * reaches the length; a negative count has no slice to send next. */
+        if (sent < 0)
+            return pyssl_raise(L, "ValueError", "send() returned a negative count: %I", sent);
+        done = (size_t)sent >= len - done ? len : done + (size_t)sent;
+    }
+    return 0;
+}
+
 /* sendall(data, flags=0) */
 static int sslsock_sendall(lua_State *L)
 {
@@ -741,10 +818,14 @@ static int sslsock_sendall(lua_State *L)
     if (nonzero_flags(L, 3))
         return flags_error(L, "sendall");
     data = check_data(L, 2, &len);
+    lua_pop(L, 1);   /* the TLS state: each send() below starts its own */
+    if (push_replaced(L, "send", sslsock_send))
+        return sendall_through(L);
     /* ssl.py loops over send(); each send writes everything. */
     while (done < len) {
         size_t chunk = len - done > INT_MAX ? INT_MAX : len - done;
-        op_begin(L, &o);   /* a fresh deadline per send(), as in Python */
+        if (!op_begin(L, &o))   /* a fresh deadline per send(), as in Python */
+            return raise_closed(L);
         done += tls_write(L, &o, data + done, chunk);
         lua_pop(L, 1);
     }
@@ -1122,6 +1203,9 @@ void pyssl_open_sslsocket(lua_State *L)
 
     pyssl_class_register(L, &cls);
     lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl." CLASS);
+    ((pyssl_state *)lua_touserdata(L, -2))->sslsocket_metatable = lua_topointer(L, -1);
+    lua_pop(L, 1);
     lua_pushcclosure(L, handshake, 1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_HANDSHAKE);
     pyssl_push_class(L, CLASS);
