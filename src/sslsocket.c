@@ -779,7 +779,6 @@ static int sendall_through(lua_State *L)
     data = lua_tolstring(L, 2, &len);
     while (done < len) {
         lua_Integer sent;
-        int isint;
         lua_pushvalue(L, send);
         lua_pushvalue(L, 1);
         if (done == 0)
@@ -787,10 +786,10 @@ static int sendall_through(lua_State *L)
         else
             lua_pushlstring(L, data + done, len - done);
         lua_call(L, 2, 1);
-        sent = lua_tointegerx(L, -1, &isint);
-        if (!isint)
+        if (!lua_isinteger(L, -1))
             return pyssl_raise(L, "TypeError", "unsupported operand type(s) for +=: 'int' and '%s'",
                                pyssl_typename(L, -1));
+        sent = lua_tointeger(L, -1);
         lua_pop(L, 1);
         /* Python's loop adds what send() returns and ends once the count
          * reaches the length; a negative count has no slice to send next. */
