@@ -6,7 +6,7 @@
 -- loops over the thinnest binding Lua can call OpenSSL through: its ratio
 -- is the most any binding of Python's API reaches on this Lua.
 --
---   lua5.4 bench/run.lua --out build/bench [--quick] [--rounds N]
+--   lua5.4 bench/run.lua --out build/bench [--quick | --smoke] [--rounds N]
 --        [--only w1,w2] [--impls c,python,luasec,pyssl,luafloor] [--readme FILE]
 --
 -- Certificates (ECDSA P-256 and RSA-2048 chains for "localhost") and an
@@ -26,13 +26,16 @@ local TOP = abspath(BENCH .. "/..")
 
 ---------------------------------------------------------------- options
 
-local opt = {out = TOP .. "/build/bench", rounds = nil, quick = false, only = nil,
+local opt = {out = TOP .. "/build/bench", rounds = nil, quick = false, smoke = false, only = nil,
              impls = "c,python,luasec,pyssl,luafloor", readme = nil}
 do
   local i = 1
   while i <= #arg do
     local a = arg[i]
     if a == "--quick" then opt.quick = true
+    -- every workload once with tiny counts: that the whole run works
+    -- (spec/bench_spec.lua), not a measurement
+    elseif a == "--smoke" then opt.smoke = true
     elseif a == "--out" then opt.out = arg[i + 1]; i = i + 1
     elseif a == "--rounds" then opt.rounds = tonumber(arg[i + 1]); i = i + 1
     elseif a == "--only" then opt.only = arg[i + 1]; i = i + 1
@@ -127,11 +130,12 @@ if opt.only then
   for w in opt.only:gmatch("[^,]+") do only[w] = true end
 end
 
-local ROUNDS = opt.rounds or (opt.quick and 3 or 5)
+local ROUNDS = opt.rounds or (opt.smoke and 1 or opt.quick and 3 or 5)
 -- Rounds of C or pyssl spread wider than this share of their median make
 -- a target verdict "(noisy)".
 local NOISY_SPREAD = 0.15
-local MEM_ROUNDS = opt.rounds or (opt.quick and 1 or 3)
+local MEM_ROUNDS = opt.rounds or ((opt.quick or opt.smoke) and 1 or 3)
+local MODE = opt.smoke and "smoke" or opt.quick and "quick" or "full"
 
 ---------------------------------------------------------------- certificates
 
@@ -164,6 +168,11 @@ local function arglist(w, extra)
   for k, v in pairs(w.args) do a[k] = v end
   if opt.quick and w.quick then
     for k, v in pairs(w.quick) do a[k] = v end
+  end
+  if opt.smoke then
+    if a.bytes then a.bytes = MiB end
+    if a.count then a.count = 10 end
+    a.warmup = 2
   end
   for k, v in pairs(extra or {}) do a[k] = v end
   a.certdir = CERTS
@@ -438,7 +447,7 @@ local t_start = os.time()
 local all_rows, notes = {}, {}
 local raw = assert(io.open(opt.out .. "/latest.jsonl", "w"))
 io.stderr:write(string.format("pyssl bench: %s mode, %d rounds (%d for memory), pinned: %s\n",
-  opt.quick and "quick" or "full", ROUNDS, MEM_ROUNDS, TASKSET and "yes" or "no (taskset missing)"))
+  MODE, ROUNDS, MEM_ROUNDS, TASKSET and "yes" or "no (taskset missing)"))
 
 for _, w in ipairs(WORKLOADS) do
   local skip = (only and not only[w.name]) or (w.pin == "split" and NCPU < 2)
@@ -514,7 +523,7 @@ end
 
 local elapsed = os.time() - t_start
 local head = string.format("Machine: %s.\nMode: %s, %d rounds (memory: %d), %s; took %d s.",
-  machine_info(), opt.quick and "quick" or "full", ROUNDS, MEM_ROUNDS,
+  machine_info(), MODE, ROUNDS, MEM_ROUNDS,
   TASKSET and "pinned with taskset" or "not pinned", elapsed)
 local text = head .. "\n\n" .. render(all_rows, notes) .. "\n"
 io.write("\n", text)

@@ -1,0 +1,78 @@
+-- `make bench` end to end with tiny counts (bench/run.lua --smoke): the C
+-- program and the Lua floor module build, every implementation runs every
+-- workload it can (Python's ssl, LuaSec, pyssl, the Lua floor, C), says
+-- "unavailable" for those it cannot, and the table has all its columns
+-- and no error. Not a measurement: one round of ten operations each.
+local H = require "spec.support.helper"
+
+local OUT = "build/bench-smoke"
+
+local MEM_SPEED = {"bulk-mem", "hs-mem-ecdsa", "hs-mem-rsa", "resume-mem", "pingpong-mem"}
+local TCP_SPEED = {"bulk-tcp-1cpu", "bulk-tcp-2cpu", "hs-tcp-1cpu", "hs-tcp-2cpu",
+                   "pingpong-tcp-1cpu", "pingpong-tcp-2cpu"}
+local MEM_MEMORY = {"idle-mem-client", "idle-mem-server"}
+local TCP_MEMORY = {"idle-tcp-client", "idle-tcp-server", "bare"}
+
+-- Runs a shell command; returns its output and whether it succeeded.
+local function sh(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("a")
+  local ok = p:close()
+  return out, ok
+end
+
+-- What each implementation must answer for each workload: "measured"
+-- (a value, or the memory figures) or "unavailable".
+local function expected(ncpu)
+  local want = {}
+  local function set(names, answers)
+    for _, name in ipairs(names) do
+      -- run.lua skips the two-CPU rows on a one-CPU machine
+      if ncpu > 1 or not name:match("%-2cpu$") then want[name] = answers end
+    end
+  end
+  set(MEM_SPEED, {c = "measured", python = "measured", pyssl = "measured",
+                  luasec = "unavailable", luafloor = "measured"})
+  set(TCP_SPEED, {c = "measured", python = "measured", pyssl = "measured",
+                  luasec = "measured", luafloor = "unavailable"})
+  set(MEM_MEMORY, {c = "measured", python = "measured", pyssl = "measured",
+                   luasec = "unavailable", luafloor = "unavailable"})
+  set(TCP_MEMORY, {c = "measured", python = "measured", pyssl = "measured",
+                   luasec = "measured", luafloor = "unavailable"})
+  return want
+end
+
+-- A memory row reports its RSS and heap figures; a speed row a rate.
+local function answer_of(result)
+  if result.status then return result.status end
+  if result.rss ~= nil or result.heap ~= nil then
+    return (math.type(result.rss) and math.type(result.heap)) and "measured" or "no figures"
+  end
+  return (tonumber(result.value) or 0) > 0 and "measured" or "no value"
+end
+
+describe("make bench", function()
+  it("runs every implementation on every workload it can, and prints the whole table", function()
+    local out, ok = sh("make --no-print-directory build >/dev/null && "
+      .. "make --no-print-directory -C bench deps all OUT=" .. "../" .. OUT .. " >/dev/null")
+    assert(ok, "building the benchmarks failed:\n" .. out)
+    local table_text
+    table_text, ok = sh("timeout 240 lua5.4 bench/run.lua --smoke --out " .. OUT)
+    assert(ok, "bench/run.lua --smoke failed:\n" .. table_text)
+
+    local got = {}
+    for line in io.lines(OUT .. "/latest.jsonl") do
+      local r = H.json.decode(line)
+      got[r.bench] = got[r.bench] or {}
+      got[r.bench][r.impl] = answer_of(r)
+    end
+    local ncpu = math.tointeger(tonumber((sh("nproc"))))
+    assert.same(expected(ncpu), got)
+
+    for _, title in ipairs({"C", "Python ssl", "LuaSec", "pyssl", "Lua floor", "pyssl target"}) do
+      assert.truthy(table_text:find("| " .. title .. " |", 1, true), "no column " .. title)
+    end
+    assert.truthy(table_text:find("Mode: smoke", 1, true))
+    assert.falsy(table_text:find("| error |", 1, true))
+  end)
+end)
