@@ -2,7 +2,7 @@
 -- (raw C, Python's ssl, LuaSec, pyssl, and the Lua floor), alternately,
 -- for several rounds, pinned with taskset, and prints one table: median
 -- (min-max) and each implementation's ratio to C measured in the same run.
--- The Lua floor (bench/luafloor, in-memory speed rows only) runs pyssl's
+-- The Lua floor (bench/luafloor, speed rows only) runs pyssl's
 -- loops over the thinnest binding Lua can call OpenSSL through: its ratio
 -- is the most any binding of Python's API reaches on this Lua.
 --

@@ -34,7 +34,7 @@ local function expected(ncpu)
   set(MEM_SPEED, {c = "measured", python = "measured", pyssl = "measured",
                   luasec = "unavailable", luafloor = "measured"})
   set(TCP_SPEED, {c = "measured", python = "measured", pyssl = "measured",
-                  luasec = "measured", luafloor = "unavailable"})
+                  luasec = "measured", luafloor = "measured"})
   set(MEM_MEMORY, {c = "measured", python = "measured", pyssl = "measured",
                    luasec = "unavailable", luafloor = "unavailable"})
   set(TCP_MEMORY, {c = "measured", python = "measured", pyssl = "measured",

@@ -19,16 +19,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include "benchtls.h"
@@ -407,49 +402,27 @@ static void bare(void)
 
 static int tcp_listen(void)
 {
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((uint16_t)opt.port);
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-        bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1024) < 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+    int port, fd = benchtls_listen(opt.port, &port);
+    if (fd < 0)
         die(strerror(errno));
-    printf("PORT %d\n", ntohs(a.sin_port));
+    printf("PORT %d\n", port);
     fflush(stdout);
     return fd;
 }
 
-static void nodelay(int fd)
-{
-    int one = 1;
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
-        die(strerror(errno));
-}
-
 static int tcp_accept(int lfd)
 {
-    int fd = accept(lfd, NULL, NULL);
+    int fd = benchtls_accept(lfd);
     if (fd < 0)
         die(strerror(errno));
-    nodelay(fd);
     return fd;
 }
 
 static int tcp_connect(void)
 {
-    struct sockaddr_in a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((uint16_t)opt.port);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+    int fd = benchtls_connect(opt.port);
+    if (fd < 0)
         die(strerror(errno));
-    nodelay(fd);
     return fd;
 }
 

@@ -1,6 +1,13 @@
 /* bench/c/benchtls.c — see benchtls.h. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <openssl/x509v3.h>
 #include "benchtls.h"
 
@@ -86,4 +93,60 @@ BIO *benchtls_mem_bio(void)
     if (b)
         BIO_set_mem_eof_return(b, -1);
     return b;
+}
+
+static void loopback(struct sockaddr_in *a, int port)
+{
+    memset(a, 0, sizeof *a);
+    a->sin_family = AF_INET;
+    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a->sin_port = htons((uint16_t)port);
+}
+
+/* Closes fd (keeping errno) and returns -1. */
+static int fail_closing(int fd)
+{
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    errno = saved;
+    return -1;
+}
+
+int benchtls_listen(int port, int *bound)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+    loopback(&a, port);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1024) < 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+        return fail_closing(fd);
+    *bound = ntohs(a.sin_port);
+    return fd;
+}
+
+static int nodelay(int fd)
+{
+    int one = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+        return fail_closing(fd);
+    return fd;
+}
+
+int benchtls_accept(int listener)
+{
+    int fd = accept(listener, NULL, NULL);
+    return fd < 0 ? -1 : nodelay(fd);
+}
+
+int benchtls_connect(int port)
+{
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    loopback(&a, port);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+        return fail_closing(fd);
+    return nodelay(fd);
 }

@@ -22,4 +22,11 @@ SSL *benchtls_ssl(SSL_CTX *ctx, int server);
 /* A memory BIO whose emptiness means "retry", as a MemoryBIO's does. */
 BIO *benchtls_mem_bio(void);
 
+/* Loopback TCP, blocking, TCP_NODELAY on connections; -1 with errno set on
+ * failure. benchtls_listen binds 127.0.0.1:port (0: any free port) and
+ * stores the port it got in *bound. */
+int benchtls_listen(int port, int *bound);
+int benchtls_accept(int listener);
+int benchtls_connect(int port);
+
 #endif

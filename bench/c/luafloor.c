@@ -1,10 +1,12 @@
 /* bench/c/luafloor.c — the Lua floor: the thinnest binding a Lua loop can
  * call OpenSSL through, as the measure of what Lua 5.4 itself costs.
  *
- * It offers what bench/pyssl/bench.lua uses of Python's API over memory
- * BIOs — MemoryBIO read/write, an SSL object's do_handshake, read, write
- * and session — one C call per Python call, each returning what Python's
- * API returns (a new Lua string per read), and nothing more: no argument
+ * It offers what bench/pyssl/bench.lua uses of Python's API — over memory
+ * BIOs: MemoryBIO read/write, an SSL object's do_handshake, read, write
+ * and session; over loopback TCP: listen, accept, connect, wrap_socket
+ * (with its handshake), recv, sendall — one C call per Python call, each
+ * returning what Python's API returns (a new Lua string per read), and
+ * nothing more: no argument
  * parsing beyond the cheapest type check a memory-safe binding needs (the
  * object's metatable compared with the one the method was made for), no
  * Python exceptions (a handshake step that wants more input returns false
@@ -20,7 +22,13 @@
  *   obj:do_handshake() -> true | false;  obj:read(n) -> string | false
  *   obj:write(s) -> n;  obj:session() -> session;  obj:session_reused()
  *   obj:cipher() -> name, version;  every object: close() / <close> / __gc
+ *   local l, port = f.listen(port);  local sock = l:accept() or f.connect(port)
+ *   local s = ctx:wrap_socket(sock, server)   (takes the descriptor over)
+ *   s:recv(n) -> string ("" at EOF);  s:sendall(data)
  */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include <openssl/err.h>
@@ -29,33 +37,45 @@
 /* The largest TLS record's plain text: the most one SSL_read returns. */
 #define RECORD_MAX 16384
 
-/* Every object is a box holding one OpenSSL pointer. */
+/* Every object is a box holding one OpenSSL pointer, or (a socket) a
+ * descriptor. */
 typedef struct {
     void *ptr;
+    int fd;
 } box;
 
-enum kind { CTX, BIO_KIND, CONN, SESSION, KINDS };
+enum kind { CTX, BIO_KIND, CONN, SESSION, SOCK, KINDS };
 
 static const char *const kind_names[KINDS] = {
-    "luafloor.context", "luafloor.MemoryBIO", "luafloor.SSLObject", "luafloor.session"
+    "luafloor.context", "luafloor.MemoryBIO", "luafloor.SSLObject", "luafloor.session",
+    "luafloor.socket"
 };
 
 static unsigned char scratch[RECORD_MAX];
 
-static void free_ptr(enum kind kind, void *ptr)
+static void release(enum kind kind, box *b)
 {
     switch (kind) {
-    case CTX: SSL_CTX_free(ptr); break;
-    case BIO_KIND: BIO_free(ptr); break;
-    case CONN: SSL_free(ptr); break;
-    case SESSION: SSL_SESSION_free(ptr); break;
+    case CTX: SSL_CTX_free(b->ptr); break;
+    case BIO_KIND: BIO_free(b->ptr); break;
+    case CONN: {
+        int fd = SSL_get_fd(b->ptr);   /* -1 over memory BIOs */
+        SSL_free(b->ptr);
+        if (fd >= 0)
+            close(fd);
+        break;
+    }
+    case SESSION: SSL_SESSION_free(b->ptr); break;
+    case SOCK: close(b->fd); break;
     case KINDS: break;
     }
+    b->ptr = NULL;
+    b->fd = -1;
 }
 
-/* The pointer in the box at idx, if it is a live object of `kind`. The
- * kind's metatable is upvalue 1 of every method closure. */
-static void *check(lua_State *L, int idx, enum kind kind)
+/* The box at idx, if it is a live object of `kind`. The kind's metatable
+ * is upvalue 1 of every method closure. */
+static box *check_box(lua_State *L, int idx, enum kind kind)
 {
     box *b = lua_touserdata(L, idx);
     int same = 0;
@@ -65,16 +85,23 @@ static void *check(lua_State *L, int idx, enum kind kind)
     }
     if (!same)
         luaL_error(L, "argument %d is not a %s", idx, kind_names[kind]);
-    if (!b->ptr)
+    if (!b->ptr && b->fd < 0)
         luaL_error(L, "%s is closed", kind_names[kind]);
-    return b->ptr;
+    return b;
 }
 
-static void push_box(lua_State *L, enum kind kind, void *ptr)
+static void *check(lua_State *L, int idx, enum kind kind)
+{
+    return check_box(L, idx, kind)->ptr;
+}
+
+static box *push_box(lua_State *L, enum kind kind, void *ptr)
 {
     box *b = lua_newuserdatauv(L, sizeof *b, 0);
     b->ptr = ptr;
+    b->fd = -1;
     luaL_setmetatable(L, kind_names[kind]);
+    return b;
 }
 
 static int fail(lua_State *L, const char *what)
@@ -90,10 +117,8 @@ static int fail(lua_State *L, const char *what)
 static int obj_close(lua_State *L)
 {
     box *b = lua_touserdata(L, 1);
-    if (b && b->ptr) {
-        free_ptr((enum kind)lua_tointeger(L, lua_upvalueindex(2)), b->ptr);
-        b->ptr = NULL;
-    }
+    if (b && (b->ptr || b->fd >= 0))
+        release((enum kind)lua_tointeger(L, lua_upvalueindex(2)), b);
     return 0;
 }
 
@@ -255,6 +280,80 @@ static int conn_cipher(lua_State *L)
     return 2;
 }
 
+/* ---- loopback TCP ---- */
+
+static int fail_errno(lua_State *L, const char *what)
+{
+    return luaL_error(L, "%s failed: %s", what, strerror(errno));
+}
+
+static void push_socket(lua_State *L, int fd)
+{
+    push_box(L, SOCK, NULL)->fd = fd;
+}
+
+/* listen(port) -> listening socket, the port it is bound to */
+static int sock_listen(lua_State *L)
+{
+    int port, fd = benchtls_listen((int)luaL_checkinteger(L, 1), &port);
+    if (fd < 0)
+        return fail_errno(L, "listen");
+    push_socket(L, fd);
+    lua_pushinteger(L, port);
+    return 2;
+}
+
+static int sock_accept(lua_State *L)
+{
+    int fd = benchtls_accept(check_box(L, 1, SOCK)->fd);
+    if (fd < 0)
+        return fail_errno(L, "accept");
+    push_socket(L, fd);
+    return 1;
+}
+
+/* connect(port) -> socket connected to 127.0.0.1:port */
+static int sock_connect(lua_State *L)
+{
+    int fd = benchtls_connect((int)luaL_checkinteger(L, 1));
+    if (fd < 0)
+        return fail_errno(L, "connect");
+    push_socket(L, fd);
+    return 1;
+}
+
+/* ctx:wrap_socket(sock, server) -> SSL object, handshake done; it takes
+ * the descriptor over (closing the object closes it). */
+static int ctx_wrap_socket(lua_State *L)
+{
+    SSL_CTX *ctx = check(L, 1, CTX);
+    box *sock = luaL_checkudata(L, 2, kind_names[SOCK]);
+    SSL *ssl;
+    if (sock->fd < 0)
+        return luaL_error(L, "the socket is closed");
+    ssl = benchtls_ssl(ctx, lua_toboolean(L, 3));
+    if (!ssl || !SSL_set_fd(ssl, sock->fd)) {
+        SSL_free(ssl);
+        return fail(L, "SSL_set_fd");
+    }
+    sock->fd = -1;
+    push_box(L, CONN, ssl);
+    if (SSL_do_handshake(ssl) != 1)
+        return fail(L, "SSL_do_handshake");
+    return 1;
+}
+
+static int conn_sendall(lua_State *L)
+{
+    SSL *ssl = check(L, 1, CONN);
+    size_t len, count = 0;
+    const char *data = luaL_checklstring(L, 2, &len);
+    /* Blocking, with SSL_MODE_AUTO_RETRY: one call writes everything. */
+    if (len > 0 && !SSL_write_ex(ssl, data, len, &count))
+        return fail(L, "SSL_write_ex");
+    return 0;
+}
+
 /* ---- registration ---- */
 
 /* The metatable of a kind: __index a plain method table, every method a
@@ -287,17 +386,25 @@ static void define_kind(lua_State *L, enum kind kind, const luaL_Reg *methods)
 int luaopen_luafloor(lua_State *L)
 {
     static const luaL_Reg bio_methods[] = {{"read", bio_read}, {"write", bio_write}, {NULL, NULL}};
-    static const luaL_Reg ctx_methods[] = {{"wrap_bio", ctx_wrap_bio}, {NULL, NULL}};
+    static const luaL_Reg ctx_methods[] = {
+        {"wrap_bio", ctx_wrap_bio}, {"wrap_socket", ctx_wrap_socket}, {NULL, NULL}
+    };
     static const luaL_Reg conn_methods[] = {
         {"do_handshake", conn_do_handshake}, {"read", conn_read}, {"write", conn_write},
+        {"recv", conn_read}, {"sendall", conn_sendall},
         {"session", conn_session}, {"session_reused", conn_session_reused},
         {"cipher", conn_cipher}, {NULL, NULL}
     };
-    static const luaL_Reg functions[] = {{"context", ctx_new}, {"MemoryBIO", bio_new}, {NULL, NULL}};
+    static const luaL_Reg sock_methods[] = {{"accept", sock_accept}, {NULL, NULL}};
+    static const luaL_Reg functions[] = {
+        {"context", ctx_new}, {"MemoryBIO", bio_new},
+        {"listen", sock_listen}, {"connect", sock_connect}, {NULL, NULL}
+    };
     define_kind(L, CTX, ctx_methods);
     define_kind(L, BIO_KIND, bio_methods);
     define_kind(L, CONN, conn_methods);
     define_kind(L, SESSION, NULL);
+    define_kind(L, SOCK, sock_methods);
     luaL_newlib(L, functions);
     return 1;
 }

@@ -3,7 +3,7 @@
 -- output, the clock and the memory figures (from benchutil.so).
 local bu = require "benchutil"
 
-local M = {now = bu.now, heap = bu.heap, rss = bu.rss}
+local M = {now = bu.now, heap = bu.heap, rss = bu.rss, SUITE = "TLS_AES_128_GCM_SHA256"}
 
 local NUMERIC = {bytes = true, chunk = true, count = true, warmup = true, size = true, port = true}
 
@@ -67,6 +67,110 @@ end
 function M.collect()
   collectgarbage("collect")
   collectgarbage("collect")
+end
+
+-- The loopback TCP speed workloads (bulk-tcp, pingpong-tcp, hs-tcp) of the
+-- Lua scripts whose connections have Python's recv/sendall/close: pyssl's
+-- (bench/pyssl) and the Lua floor's. Blocking sockets, one process per
+-- side (opt.role). `net` gives the binding's steps: make_ctx(server),
+-- listen() (prints "PORT n"), accept(ls, ctx), connect(ctx) — both
+-- returning a connection with the handshake done — and check_cipher(s).
+-- Adds the workloads to W; returns recv_exact(s, n).
+function M.tcp_workloads(W, opt, R, net)
+  local function recv_exact(s, n)
+    local data = s:recv(n)
+    while #data < n do
+      local more = s:recv(n - #data)
+      if #more == 0 then error("connection closed") end
+      data = data .. more
+    end
+    return data
+  end
+
+  -- This side's role, its context and, for a server, the listener.
+  local function side()
+    local server = opt.role == "server"
+    return server, net.make_ctx(server), server and net.listen() or nil
+  end
+
+  W["bulk-tcp"] = function()
+    local server, ctx, ls <close> = side()
+    local chunk = opt.chunk
+    local chunks = opt.bytes // chunk
+    local warm = M.warmup_of(opt, chunks // 16 + 1)
+    local s
+    if server then
+      s = net.accept(ls, ctx)
+      for _, total in ipairs({warm * chunk, chunks * chunk}) do
+        local got = 0
+        while got < total do
+          got = got + #s:recv(chunk)
+        end
+        s:sendall("k")
+      end
+    else
+      s = net.connect(ctx)
+      net.check_cipher(s)
+      local payload = string.rep("x", chunk)
+      for _ = 1, warm do s:sendall(payload) end
+      recv_exact(s, 1)
+      local t0 = M.now()
+      for _ = 1, chunks do s:sendall(payload) end
+      recv_exact(s, 1)
+      local dt = M.now() - t0
+      R.report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk, M.SUITE)
+    end
+    s:close()
+  end
+
+  W["pingpong-tcp"] = function()
+    local server, ctx, ls <close> = side()
+    local size = opt.size
+    local warm = M.warmup_of(opt, opt.count // 10 + 1)
+    local s
+    if server then
+      s = net.accept(ls, ctx)
+      for _ = 1, warm + opt.count do
+        s:sendall(recv_exact(s, size))
+      end
+    else
+      s = net.connect(ctx)
+      net.check_cipher(s)
+      local msg = string.rep("p", size)
+      local t0 = 0
+      for i = -warm, opt.count - 1 do
+        if i == 0 then t0 = M.now() end
+        s:sendall(msg)
+        recv_exact(s, size)
+      end
+      local dt = M.now() - t0
+      R.report("rt/s", opt.count / dt, dt, opt.count, M.SUITE)
+    end
+    s:close()
+  end
+
+  W["hs-tcp"] = function()
+    local server, ctx, ls <close> = side()
+    local warm = M.warmup_of(opt, opt.count // 10 + 1)
+    if server then
+      for _ = 1, warm + opt.count do
+        local s <close> = net.accept(ls, ctx)
+        s:sendall("k")
+      end
+    else
+      local t0 = 0
+      for i = -warm, opt.count - 1 do
+        if i == 0 then t0 = M.now() end
+        local s <close> = net.connect(ctx)
+        recv_exact(s, 1)
+        if i == -warm then net.check_cipher(s) end
+      end
+      local dt = M.now() - t0
+      R.report("hs/s", opt.count / dt, dt, opt.count, M.SUITE)
+    end
+  end
+
+  return recv_exact
 end
 
 return M

@@ -1,10 +1,10 @@
 -- bench/luafloor/bench.lua — the Lua floor: bench/pyssl/bench.lua's
--- in-memory loops, call for call, over luafloor.so (bench/c/luafloor.c),
+-- speed loops, call for call, over luafloor.so (bench/c/luafloor.c),
 -- the thinnest binding Lua can call OpenSSL through. What it measures is
 -- what Lua 5.4 itself costs on top of C (the interpreter running the loop,
 -- one C call per Python API call, a new string per read), so its ratio to
 -- C bounds what any binding of Python's API can reach on this Lua. The
--- loopback TCP and memory workloads are not part of the floor.
+-- memory rows are not part of the floor.
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 package.path = here .. "/../lua/?.lua;" .. package.path
 local lib = require "benchlib"
@@ -148,8 +148,29 @@ W["pingpong-mem"] = function()
   R.report("rt/s", opt.count / dt, dt, opt.count, SUITE)
 end
 
+------------------------- loopback TCP: blocking sockets, one process per side
+
+local function tcp_listen()
+  local ls, port = floor.listen(opt.port)
+  io.write(string.format("PORT %d\n", port))
+  io.flush()
+  return ls
+end
+
+local function tcp_accept(ls, ctx)
+  return ctx:wrap_socket(ls:accept(), true)
+end
+
+local function tcp_connect(ctx)
+  return ctx:wrap_socket(floor.connect(opt.port), false)
+end
+
+lib.tcp_workloads(W, opt, R, {
+  make_ctx = make_ctx, listen = tcp_listen, accept = tcp_accept, connect = tcp_connect,
+  check_cipher = check_cipher})
+
 local fn = W[opt.workload]
 if not fn then
-  R.unavailable("the Lua floor covers the in-memory speed workloads only")
+  R.unavailable("the Lua floor covers the speed workloads only")
 end
 fn()

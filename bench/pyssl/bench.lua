@@ -2,8 +2,9 @@
 --
 -- A line-by-line port of bench/py/bench.py (Python's ssl API, Lua
 -- spelling), as a pyssl user would write it: SSLContext, wrap_bio with
--- MemoryBIO, wrap_socket on pyssl.socket blocking sockets. Same command
--- line and JSON output as the other implementations.
+-- MemoryBIO, wrap_socket on pyssl.socket blocking sockets (the loopback
+-- speed loops are in ../lua/benchlib.lua, shared with the Lua floor).
+-- Same command line and JSON output as the other implementations.
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 package.path = here .. "/../lua/?.lua;" .. package.path
 local lib = require "benchlib"
@@ -244,98 +245,11 @@ local function tcp_connect(ctx)
   return ctx:wrap_socket(sock, {server_hostname = HOST})
 end
 
-local function recv_exact(s, n)
-  local data = s:recv(n)
-  while #data < n do
-    local more = s:recv(n - #data)
-    if #more == 0 then error("connection closed") end
-    data = data .. more
-  end
-  return data
-end
-
-W["bulk-tcp"] = function()
-  local server = opt.role == "server"
-  local ctx = make_ctx(server)
-  local chunk = opt.chunk
-  local chunks = opt.bytes // chunk
-  local warm = warmup_of(chunks // 16 + 1)
-  local s
-  if server then
-    local ls <close> = tcp_listen()
-    s = tcp_accept(ls, ctx)
-    for _, total in ipairs({warm * chunk, chunks * chunk}) do
-      local got = 0
-      while got < total do
-        got = got + #s:recv(chunk)
-      end
-      s:sendall("k")
-    end
-  else
-    s = tcp_connect(ctx)
-    check_cipher(s)
-    local payload = string.rep("x", chunk)
-    for _ = 1, warm do s:sendall(payload) end
-    recv_exact(s, 1)
-    local t0 = now()
-    for _ = 1, chunks do s:sendall(payload) end
-    recv_exact(s, 1)
-    local dt = now() - t0
-    R.report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk, SUITE)
-  end
-  s:close()
-end
-
-W["pingpong-tcp"] = function()
-  local server = opt.role == "server"
-  local ctx = make_ctx(server)
-  local size = opt.size
-  local warm = warmup_of(opt.count // 10 + 1)
-  local s
-  if server then
-    local ls <close> = tcp_listen()
-    s = tcp_accept(ls, ctx)
-    for _ = 1, warm + opt.count do
-      s:sendall(recv_exact(s, size))
-    end
-  else
-    s = tcp_connect(ctx)
-    check_cipher(s)
-    local msg = string.rep("p", size)
-    local t0 = 0
-    for i = -warm, opt.count - 1 do
-      if i == 0 then t0 = now() end
-      s:sendall(msg)
-      recv_exact(s, size)
-    end
-    local dt = now() - t0
-    R.report("rt/s", opt.count / dt, dt, opt.count, SUITE)
-  end
-  s:close()
-end
-
-W["hs-tcp"] = function()
-  local server = opt.role == "server"
-  local ctx = make_ctx(server)
-  local warm = warmup_of(opt.count // 10 + 1)
-  if server then
-    local ls <close> = tcp_listen()
-    for _ = 1, warm + opt.count do
-      local s <close> = tcp_accept(ls, ctx)
-      s:sendall("k")
-    end
-  else
-    local t0 = 0
-    for i = -warm, opt.count - 1 do
-      if i == 0 then t0 = now() end
-      local s <close> = tcp_connect(ctx)
-      recv_exact(s, 1)
-      if i == -warm then check_cipher(s) end
-    end
-    local dt = now() - t0
-    R.report("hs/s", opt.count / dt, dt, opt.count, SUITE)
-  end
-end
+-- The loopback speed loops (bulk-tcp, pingpong-tcp, hs-tcp) are shared
+-- with the Lua floor: lib.tcp_workloads, over the functions above.
+local recv_exact = lib.tcp_workloads(W, opt, R, {
+  make_ctx = make_ctx, listen = tcp_listen, accept = tcp_accept, connect = tcp_connect,
+  check_cipher = check_cipher})
 
 local function idle_tcp(measure_server)
   local server = opt.role == "server"
