@@ -117,6 +117,19 @@ describe("OpenSSL memory counted as collector debt", function()
     end)
   end
 
+  for _, mode in ipairs({"generational", "incremental"}) do
+    it("collects unreferenced MemoryBIOs holding unread data (" .. mode .. ")", function()
+      -- 1 MiB buffered in each: without the debt all 60 stay (60 MiB).
+      local data = string.rep("x", 1 << 20)
+      local n = survivors(mode, 60, function()
+        local bio = ssl.MemoryBIO()
+        bio:write(data)
+        return bio
+      end)
+      assert.is_true(n < 20, n .. " of 60 MemoryBIOs alive")
+    end)
+  end
+
   it("counts each certificate the store gains, not the ones it had", function()
     local bundle = ca_bundle()
     local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

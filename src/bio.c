@@ -35,6 +35,19 @@ static int bio_new(lua_State *L)
     return 1;
 }
 
+/* The BIO's buffer keeps the size of the most it has held (OpenSSL does
+ * not shrink it). Counts its growth as collector debt, in whole KiB, so
+ * that an unreferenced MemoryBIO full of unread data is collected in
+ * time: 300 dropped MemoryBIOs holding 1 MiB each reached 309 MiB RSS
+ * before (Python frees each at once). */
+static void account_growth(lua_State *L, pyssl_bio *self, size_t buffered)
+{
+    if (buffered >= self->counted + 1024) {
+        pyssl_add_gc_debt(L, buffered - self->counted);
+        self->counted = buffered;
+    }
+}
+
 /* read(size=-1) -> bytes */
 static int bio_read(lua_State *L)
 {
@@ -47,6 +60,8 @@ static int bio_read(lua_State *L)
         lua_pushliteral(L, "");
         return 1;
     }
+    /* what the SSL object wrote into it (outgoing) counts too */
+    account_growth(L, self, (size_t)avail);
     n = (size < 0 || size > avail) ? (size_t)avail : (size_t)size;
     lua_pushlstring(L, data, n);
     /* Skip what was read. Not BIO_reset when everything was read: for a
@@ -78,6 +93,7 @@ static int bio_write(lua_State *L)
         return pyssl_raise_bare(L, "SSLError", "cannot write() after write_eof()");
     if (len > 0 && BIO_write(self->bio, data, (int)len) != (int)len)
         return pyssl_raise_queue(L, NULL, "failed to write to the memory BIO", PYSSL_LOC);
+    account_growth(L, self, BIO_ctrl_pending(self->bio));
     lua_pushinteger(L, (lua_Integer)len);
     return 1;
 }

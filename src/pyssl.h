@@ -219,6 +219,7 @@ int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_s
 typedef struct pyssl_bio {
     BIO *bio;           /* a memory BIO; NULL once closed */
     int eof_written;    /* write_eof() was called */
+    size_t counted;     /* buffered bytes already counted as collector debt */
 } pyssl_bio;
 
 /* --------------------------------------------------------------- context.c */
