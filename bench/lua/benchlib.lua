@@ -69,14 +69,121 @@ function M.collect()
   collectgarbage("collect")
 end
 
--- The loopback TCP speed workloads (bulk-tcp, pingpong-tcp, hs-tcp) of the
--- Lua scripts whose connections have Python's recv/sendall/close: pyssl's
--- (bench/pyssl) and the Lua floor's. Blocking sockets, one process per
--- side (opt.role). `net` gives the binding's steps: make_ctx(server),
--- listen() (prints "PORT n"), accept(ls, ctx), connect(ctx) — both
--- returning a connection with the handshake done — and check_cipher(s).
--- Adds the workloads to W; returns recv_exact(s, n).
-function M.tcp_workloads(W, opt, R, net)
+-- The speed workloads of the Lua scripts that speak Python's API: pyssl's
+-- (bench/pyssl) and the Lua floor's (bench/luafloor), call for call the
+-- same loops. `bind` gives what differs between the two bindings:
+--   make_ctx(server), check_cipher(conn);
+--   memory BIOs: memconn(ctx, server, session) -> {obj, incoming,
+--     outgoing} with __close; step_handshake(obj) -> done (false: wants
+--     input); drain(obj) (reads the session tickets); session(obj),
+--     session_reused(obj);
+--   loopback TCP (blocking, one process per side, opt.role): listen()
+--     (prints "PORT n"), accept(ls, ctx), connect(ctx), both returning a
+--     connection with Python's recv/sendall/close, handshake done.
+-- Adds the workloads to W; returns the helpers pyssl's memory rows use.
+function M.speed_workloads(W, opt, R, bind)
+  ------------------------------------------------ memory BIOs
+
+  local function move(src, dst)
+    local data = src:read()
+    if #data > 0 then dst:write(data) end
+  end
+
+  local function handshake_pair(c, s)
+    local cdone, sdone = false, false
+    while not (cdone and sdone) do
+      if not cdone then cdone = bind.step_handshake(c.obj) end
+      move(c.outgoing, s.incoming)
+      if not sdone then sdone = bind.step_handshake(s.obj) end
+      move(s.outgoing, c.incoming)
+    end
+  end
+
+  -- A client and a server context, and a connection between them,
+  -- handshake done: c, s, cctx, sctx.
+  local function connected_pair()
+    local cctx, sctx = bind.make_ctx(false), bind.make_ctx(true)
+    local c, s = bind.memconn(cctx, false), bind.memconn(sctx, true)
+    handshake_pair(c, s)
+    bind.drain(c.obj)
+    bind.check_cipher(c.obj)
+    return c, s, cctx, sctx
+  end
+
+  W["bulk-mem"] = function()
+    local c, s = connected_pair()
+    local chunk = opt.chunk
+    local payload = string.rep("x", chunk)
+    local chunks = opt.bytes // chunk
+    local warm = M.warmup_of(opt, chunks // 16 + 1)
+    local client, server, c_out, s_in = c.obj, s.obj, c.outgoing, s.incoming
+    local t0 = 0
+    for i = -warm, chunks - 1 do
+      if i == 0 then t0 = M.now() end
+      client:write(payload)
+      s_in:write(c_out:read())
+      local got = 0
+      while got < chunk do
+        got = got + #server:read(chunk)
+      end
+    end
+    local dt = M.now() - t0
+    R.report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk, M.SUITE)
+  end
+
+  local function handshakes_mem(resume)
+    -- The first pair stays open (in these locals) while its session is
+    -- reused, as in C.
+    local c0, _, cctx, sctx = connected_pair()
+    local session = resume and bind.session(c0.obj) or nil
+    local warm = M.warmup_of(opt, opt.count // 10 + 1)
+    local t0 = 0
+    for i = -warm, opt.count - 1 do
+      if i == 0 then t0 = M.now() end
+      local c <close> = bind.memconn(cctx, false, session)
+      local s <close> = bind.memconn(sctx, true)
+      handshake_pair(c, s)
+      bind.drain(c.obj)
+      if resume and (i == -warm or i == opt.count - 1) and not bind.session_reused(c.obj) then
+        error("session not reused")
+      end
+    end
+    local dt = M.now() - t0
+    R.report("hs/s", opt.count / dt, dt, opt.count, M.SUITE)
+  end
+
+  W["hs-mem"] = function() handshakes_mem(false) end
+  W["resume-mem"] = function() handshakes_mem(true) end
+
+  local function read_exact(obj, n)
+    local data = obj:read(n)
+    while #data < n do
+      data = data .. obj:read(n - #data)
+    end
+    return data
+  end
+
+  W["pingpong-mem"] = function()
+    local c, s = connected_pair()
+    local size = opt.size
+    local msg = string.rep("p", size)
+    local client, server = c.obj, s.obj
+    local c_in, c_out, s_in, s_out = c.incoming, c.outgoing, s.incoming, s.outgoing
+    local warm = M.warmup_of(opt, opt.count // 10 + 1)
+    local t0 = 0
+    for i = -warm, opt.count - 1 do
+      if i == 0 then t0 = M.now() end
+      client:write(msg)
+      s_in:write(c_out:read())
+      server:write(read_exact(server, size))
+      c_in:write(s_out:read())
+      read_exact(client, size)
+    end
+    local dt = M.now() - t0
+    R.report("rt/s", opt.count / dt, dt, opt.count, M.SUITE)
+  end
+
+  ------------------------------------------------ loopback TCP
   local function recv_exact(s, n)
     local data = s:recv(n)
     while #data < n do
@@ -90,7 +197,7 @@ function M.tcp_workloads(W, opt, R, net)
   -- This side's role, its context and, for a server, the listener.
   local function side()
     local server = opt.role == "server"
-    return server, net.make_ctx(server), server and net.listen() or nil
+    return server, bind.make_ctx(server), server and bind.listen() or nil
   end
 
   W["bulk-tcp"] = function()
@@ -100,7 +207,7 @@ function M.tcp_workloads(W, opt, R, net)
     local warm = M.warmup_of(opt, chunks // 16 + 1)
     local s
     if server then
-      s = net.accept(ls, ctx)
+      s = bind.accept(ls, ctx)
       for _, total in ipairs({warm * chunk, chunks * chunk}) do
         local got = 0
         while got < total do
@@ -109,8 +216,8 @@ function M.tcp_workloads(W, opt, R, net)
         s:sendall("k")
       end
     else
-      s = net.connect(ctx)
-      net.check_cipher(s)
+      s = bind.connect(ctx)
+      bind.check_cipher(s)
       local payload = string.rep("x", chunk)
       for _ = 1, warm do s:sendall(payload) end
       recv_exact(s, 1)
@@ -129,13 +236,13 @@ function M.tcp_workloads(W, opt, R, net)
     local warm = M.warmup_of(opt, opt.count // 10 + 1)
     local s
     if server then
-      s = net.accept(ls, ctx)
+      s = bind.accept(ls, ctx)
       for _ = 1, warm + opt.count do
         s:sendall(recv_exact(s, size))
       end
     else
-      s = net.connect(ctx)
-      net.check_cipher(s)
+      s = bind.connect(ctx)
+      bind.check_cipher(s)
       local msg = string.rep("p", size)
       local t0 = 0
       for i = -warm, opt.count - 1 do
@@ -154,23 +261,23 @@ function M.tcp_workloads(W, opt, R, net)
     local warm = M.warmup_of(opt, opt.count // 10 + 1)
     if server then
       for _ = 1, warm + opt.count do
-        local s <close> = net.accept(ls, ctx)
+        local s <close> = bind.accept(ls, ctx)
         s:sendall("k")
       end
     else
       local t0 = 0
       for i = -warm, opt.count - 1 do
         if i == 0 then t0 = M.now() end
-        local s <close> = net.connect(ctx)
+        local s <close> = bind.connect(ctx)
         recv_exact(s, 1)
-        if i == -warm then net.check_cipher(s) end
+        if i == -warm then bind.check_cipher(s) end
       end
       local dt = M.now() - t0
       R.report("hs/s", opt.count / dt, dt, opt.count, M.SUITE)
     end
   end
 
-  return recv_exact
+  return {handshake_pair = handshake_pair, recv_exact = recv_exact}
 end
 
 return M

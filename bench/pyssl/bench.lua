@@ -2,18 +2,18 @@
 --
 -- A line-by-line port of bench/py/bench.py (Python's ssl API, Lua
 -- spelling), as a pyssl user would write it: SSLContext, wrap_bio with
--- MemoryBIO, wrap_socket on pyssl.socket blocking sockets (the loopback
--- speed loops are in ../lua/benchlib.lua, shared with the Lua floor).
+-- MemoryBIO, wrap_socket on pyssl.socket blocking sockets (the speed
+-- loops are in ../lua/benchlib.lua, shared with the Lua floor).
 -- Same command line and JSON output as the other implementations.
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 package.path = here .. "/../lua/?.lua;" .. package.path
 local lib = require "benchlib"
 local ssl = require "pyssl"
 
-local IMPL, SUITE, HOST = "pyssl", "TLS_AES_128_GCM_SHA256", "localhost"
+local IMPL, SUITE, HOST = "pyssl", lib.SUITE, "localhost"
 local opt = lib.parse_args(arg)
 local R = lib.reporter(IMPL, opt)
-local now, heap_bytes, rss_bytes = lib.now, lib.heap, lib.rss
+local heap_bytes, rss_bytes = lib.heap, lib.rss
 
 local function warmup_of(default) return lib.warmup_of(opt, default) end
 
@@ -57,26 +57,11 @@ function MemConn:__close()
   getmetatable(self.outgoing).__close(self.outgoing)
 end
 
-local function move(src, dst)
-  local data = src:read()
-  if #data > 0 then dst:write(data) end
-end
-
 local function step_handshake(obj)
   local ok, err = pcall(obj.do_handshake, obj)
   if ok then return true end
   if ssl.isinstance(err, ssl.SSLWantReadError) then return false end
   error(err, 0)
-end
-
-local function handshake_pair(c, s)
-  local cdone, sdone = false, false
-  while not (cdone and sdone) do
-    if not cdone then cdone = step_handshake(c.obj) end
-    move(c.outgoing, s.incoming)
-    if not sdone then sdone = step_handshake(s.obj) end
-    move(s.outgoing, c.incoming)
-  end
 end
 
 local function drain(obj)
@@ -90,132 +75,6 @@ local function check_cipher(obj)
   if c[1] ~= SUITE or c[2] ~= "TLSv1.3" then
     error("unexpected cipher " .. tostring(c[1]) .. " " .. tostring(c[2]))
   end
-end
-
-local function connected_pair(cctx, sctx)
-  local c, s = memconn(cctx, false), memconn(sctx, true)
-  handshake_pair(c, s)
-  drain(c.obj)
-  check_cipher(c.obj)
-  return c, s
-end
-
----------------------------------------------------- memory-BIO workloads
-
-local W = {}
-
-W["bulk-mem"] = function()
-  local cctx, sctx = make_ctx(false), make_ctx(true)
-  local c, s = connected_pair(cctx, sctx)
-  local chunk = opt.chunk
-  local payload = string.rep("x", chunk)
-  local chunks = opt.bytes // chunk
-  local warm = warmup_of(chunks // 16 + 1)
-  local client, server, c_out, s_in = c.obj, s.obj, c.outgoing, s.incoming
-  local t0 = 0
-  for i = -warm, chunks - 1 do
-    if i == 0 then t0 = now() end
-    client:write(payload)
-    s_in:write(c_out:read())
-    local got = 0
-    while got < chunk do
-      got = got + #server:read(chunk)
-    end
-  end
-  local dt = now() - t0
-  R.report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk, SUITE)
-end
-
-local function handshakes_mem(resume)
-  local cctx, sctx = make_ctx(false), make_ctx(true)
-  local c0, s0 = connected_pair(cctx, sctx)
-  local session = resume and c0.obj.session or nil
-  local warm = warmup_of(opt.count // 10 + 1)
-  local t0 = 0
-  for i = -warm, opt.count - 1 do
-    if i == 0 then t0 = now() end
-    local c <close> = memconn(cctx, false, session)
-    local s <close> = memconn(sctx, true)
-    handshake_pair(c, s)
-    drain(c.obj)
-    if resume and (i == -warm or i == opt.count - 1) and not c.obj.session_reused then
-      error("session not reused")
-    end
-  end
-  local dt = now() - t0
-  R.report("hs/s", opt.count / dt, dt, opt.count, SUITE)
-end
-
-W["hs-mem"] = function() handshakes_mem(false) end
-W["resume-mem"] = function() handshakes_mem(true) end
-
-local function read_exact(obj, n)
-  local data = obj:read(n)
-  while #data < n do
-    data = data .. obj:read(n - #data)
-  end
-  return data
-end
-
-W["pingpong-mem"] = function()
-  local cctx, sctx = make_ctx(false), make_ctx(true)
-  local c, s = connected_pair(cctx, sctx)
-  local size = opt.size
-  local msg = string.rep("p", size)
-  local client, server = c.obj, s.obj
-  local c_in, c_out, s_in, s_out = c.incoming, c.outgoing, s.incoming, s.outgoing
-  local warm = warmup_of(opt.count // 10 + 1)
-  local t0 = 0
-  for i = -warm, opt.count - 1 do
-    if i == 0 then t0 = now() end
-    client:write(msg)
-    s_in:write(c_out:read())
-    server:write(read_exact(server, size))
-    c_in:write(s_out:read())
-    read_exact(client, size)
-  end
-  local dt = now() - t0
-  R.report("rt/s", opt.count / dt, dt, opt.count, SUITE)
-end
-
-local function idle_mem(keep_server)
-  local cctx, sctx = make_ctx(false), make_ctx(true)
-  local kept = {}
-  local warm = warmup_of(20)
-  local rss0, heap0, lua0 = 0, 0, 0
-  for i = -warm, opt.count - 1 do
-    if i == 0 then
-      lib.collect()
-      rss0, heap0, lua0 = rss_bytes(), heap_bytes(), collectgarbage("count")
-    end
-    local c, s = memconn(cctx, false), memconn(sctx, true)
-    handshake_pair(c, s)
-    drain(c.obj)
-    if i < 0 then
-      c:__close(); s:__close()
-    elseif keep_server then
-      c:__close(); kept[#kept + 1] = s
-    else
-      s:__close(); kept[#kept + 1] = c
-    end
-  end
-  lib.collect()
-  local rss, heap = rss_bytes() - rss0, heap_bytes() - heap0
-  local lua_heap = (collectgarbage("count") - lua0) * 1024
-  R.report_memory("B/conn", heap / opt.count, rss // opt.count, heap // opt.count, opt.count,
-                  math.floor(lua_heap / opt.count))
-  for _, conn in ipairs(kept) do conn:__close() end
-end
-
-W["idle-mem-client"] = function() idle_mem(false) end
-W["idle-mem-server"] = function() idle_mem(true) end
-
-W["bare"] = function()
-  local sctx, cctx = make_ctx(true), make_ctx(false)
-  lib.collect()
-  local rss = rss_bytes()
-  R.report_memory("KiB", rss / 1024, rss, heap_bytes(), 1, math.floor(collectgarbage("count") * 1024))
-  return sctx, cctx
 end
 
 ------------------------- loopback TCP: blocking sockets, one process per side
@@ -245,11 +104,57 @@ local function tcp_connect(ctx)
   return ctx:wrap_socket(sock, {server_hostname = HOST})
 end
 
--- The loopback speed loops (bulk-tcp, pingpong-tcp, hs-tcp) are shared
--- with the Lua floor: lib.tcp_workloads, over the functions above.
-local recv_exact = lib.tcp_workloads(W, opt, R, {
-  make_ctx = make_ctx, listen = tcp_listen, accept = tcp_accept, connect = tcp_connect,
-  check_cipher = check_cipher})
+---------------------------------------------------- workloads
+
+-- The speed loops, in-memory and loopback TCP, are shared with the Lua
+-- floor (lib.speed_workloads); pyssl's steps are the functions above.
+local W = {}
+local helpers = lib.speed_workloads(W, opt, R, {
+  make_ctx = make_ctx, check_cipher = check_cipher,
+  memconn = memconn, step_handshake = step_handshake, drain = drain,
+  session = function(obj) return obj.session end,
+  session_reused = function(obj) return obj.session_reused end,
+  listen = tcp_listen, accept = tcp_accept, connect = tcp_connect})
+
+local function idle_mem(keep_server)
+  local cctx, sctx = make_ctx(false), make_ctx(true)
+  local kept = {}
+  local warm = warmup_of(20)
+  local rss0, heap0, lua0 = 0, 0, 0
+  for i = -warm, opt.count - 1 do
+    if i == 0 then
+      lib.collect()
+      rss0, heap0, lua0 = rss_bytes(), heap_bytes(), collectgarbage("count")
+    end
+    local c, s = memconn(cctx, false), memconn(sctx, true)
+    helpers.handshake_pair(c, s)
+    drain(c.obj)
+    if i < 0 then
+      c:__close(); s:__close()
+    elseif keep_server then
+      c:__close(); kept[#kept + 1] = s
+    else
+      s:__close(); kept[#kept + 1] = c
+    end
+  end
+  lib.collect()
+  local rss, heap = rss_bytes() - rss0, heap_bytes() - heap0
+  local lua_heap = (collectgarbage("count") - lua0) * 1024
+  R.report_memory("B/conn", heap / opt.count, rss // opt.count, heap // opt.count, opt.count,
+                  math.floor(lua_heap / opt.count))
+  for _, conn in ipairs(kept) do conn:__close() end
+end
+
+W["idle-mem-client"] = function() idle_mem(false) end
+W["idle-mem-server"] = function() idle_mem(true) end
+
+W["bare"] = function()
+  local sctx, cctx = make_ctx(true), make_ctx(false)
+  lib.collect()
+  local rss = rss_bytes()
+  R.report_memory("KiB", rss / 1024, rss, heap_bytes(), 1, math.floor(collectgarbage("count") * 1024))
+  return sctx, cctx
+end
 
 local function idle_tcp(measure_server)
   local server = opt.role == "server"
@@ -270,7 +175,7 @@ local function idle_tcp(measure_server)
       s:sendall("k")
     else
       s = tcp_connect(ctx)
-      recv_exact(s, 1)
+      helpers.recv_exact(s, 1)
     end
     if measured and i < 0 then s:close() else kept[#kept + 1] = s end
   end
