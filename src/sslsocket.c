@@ -763,9 +763,10 @@ static int sslsock_send(lua_State *L)
 }
 
 /* ssl.py's sendall loop over a replaced send() (on the stack top): each
- * call gets what is left of the data at 2, and returns how much of it it
- * sent. A bytearray is copied into a string first: the replaced send()
- * may resize it. */
+ * call gets what is left of the data at 2 (checked here, before the first
+ * call, as memoryview(data) is), and returns how much of it it sent. A
+ * bytearray is copied into a string first: the replaced send() may
+ * resize it. */
 static int sendall_through(lua_State *L)
 {
     int send = lua_gettop(L);
@@ -816,10 +817,10 @@ static int sslsock_sendall(lua_State *L)
     }
     if (nonzero_flags(L, 3))
         return flags_error(L, "sendall");
-    data = check_data(L, 2, &len);
     lua_pop(L, 1);   /* the TLS state: each send() below starts its own */
     if (push_replaced(L, "send", sslsock_send))
         return sendall_through(L);
+    data = check_data(L, 2, &len);
     /* ssl.py loops over send(); each send writes everything. */
     while (done < len) {
         size_t chunk = len - done > INT_MAX ? INT_MAX : len - done;
