@@ -1,5 +1,5 @@
--- Every name of the API surface (spec/support/api-names.txt, a copy of the
--- project's shared/spec/api-names.txt) exists in pyssl, and asking an
+-- Every name of the API surface (spec/support/api-names.txt, the machine
+-- list of docs/python-ssl-api.md) exists in pyssl, and asking an
 -- object for a name it lacks fails as Python does.
 local H = require "spec.support.helper"
 local T = require "spec.support.tls_pair"

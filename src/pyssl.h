@@ -1,7 +1,7 @@
 /* pyssl: declarations shared by the C files of the core (pyssl.core).
  *
  * One file per concept; this header is the only place where one file learns
- * about another. Conventions (see DESIGN.md):
+ * about another. Conventions (see docs/DESIGN.md):
  *  - every class is declared with pyssl_class_register() (class.c);
  *  - every error is raised through errors.c;
  *  - argument checking that must produce Python's TypeError/ValueError goes
@@ -259,7 +259,7 @@ typedef struct pyssl_conn {
     int server_side;
     int socket_fd;            /* descriptor for SSLSocket, -1 for BIO mode */
     /* The Lua call currently inside OpenSSL: callbacks find their state
-     * here; both are cleared when OpenSSL returns (DESIGN.md). */
+     * here; both are cleared when OpenSSL returns (docs/DESIGN.md). */
     lua_State *L;
     int self_index;           /* stack index of this object in L */
     int callback_failed;      /* a callback stored an error to re-raise */
