@@ -6,6 +6,7 @@
 #   make bench   pyssl side by side with C, Python's ssl and LuaSec
 #   make compat  the C core built for Lua 5.1, LuaJIT, 5.2, 5.3, 5.4 + a smoke test each
 #   make fuzz    libFuzzer on certificate decoding for FUZZ_SECONDS (default 60)
+#   make check-nginx  pyssl in a real nginx (lua-nginx-module): TLS upstreams over cosockets
 # Packages missing on a Debian machine are installed first (tools/deps.sh).
 
 LUA      ?= lua5.4
@@ -30,7 +31,7 @@ export PYSSL_PKI := $(PKI)
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl bench compat fuzz fuzz-build rock clean
+.PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl check-nginx bench compat fuzz fuzz-build rock clean
 
 all: build
 
@@ -95,6 +96,15 @@ check-testssl: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/luahost >/dev/null
 	@$(MAKE) --no-print-directory pki
 	@tools/testssl_check.sh
+
+# Debian's nginx with lua-nginx-module (OpenResty's LuaJIT: luajit2, never
+# Debian's luajit, which conflicts with it), pyssl's core built for that
+# LuaJIT into build/nginx/luajit, then tools/nginx_check.sh.
+check-nginx: deps
+	@tools/deps.sh nginx libnginx-mod-http-lua luajit2 libluajit2-5.1-dev curl
+	@$(MAKE) --no-print-directory BUILD=build/nginx/luajit LUA_PC=luajit build >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@tools/nginx_check.sh build/nginx/luajit $(PKI)
 
 bench: deps
 	@$(MAKE) --no-print-directory build >/dev/null
