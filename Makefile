@@ -8,12 +8,22 @@
 #   make fuzz    libFuzzer on certificate decoding for FUZZ_SECONDS (default 60)
 # Packages missing on a Debian machine are installed first (tools/deps.sh).
 
+# LUA: lua5.4 (default), lua5.3, lua5.2, lua5.1 or luajit; its headers are
+# the pkg-config module of the same name. Every Lua but 5.4 builds into
+# build/<lua>/ so that versions do not overwrite each other's core.
 LUA      ?= lua5.4
-LUA_PC   ?= lua5.4
+LUA_PC   ?= $(notdir $(LUA))
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARNINGS  = -Wall -Wextra -Werror
-BUILD    ?= build
+BUILD    ?= $(if $(filter lua5.4,$(notdir $(LUA))),build,build/$(notdir $(LUA)))
+# The Debian packages of each Lua (interpreter, headers); OpenResty's
+# LuaJIT (luajit2), whose packages do not conflict with nginx's lua module.
+LUA_PKGS_lua5.1 = lua5.1 liblua5.1-0-dev
+LUA_PKGS_lua5.2 = lua5.2 liblua5.2-dev
+LUA_PKGS_lua5.3 = lua5.3 liblua5.3-dev
+LUA_PKGS_luajit = luajit2 libluajit2-5.1-dev
+LUA_PKGS = $(LUA_PKGS_$(notdir $(LUA)))
 
 # Recursive (=), not immediate: pkg-config must run after `deps`.
 PKG_CFLAGS = $(shell pkg-config --cflags $(LUA_PC) openssl)
@@ -35,7 +45,7 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-o
 all: build
 
 deps:
-	@tools/deps.sh
+	@tools/deps.sh $(LUA_PKGS)
 
 build: $(SO)
 
@@ -103,7 +113,7 @@ bench: deps
 # The C core against every Lua version (the facade needs 5.4): each built
 # into build/compat/<lua>/ by the rules above, then tools/compat_smoke.lua.
 COMPAT_LUAS = lua5.1 luajit lua5.2 lua5.3 lua5.4
-COMPAT_PKGS = lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev
+COMPAT_PKGS = $(LUA_PKGS_lua5.1) $(LUA_PKGS_luajit) $(LUA_PKGS_lua5.2) $(LUA_PKGS_lua5.3)
 
 compat: deps
 	@tools/deps.sh $(COMPAT_PKGS)
