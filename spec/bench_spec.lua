@@ -16,7 +16,7 @@ local TCP_MEMORY = {"idle-tcp-client", "idle-tcp-server", "bare"}
 -- Runs a shell command; returns its output and whether it succeeded.
 local function sh(cmd)
   local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
+  local out = p:read("*a")
   local ok = p:close()
   return out, ok
 end

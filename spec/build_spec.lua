@@ -2,7 +2,7 @@
 -- every C file of the core and install every Lua module of the facade.
 local function read(path)
   local f = assert(io.open(path))
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   return text
 end

@@ -26,7 +26,7 @@ end
 local function read_file(path)
   local f = io.open(path, "rb")
   if not f then return nil end
-  local data = f:read("a")
+  local data = f:read("*a")
   f:close()
   return data
 end
@@ -627,7 +627,7 @@ print(a:cert_store_stats().x509, b:cert_store_stats().x509, #a:get_ca_certs())
       .. "a = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); a.load_default_certs()\n"
       .. "b = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); b.set_default_verify_paths()\n"
       .. "print(a.cert_store_stats()[\"x509\"], b.cert_store_stats()[\"x509\"], len(a.get_ca_certs()), sep=\"\\t\")'")
-    local theirs = p:read("a")
+    local theirs = p:read("*a")
     p:close()
     assert.equal("1\t1\t1\n", out)
     assert.equal(theirs, out)

@@ -25,7 +25,7 @@ end
 local function run_example(name, args)
   local errfile = os.tmpname()
   local p = assert(io.popen("timeout 20 " .. example_command(name, args) .. " 2>" .. errfile))
-  local out = p:read("a")
+  local out = p:read("*a")
   local _, _, code = p:close()
   local err = H.read_file(errfile)
   os.remove(errfile)
@@ -39,7 +39,7 @@ end
 
 -- Waits for a background example to end: all its output and exit status.
 local function wait_for_exit(peer)
-  local rest = peer.pipe:read("a")
+  local rest = peer.pipe:read("*a")
   local _, _, code = peer.pipe:close()
   peer.done, peer.output = true, rest
   return table.concat(peer.seen, "\n") .. "\n" .. rest, code
@@ -58,7 +58,7 @@ local function python_error_line(code)
   f:write("import socket, ssl\nPKI = ", ("%q"):format(H.PKI .. "/"), "\n", code)
   f:close()
   local p = assert(io.popen("timeout 20 python3 -W ignore " .. path .. " 2>&1"))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   os.remove(path)
   return norm_line(out:match("([^\n]+)\n?$") or "")

@@ -283,7 +283,7 @@ print(json.encode(out))
       local function run(cmd)
         local p = assert(io.popen(string.format(
           "timeout 20 unshare -rmn sh -c 'mount --bind %s/hosts /etc/hosts && exec %s' 2>&1", dir, cmd)))
-        local text = p:read("a")
+        local text = p:read("*a")
         p:close()
         local v = H.json.decode(text, 1, H.json.null)
         assert(v, "no JSON: " .. text)

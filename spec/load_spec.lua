@@ -191,7 +191,7 @@ emit({"checked": state["checked"], "max_open": state["max_open"], "errors": erro
 
 local PAGE_SIZE = (function()
   local p = io.popen("getconf PAGESIZE")
-  local n = tonumber(p:read("l"))
+  local n = tonumber(p:read("*l"))
   p:close()
   return n or 4096
 end)()
@@ -215,7 +215,7 @@ end
 -- The soft and hard limits on open files (/proc/self/limits).
 local function nofile_limits()
   local f = assert(io.open("/proc/self/limits"))
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   local soft, hard = text:match("Max open files%s+(%S+)%s+(%S+)")
   return tonumber(soft) or math.huge, tonumber(hard) or math.huge
@@ -229,7 +229,7 @@ local function ensure_fd_limit(needed)
   if soft >= needed then return end
   if hard >= needed then
     local f = assert(io.open("/proc/self/stat"))
-    local pid = f:read("n")
+    local pid = f:read("*n")
     f:close()
     os.execute(string.format("prlimit --pid %d --nofile=%d: 2>/dev/null", pid, needed))
     soft = nofile_limits()

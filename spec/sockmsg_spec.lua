@@ -440,7 +440,7 @@ describe("sethostname", function()
     f:write(code)
     f:close()
     local p = assert(io.popen("unshare -u " .. (os.getenv("LUA") or "lua5.4") .. " " .. path .. " 2>&1"))
-    local out = p:read("a")
+    local out = p:read("*a")
     local ok = p:close()
     os.remove(path)
     return ok, out

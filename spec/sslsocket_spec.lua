@@ -733,7 +733,7 @@ os.exit(0)
         .. "print(r.returncode); print(r.stdout + r.stderr)"), P.quote(os.getenv("LUA") or "lua5.4"),
         P.quote(script), mode)
       local p = io.popen(cmd)
-      local out = p:read("a")
+      local out = p:read("*a")
       p:close()
       return out
     end
@@ -752,7 +752,7 @@ end)
 -- A file of the test PKI as a string.
 local function pki_text(name)
   local f = assert(io.open(H.pki(name), "rb"))
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   return text
 end

@@ -160,7 +160,7 @@ local function build_all()
   os.execute("mkdir -p '" .. DIR .. "'")
   if not point then
     local p = assert(io.popen("openssl ec -in '" .. H.PKI .. "/ecdsa.key' -pubout -outform DER 2>/dev/null"))
-    point = hex(p:read("a")):sub(-128)
+    point = hex(p:read("*a")):sub(-128)
     p:close()
   end
   for _, c in ipairs(CASES) do
@@ -173,7 +173,7 @@ local function build_all()
     assert(os.execute(string.format("openssl base64 -e -in '%s.der' -out '%s.b64'", base, base)))
     local b = assert(io.open(base .. ".b64"))
     f = assert(io.open(base .. ".pem", "w"))
-    f:write("-----BEGIN CERTIFICATE-----\n", b:read("a"), "-----END CERTIFICATE-----\n")
+    f:write("-----BEGIN CERTIFICATE-----\n", b:read("*a"), "-----END CERTIFICATE-----\n")
     f:close()
     b:close()
   end

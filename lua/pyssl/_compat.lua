@@ -19,6 +19,7 @@ M.luajit = type(rawget(_G, "jit")) == "table"
 M.has_integers = math.type ~= nil
 
 M.unpack = table.unpack or unpack
+M.pack = table.pack or function(...) return {n = select("#", ...), ...} end
 
 -- Code the older parsers would reject, compiled only where it exists.
 local function compile(code)
@@ -61,7 +62,7 @@ else
   M.idiv = function(a, b) return floor(a / b) end
 end
 
--- a | b and a & ~b (clearing the bits of b) for the non-negative integer
+-- a | b, a & b and a & ~b (clearing the bits of b) for the non-negative integer
 -- flags pyssl has (options, verify flags). Before 5.3 the bits are summed
 -- one by one, exact below 2^53; larger or negative values raise, they
 -- would not be exact doubles.
@@ -74,6 +75,7 @@ end
 
 if M.has_integers then
   M.bor = compile("return function(a, b) return a | b end")
+  M.band = compile("return function(a, b) return a & b end")
   M.band_not = compile("return function(a, b) return a & ~b end")
 else
   -- The bits of a and b from the lowest: op(bit_a, bit_b) -> bit.
@@ -89,8 +91,10 @@ else
     return result
   end
   local function either(x, y) return x == 1 or y == 1 end
+  local function both(x, y) return x == 1 and y == 1 end
   local function first_only(x, y) return x == 1 and y == 0 end
   M.bor = function(a, b) return bitwise(a, b, either) end
+  M.band = function(a, b) return bitwise(a, b, both) end
   M.band_not = function(a, b) return bitwise(a, b, first_only) end
 end
 

@@ -74,7 +74,7 @@ function O.lua_with_warnings(code, env)
   local lua = (arg and arg[-1]) or "lua5.4"
   local cmd = string.format("%s %s %s 2>&1", env or "", lua, path)
   local p = assert(io.popen(cmd))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   os.remove(path)
   return out
