@@ -18,7 +18,7 @@ end
 local function load_rockspec()
   local path = listing("ls *.rockspec")[1]
   local env = {}
-  assert(load(read(path), path, "t", env))()
+  assert(require("pyssl._compat").load(read(path), path, "t", env))()
   return env
 end
 

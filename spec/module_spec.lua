@@ -15,7 +15,7 @@ local function hex(s)
   return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
 end
 
--- Runs a Lua chunk in a fresh lua5.4 with extra environment variables,
+-- Runs a Lua chunk in a fresh interpreter ($LUA) with extra environment variables,
 -- returns its output (the specs' LUA_PATH/LUA_CPATH are inherited).
 local function run_lua(env, code)
   local path = os.tmpname()
@@ -84,7 +84,7 @@ print(json.dumps(out))
     assert.equal(-1, ssl.cert_time_to_seconds("Dec 31 23:59:59 1969 GMT"))
     assert.equal(1582934400, ssl.cert_time_to_seconds("Feb 29 00:00:00 2020 GMT"))
     assert.equal(1551398400, ssl.cert_time_to_seconds("Feb 29 00:00:00 2019 GMT"))
-    assert.equal("integer", math.type(ssl.cert_time_to_seconds("Jan  5 09:34:43 2018 GMT")))
+    assert.equal("integer", H.compat.math_type(ssl.cert_time_to_seconds("Jan  5 09:34:43 2018 GMT")))
     H.raises(ssl.ValueError,
       "time data '  5 09:34:43 2018 UTC' does not match format ' %d %H:%M:%S %Y GMT'",
       ssl.cert_time_to_seconds, "Jan  5 09:34:43 2018 UTC")
@@ -336,10 +336,15 @@ print(json.dumps(out))
     H.raises(ssl.ValueError, "Unknown object", A.fromnid, 0)
     H.raises(ssl.ValueError, "NID must be positive.", A.fromnid, -1)
     H.raises(ssl.ValueError, "unknown NID 100000", A.fromnid, 100000)
-    H.raises(ssl.OverflowError, "Python int too large to convert to C int", A.fromnid, 1 << 40)
+    H.raises(ssl.OverflowError, "Python int too large to convert to C int", A.fromnid, 1099511627776)
     H.raises(ssl.ValueError, "embedded null character", A, "2.5.4.3\0x")
     assert.is_nil(A.fromnid(33).oid)
-    assert.equal(4, #A.fromnid(33))
+  end)
+
+  -- 5.1 and LuaJIT take no __len from a table: # counts up to a nil field
+  it("a named tuple with a None field keeps its length (5.2+ only)", function()
+    H.only("5.2+")
+    assert.equal(4, #ssl._ASN1Object.fromnid(33))
   end)
 
   it("prints and checks types like Python", function()

@@ -139,7 +139,7 @@ local NOT_COMPARED = {oid_too_long = true}
 -- encoding under the 586 bytes OBJ_obj2txt accepts), and one with an
 -- encoding above that limit (an error in both).
 local function oid_of_length(n)
-  local oid = "1.2" .. string.rep(".100", (n - 11) // 4)
+  local oid = "1.2" .. string.rep(".100", math.floor((n - 11) / 4))
   return oid .. "." .. "1" .. string.rep("0", n - #oid - 2)
 end
 sancase("rid_too_long", "r = IMPLICIT:8,OID:1.2" .. string.rep(".1000", 400))

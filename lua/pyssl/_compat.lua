@@ -52,7 +52,9 @@ else
   end
 end
 
-M.maxinteger = math.maxinteger or 2 ^ 63
+-- The bounds of lua_Integer; before 5.3 the nearest doubles inside them
+-- (2^63 - 1 is no double).
+M.maxinteger = math.maxinteger or 2 ^ 63 - 1024
 M.mininteger = math.mininteger or -2 ^ 63
 
 -- a // b. Before 5.3 math.floor(a / b): exact for integers below 2^52.

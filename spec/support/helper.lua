@@ -68,6 +68,11 @@ H.json = json
 H.compat = require "pyssl._compat"
 H.LUA = H.compat.luajit and "LuaJIT" or ("Lua " .. H.compat.version)
 
+-- The integer limits a spec can pass: the largest exact integer where
+-- numbers are doubles (2^53; 2^63 does not fit lua_Integer), -2^63 (exact).
+H.MAXINT = math.maxinteger or 2 ^ 53
+H.MININT = math.mininteger or -2 ^ 63
+
 -- The rules a case's name can carry, "(<rule> only)": whether the running
 -- Lua has what the rule names.
 local RULES = {
