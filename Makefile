@@ -5,6 +5,9 @@
 #   make check-testssl  testssl.sh probes a pyssl server on the sanitized core
 #   make bench   pyssl side by side with C, Python's ssl and LuaSec
 #   make compat  the C core built for Lua 5.1, LuaJIT, 5.2, 5.3, 5.4 + a smoke test each
+#   make test LUA=luajit   the specs on another Lua (lua5.1, lua5.2, lua5.3, luajit)
+#   make test-all-luas     the full suite on all five, with per-version counts and times
+#   make check-rocks       luarocks installs pyssl for Lua 5.1-5.4 (and LuaJIT loads it)
 #   make fuzz    libFuzzer on certificate decoding for FUZZ_SECONDS (default 60)
 # Packages missing on a Debian machine are installed first (tools/deps.sh).
 
@@ -40,7 +43,7 @@ export PYSSL_PKI := $(PKI)
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl bench compat fuzz fuzz-build rock clean
+.PHONY: all deps build pki test test-all-luas demo check check-asan check-valgrind check-testssl bench compat check-rocks fuzz fuzz-build rock clean
 
 all: build
 
@@ -68,6 +71,11 @@ test: deps
 	@$(MAKE) --no-print-directory build >/dev/null
 	@$(MAKE) --no-print-directory pki
 	@LUA=$(LUA) tools/run_specs.sh $(SPECS)
+
+# The full suite under each Lua (tools/test_all_luas.sh; logs in build/test-<lua>.log).
+test-all-luas: deps
+	@tools/deps.sh $(COMPAT_PKGS)
+	@MAKE="$(MAKE)" tools/test_all_luas.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory build >/dev/null
@@ -110,7 +118,7 @@ bench: deps
 	@$(MAKE) --no-print-directory build >/dev/null
 	@$(MAKE) --no-print-directory -C bench run
 
-# The C core against every Lua version (the facade needs 5.4): each built
+# The C core against every Lua version (the core alone): each built
 # into build/compat/<lua>/ by the rules above, then tools/compat_smoke.lua.
 COMPAT_LUAS = lua5.1 luajit lua5.2 lua5.3 lua5.4
 COMPAT_PKGS = $(LUA_PKGS_lua5.1) $(LUA_PKGS_luajit) $(LUA_PKGS_lua5.2) $(LUA_PKGS_lua5.3)
@@ -118,6 +126,13 @@ COMPAT_PKGS = $(LUA_PKGS_lua5.1) $(LUA_PKGS_luajit) $(LUA_PKGS_lua5.2) $(LUA_PKG
 compat: deps
 	@tools/deps.sh $(COMPAT_PKGS)
 	@MAKE="$(MAKE)" tools/compat.sh $(COMPAT_LUAS)
+
+# `luarocks --lua-version=V make` for each V into a temporary tree, then
+# require "pyssl" from that tree alone (tools/rock_check.sh).
+ROCK_LUAS ?= 5.1 5.2 5.3 5.4
+check-rocks: deps
+	@tools/deps.sh $(COMPAT_PKGS)
+	@tools/rock_check.sh $(ROCK_LUAS)
 
 # libFuzzer on certificate decoding (fuzz/x509_fuzz.c, the core's objects
 # linked in statically), started from fuzz/corpus plus seeds made from the

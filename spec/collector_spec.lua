@@ -11,15 +11,24 @@
 --
 -- Lua 5.1 and LuaJIT cannot tell whether the collector runs (no
 -- "isrunning"), so there pyssl adds no debt and does not collect on
--- EMFILE (src/compat.h): those cases are "(5.2+ only)". Generational
--- mode is 5.4's; 5.2 and 5.3 run the incremental cases.
+-- EMFILE (src/compat.h). Generational mode is 5.4's. The paces below are
+-- met on 5.4; 5.2 and 5.3 add the same debt, but their collectors do not
+-- keep these paces (40 of 40 contexts alive, descriptors up to ~1000):
+-- those cases are "(5.4 only)", collect-and-retry on EMFILE "(5.2+ only)".
 local H = require "spec.support.helper"
 local ssl = require "pyssl"
 
 -- The collector's mode as lua5.4 starts, elsewhere incremental.
 local DEFAULT_MODE = H.compat.version == "5.4" and "generational" or "incremental"
--- The collector modes, each with the versions it exists on as a name rule.
-local MODES = {{"generational", "5.4"}, {"incremental", "5.2+"}}
+-- The collector modes, each with the version rules of its pace cases and
+-- of its EMFILE case.
+local MODES = {{"generational", "5.4", "5.4"}, {"incremental", "5.4", "5.2+"}}
+
+-- collectgarbage(mode), where the mode can be chosen: 5.3's collector is
+-- incremental only and has no option for it.
+local function set_mode(mode)
+  if H.compat.version ~= "5.3" then collectgarbage(mode) end
+end
 
 local function live(weak)
   local n = 0
@@ -30,12 +39,12 @@ end
 -- Runs fn in collector mode `mode` (restoring DEFAULT_MODE) and
 -- returns how many of the `count` objects fn(i) made are still alive.
 local function survivors(mode, count, fn)
-  collectgarbage(mode)
+  set_mode(mode)
   collectgarbage()
   local weak = setmetatable({}, {__mode = "v"})
   for i = 1, count do weak[i] = fn(i) end
   local n = live(weak)
-  collectgarbage(DEFAULT_MODE)
+  set_mode(DEFAULT_MODE)
   return n
 end
 
@@ -101,7 +110,7 @@ if ok then print("ok") else print(tostring(err), err.errno) end
 
 local function drop_descriptors(mode, stop)
   local program = DROP_DESCRIPTORS:gsub("STOP", stop and 'collectgarbage("stop")' or "")
-  if mode then program = 'collectgarbage("' .. mode .. '")\n' .. program end
+  if mode and H.compat.version ~= "5.3" then program = 'collectgarbage("' .. mode .. '")\n' .. program end
   return run_limited(48, program)
 end
 
@@ -195,18 +204,18 @@ describe("descriptors of unreferenced sockets", function()
       H.only(rule)
       -- Python closes each at once; without the debt lua5.4 reached
       -- descriptor 2797 (generational) and 9162 (incremental) here.
-      collectgarbage(mode)
+      set_mode(mode)
       local highest = 0
       for _ = 1, 2000 do
         local fd = socket.socket():fileno()
         if fd > highest then highest = fd end
       end
-      collectgarbage(DEFAULT_MODE)
+      set_mode(DEFAULT_MODE)
       assert.is_true(highest < 300, "descriptor " .. highest .. " reached")
     end)
 
-    it("do not make the process run out of descriptors (" .. mode .. ") (" .. rule .. " only)", function()
-      H.only(rule)
+    it("do not make the process run out of descriptors (" .. mode .. ") (" .. m[3] .. " only)", function()
+      H.only(m[3])
       assert.are.equal("ok\n", drop_descriptors(mode, false))
     end)
   end

@@ -25,7 +25,7 @@ end
 
 -- The output without the "#exit:N" line, and N.
 local function split_exit(text)
-  local before, code = text:match("^(.-)\n?#exit:(%d+)\n*$")
+  local before, code = text:match("^(.-)#exit:(%d+)\n*$")
   if not before then return text, nil end
   return before, tonumber(code)
 end

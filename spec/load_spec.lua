@@ -235,8 +235,10 @@ local PAGE_SIZE = (function()
 end)()
 
 -- Size of the Lua heap in KiB after full collections (the second one
--- finishes objects whose __gc ran in the first).
+-- finishes objects whose __gc ran in the first). LuaJIT counts its
+-- compiled traces in the heap too: they are flushed first (code, not data).
 local function lua_heap_kib()
+  if rawget(_G, "jit") then jit.flush() end
   collectgarbage("collect")
   collectgarbage("collect")
   return collectgarbage("count")

@@ -86,9 +86,19 @@ local RULES = {
 function H.only(rule)
   assert(RULES[rule] ~= nil, "unknown version rule " .. tostring(rule))
   if not RULES[rule] then
-    -- busted's pending() of the running case, in the caller's environment
-    local getfenv_ = rawget(_G, "getfenv") or require("busted.compatibility").getfenv
-    getfenv_(2).pending("not applicable on " .. H.LUA .. " (" .. rule .. " only)")
+    -- busted's pending() of the running case: its element is a local of
+    -- busted.safe(descriptor, run, element) up the stack
+    for level = 2, 40 do
+      if not debug.getinfo(level, "f") then break end
+      for i = 1, 20 do
+        local name, value = debug.getlocal(level, i)
+        if name == nil then break end
+        if name == "element" and type(value) == "table" and value.env and value.env.pending then
+          value.env.pending("not applicable on " .. H.LUA .. " (" .. rule .. " only)")
+        end
+      end
+    end
+    error("H.only: no running busted case found", 2)
   end
 end
 
