@@ -79,7 +79,9 @@ local function parse_command_line(argv)
     usage_error("--require-client-cert needs --cafile")
   end
   opts.sni = sni
-  opts.port = math.tointeger(number_option(opts, "port", 0))
+  -- an integral port as an integer (math.floor gives one from Lua 5.3 on)
+  local port = number_option(opts, "port", 0)
+  opts.port = port and math.floor(port) == port and math.floor(port) or nil
   opts.max_clients = number_option(opts, "max-clients", 1)
   opts.timeout = number_option(opts, "timeout", 0)
   return opts
