@@ -52,6 +52,7 @@ function Fake:receiveany(max)
   self.receives = self.receives + 1
   if self.closed then return nil, "closed" end
   if self.fail_receive then return nil, self.fail_receive end
+  if self.yielding then coroutine.yield("receiveany") end
   self.step()
   self.sock:settimeout(self.read_ms / 1000)
   local ok, data = pcall(self.sock.recv, self.sock, max)
@@ -73,6 +74,7 @@ function Fake:send(data)
       sent = sent + n
     elseif ssl.isinstance(n, ssl.BlockingIOError) then
       if now() > deadline then return nil, "timeout" end
+      if self.yielding then coroutine.yield("send") end
       self.step()
     else
       return nil, error_text(n)
@@ -105,16 +107,14 @@ local function pair(body, sctx)
   if sctx ~= false then
     tls = (sctx or server_context()):wrap_socket(b, {server_side = true, do_handshake_on_connect = false})
   end
-  local co = coroutine.create(function()
-    local ok, r = pcall(body, tls, b)
-    peer.done = true
-    if not ok then peer.err = r end
-  end)
+  -- No pcall inside the coroutine: Lua 5.1 cannot yield across one.
+  local co = coroutine.create(function() body(tls, b) end)
   local fake = setmetatable({sock = a, read_ms = 5000, send_ms = 5000, receives = 0}, Fake)
   fake.step = function()
     if coroutine.status(co) == "suspended" then
       local ok, e = coroutine.resume(co)
-      if not ok then error(e, 0) end
+      if not ok then peer.err = e end
+      if coroutine.status(co) == "dead" then peer.done = true end
     end
   end
   peer.stop = function()
@@ -186,6 +186,46 @@ describe("pyssl.cosocket", function()
       total = total + n
     end
     assert.is_true(total > 900000)
+  end)
+
+  it("runs in a coroutine whose cosocket yields while it waits, as nginx's does", function()
+    -- Lua 5.1 cannot yield across pcall: every wait must be outside one.
+    local function run(body)
+      local co, yields = coroutine.create(body), 0
+      while true do
+        local ok, r = coroutine.resume(co)
+        if coroutine.status(co) == "dead" then return ok, r, yields end
+        yields = yields + 1
+        assert.is_true(yields < 10000)
+      end
+    end
+    local fake, peer = pair(upper_echo)
+    finally(peer.stop)
+    fake.yielding = true
+    local ok, got, yields = run(function()
+      local tls = cosocket.wrap_socket(client_context(), fake, {server_hostname = "localhost"})
+      tls:sendall(string.rep("y", 100000))
+      local parts, n = {}, 0
+      while n < 100000 do
+        local part = tls:recv(65536)
+        parts[#parts + 1] = part
+        n = n + #part
+      end
+      return table.concat(parts)
+    end)
+    assert.is_true(ok, got)
+    assert.are.equal(string.rep("Y", 100000), got)
+    assert.is_true(yields > 2)
+    -- A failure raised after a wait comes out of the coroutine as the error object.
+    fake, peer = pair(function(tls) nb(tls.do_handshake, tls) end)
+    finally(peer.stop)
+    fake.yielding = true
+    local err
+    ok, err = run(function()
+      cosocket.wrap_socket(client_context(), fake, {server_hostname = "wrong.example.test"})
+    end)
+    assert.is_false(ok)
+    assert.is_true(ssl.isinstance(err, ssl.SSLCertVerificationError))
   end)
 
   it("waits with do_handshake_on_connect = false until do_handshake()", function()

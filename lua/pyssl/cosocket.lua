@@ -77,12 +77,13 @@ local function live(self, operation)
   raise("ValueError", "Write on closed or unwrapped SSL socket.")
 end
 
--- Sends what the SSLObject has written to the outgoing MemoryBIO.
-local function flush(self, operation)
+-- Sends what the SSLObject has written to the outgoing MemoryBIO. quiet:
+-- a failure is ignored (the error being raised says more).
+local function flush(self, operation, quiet)
   local outgoing = self._outgoing
   if outgoing.pending > 0 then
     local ok, err = self.socket:send(outgoing:read())
-    if not ok then
+    if not ok and not quiet then
       if err == "closed" then
         raise("BrokenPipeError", 32, "Broken pipe")
       end
@@ -113,8 +114,10 @@ end
 -- Runs obj[method](obj, ...) until it no longer waits for the network,
 -- moving bytes between the BIOs and the cosocket. Bytes the SSLObject
 -- produced are sent before any error is raised (alerts reach the peer, as
--- with Python's SSLSocket).
-local function drive(self, operation, method, ...)
+-- with Python's SSLSocket). ragged: a bare end of stream (SSL_ERROR_EOF)
+-- returns "" instead (suppress_ragged_eofs). The cosocket calls, which may
+-- yield, stay outside pcall: Lua 5.1 cannot yield across it.
+local function drive(self, operation, ragged, method, ...)
   local obj = live(self, operation)
   while true do
     local ok, result = pcall(obj[method], obj, ...)
@@ -128,7 +131,10 @@ local function drive(self, operation, method, ...)
     elseif isinstance(result, SSLWantWriteError) then
       flush(self, operation)
     else
-      pcall(flush, self, operation)
+      flush(self, operation, true)
+      if ragged and isinstance(result, SSLError) and result.errno == 8 then
+        return ""
+      end
       error(result, 0)
     end
   end
@@ -162,20 +168,14 @@ function M.wrap_socket(context, sock, kw)
 end
 
 function SSLCosocket:do_handshake()
-  drive(self, "handshake", "do_handshake")
+  drive(self, "handshake", false, "do_handshake")
 end
 
 -- read(len=1024): up to len bytes; "" at the end of the stream (after the
 -- peer's close_notify, or a bare EOF when suppress_ragged_eofs is on).
 function SSLCosocket:read(len)
   if len == nil then len = 1024 end
-  local ok, result = pcall(drive, self, "read", "read", len)
-  if ok then return result end
-  if self.suppress_ragged_eofs and isinstance(result, SSLError)
-     and result.errno == 8 then     -- SSL_ERROR_EOF
-    return ""
-  end
-  error(result, 0)
+  return drive(self, "read", self.suppress_ragged_eofs, "read", len)
 end
 
 local function check_flags(self, flags, name)
@@ -193,7 +193,7 @@ end
 
 -- write(data): the number of bytes written (all of them), sent to the cosocket.
 function SSLCosocket:write(data)
-  return drive(self, "write", "write", data)
+  return drive(self, "write", false, "write", data)
 end
 
 function SSLCosocket:send(data, flags)
@@ -209,7 +209,7 @@ end
 -- unwrap(): the TLS shutdown (close_notify both ways); returns the cosocket,
 -- which then carries plain bytes again. The SSLCosocket is done.
 function SSLCosocket:unwrap()
-  drive(self, "read", "unwrap")
+  drive(self, "read", false, "unwrap")
   local sock = self.socket
   self.sslobject = nil
   return sock
