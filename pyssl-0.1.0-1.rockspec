@@ -63,5 +63,6 @@ build = {
       ["pyssl._compat"] = "lua/pyssl/_compat.lua",
       ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
+      ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",
    },
 }
