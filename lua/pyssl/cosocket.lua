@@ -31,7 +31,7 @@ local pcall, error, type, rawget, setmetatable = pcall, error, type, rawget, set
 
 local M = {}
 
--- Bytes asked of the cosocket per wait: one full TLS record and its header.
+-- Bytes asked of the cosocket per wait: the largest TLS record with its header.
 M.RECV_SIZE = 16384 + 5 + 256
 
 -- The kernel's errors as nginx reports them (ngx_strerror, lowercased), and
@@ -98,7 +98,8 @@ end
 local function fill(self, operation)
   local incoming = self._incoming
   if incoming.eof then
-    -- The SSLObject wants more after the end: OpenSSL never asks twice.
+    -- Past the BIO's EOF OpenSSL reports the end instead of asking for
+    -- more; should it ask, this ends the loop instead of waiting forever.
     raise("SSLEOFError", 8, "EOF occurred in violation of protocol")
   end
   local data, err = self.socket:receiveany(M.RECV_SIZE)
