@@ -5,15 +5,29 @@
 #   make check-testssl  testssl.sh probes a pyssl server on the sanitized core
 #   make bench   pyssl side by side with C, Python's ssl and LuaSec
 #   make compat  the C core built for Lua 5.1, LuaJIT, 5.2, 5.3, 5.4 + a smoke test each
+#   make test LUA=luajit   the specs on another Lua (lua5.1, lua5.2, lua5.3, luajit)
+#   make test-all-luas     the full suite on all five, with per-version counts and times
+#   make check-rocks       luarocks installs pyssl for Lua 5.1-5.4 (and LuaJIT loads it)
 #   make fuzz    libFuzzer on certificate decoding for FUZZ_SECONDS (default 60)
+#   make check-nginx  pyssl in a real nginx (lua-nginx-module): TLS upstreams over cosockets
 # Packages missing on a Debian machine are installed first (tools/deps.sh).
 
+# LUA: lua5.4 (default), lua5.3, lua5.2, lua5.1 or luajit; its headers are
+# the pkg-config module of the same name. Every Lua but 5.4 builds into
+# build/<lua>/ so that versions do not overwrite each other's core.
 LUA      ?= lua5.4
-LUA_PC   ?= lua5.4
+LUA_PC   ?= $(notdir $(LUA))
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARNINGS  = -Wall -Wextra -Werror
-BUILD    ?= build
+BUILD    ?= $(if $(filter lua5.4,$(notdir $(LUA))),build,build/$(notdir $(LUA)))
+# The Debian packages of each Lua (interpreter, headers); OpenResty's
+# LuaJIT (luajit2), whose packages do not conflict with nginx's lua module.
+LUA_PKGS_lua5.1 = lua5.1 liblua5.1-0-dev
+LUA_PKGS_lua5.2 = lua5.2 liblua5.2-dev
+LUA_PKGS_lua5.3 = lua5.3 liblua5.3-dev
+LUA_PKGS_luajit = luajit2 libluajit2-5.1-dev
+LUA_PKGS = $(LUA_PKGS_$(notdir $(LUA)))
 
 # Recursive (=), not immediate: pkg-config must run after `deps`.
 PKG_CFLAGS = $(shell pkg-config --cflags $(LUA_PC) openssl)
@@ -30,12 +44,12 @@ export PYSSL_PKI := $(PKI)
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl bench compat fuzz fuzz-build rock clean
+.PHONY: all deps build pki test test-all-luas demo check check-asan check-valgrind check-testssl check-nginx bench compat check-rocks fuzz fuzz-build rock clean
 
 all: build
 
 deps:
-	@tools/deps.sh
+	@tools/deps.sh $(LUA_PKGS)
 
 build: $(SO)
 
@@ -58,6 +72,11 @@ test: deps
 	@$(MAKE) --no-print-directory build >/dev/null
 	@$(MAKE) --no-print-directory pki
 	@LUA=$(LUA) tools/run_specs.sh $(SPECS)
+
+# The full suite under each Lua (tools/test_all_luas.sh; logs in build/test-<lua>.log).
+test-all-luas: deps
+	@tools/deps.sh $(COMPAT_PKGS)
+	@MAKE="$(MAKE)" tools/test_all_luas.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory build >/dev/null
@@ -96,18 +115,34 @@ check-testssl: deps
 	@$(MAKE) --no-print-directory pki
 	@tools/testssl_check.sh
 
+# Debian's nginx with lua-nginx-module (OpenResty's LuaJIT: luajit2, never
+# Debian's luajit, which conflicts with it), pyssl's core built for that
+# LuaJIT into build/nginx/luajit, then tools/nginx_check.sh.
+check-nginx: deps
+	@tools/deps.sh nginx libnginx-mod-http-lua luajit2 libluajit2-5.1-dev curl
+	@$(MAKE) --no-print-directory BUILD=build/nginx/luajit LUA_PC=luajit build >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@tools/nginx_check.sh build/nginx/luajit $(PKI)
+
 bench: deps
 	@$(MAKE) --no-print-directory build >/dev/null
 	@$(MAKE) --no-print-directory -C bench run
 
-# The C core against every Lua version (the facade needs 5.4): each built
+# The C core against every Lua version (the core alone): each built
 # into build/compat/<lua>/ by the rules above, then tools/compat_smoke.lua.
 COMPAT_LUAS = lua5.1 luajit lua5.2 lua5.3 lua5.4
-COMPAT_PKGS = lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev
+COMPAT_PKGS = $(LUA_PKGS_lua5.1) $(LUA_PKGS_luajit) $(LUA_PKGS_lua5.2) $(LUA_PKGS_lua5.3)
 
 compat: deps
 	@tools/deps.sh $(COMPAT_PKGS)
 	@MAKE="$(MAKE)" tools/compat.sh $(COMPAT_LUAS)
+
+# `luarocks --lua-version=V make` for each V into a temporary tree, then
+# require "pyssl" from that tree alone (tools/rock_check.sh).
+ROCK_LUAS ?= 5.1 5.2 5.3 5.4
+check-rocks: deps
+	@tools/deps.sh $(COMPAT_PKGS)
+	@tools/rock_check.sh $(ROCK_LUAS)
 
 # libFuzzer on certificate decoding (fuzz/x509_fuzz.c, the core's objects
 # linked in statically), started from fuzz/corpus plus seeds made from the

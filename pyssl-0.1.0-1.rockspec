@@ -16,7 +16,7 @@ part of Python's socket module that ssl users need (pyssl.socket).
    license = "MIT",
 }
 dependencies = {
-   "lua >= 5.4, < 5.5",
+   "lua >= 5.1, < 5.5",
 }
 external_dependencies = {
    OPENSSL = {
@@ -60,7 +60,9 @@ build = {
       ["pyssl.sslsocket"] = "lua/pyssl/sslsocket.lua",
       ["pyssl.socket"] = "lua/pyssl/socket.lua",
       ["pyssl._enum"] = "lua/pyssl/_enum.lua",
+      ["pyssl._compat"] = "lua/pyssl/_compat.lua",
       ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
+      ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",
    },
 }

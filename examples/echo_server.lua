@@ -79,7 +79,9 @@ local function parse_command_line(argv)
     usage_error("--require-client-cert needs --cafile")
   end
   opts.sni = sni
-  opts.port = math.tointeger(number_option(opts, "port", 0))
+  -- an integral port as an integer (math.floor gives one from Lua 5.3 on)
+  local port = number_option(opts, "port", 0)
+  opts.port = port and math.floor(port) == port and math.floor(port) or nil
   opts.max_clients = number_option(opts, "max-clients", 1)
   opts.timeout = number_option(opts, "timeout", 0)
   return opts
@@ -215,6 +217,21 @@ local function nonblocking(sock, method, ...)
   end
 end
 
+-- pcall for code that waits (yields to the scheduler): Lua 5.1 cannot
+-- yield across pcall, so fn runs in a coroutine of its own whose yields
+-- are passed on. Returns what pcall(fn, ...) would.
+local unpack = table.unpack or unpack
+local function pack(...) return { n = _G.select("#", ...), ... } end   -- (select is pyssl's here)
+
+local function protected(fn, ...)
+  local co = coroutine.create(fn)
+  local r = pack(coroutine.resume(co, ...))
+  while r[1] and coroutine.status(co) == "suspended" do
+    r = pack(coroutine.resume(co, coroutine.yield(unpack(r, 2, r.n))))
+  end
+  return unpack(r, 1, r.n)
+end
+
 local function keys(t)
   local list = {}
   for k in pairs(t) do list[#list + 1] = k end
@@ -331,13 +348,13 @@ local function serve_client(ctx, conn, addr, id)
     return
   end
   connections[tls] = true
-  local handshake_ok, err = pcall(nonblocking, tls, tls.do_handshake)
+  local handshake_ok, err = protected(nonblocking, tls, tls.do_handshake)
   if not handshake_ok then
     log("[%d] handshake failed: %s", id, error_text(err))
     return lingering_close(tls)
   end
   describe_handshake(id, tls)
-  local echoed_ok, result = pcall(echo, tls)
+  local echoed_ok, result = protected(echo, tls)
   if echoed_ok then
     log("[%d] %s closed after %d bytes echoed", id, address_text(addr), result)
   else

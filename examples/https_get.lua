@@ -120,12 +120,16 @@ local function https_get(opts)
   -- The timeout given to create_connection stays on the socket: it bounds
   -- the handshake and every read as well.
   local sock = socket.create_connection({ host, port }, opts.timeout)
-  local tls <close> = ctx:wrap_socket(sock, { server_hostname = host })
-  local details = tls_details(tls)
-
-  tls:sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: pyssl-https_get\r\n" ..
-               "Accept: */*\r\nConnection: close\r\n\r\n"):format(path, host_header(host, port)))
-  local response = read_to_end(tls)
+  local tls = ctx:wrap_socket(sock, { server_hostname = host })
+  -- closed on every way out (as `local tls <close>` would on Lua 5.4)
+  local ok, details, response = pcall(function()
+    local details = tls_details(tls)
+    tls:sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: pyssl-https_get\r\n" ..
+                 "Accept: */*\r\nConnection: close\r\n\r\n"):format(path, host_header(host, port)))
+    return details, read_to_end(tls)
+  end)
+  tls:close()
+  if not ok then error(details, 0) end
   local head, body = response:match("^(.-)\r\n\r\n(.*)$")
   if not head then head, body = response, "" end
 

@@ -2,7 +2,7 @@
 -- every C file of the core and install every Lua module of the facade.
 local function read(path)
   local f = assert(io.open(path))
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   return text
 end
@@ -18,7 +18,7 @@ end
 local function load_rockspec()
   local path = listing("ls *.rockspec")[1]
   local env = {}
-  assert(load(read(path), path, "t", env))()
+  assert(require("pyssl._compat").load(read(path), path, "t", env))()
   return env
 end
 

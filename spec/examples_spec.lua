@@ -15,18 +15,27 @@ local socket = require "pyssl.socket"
 -- `make check-asan` it is the sanitized host).
 local LUA = os.getenv("LUA") or "lua5.4"
 
+-- The example's exit status ends its stdout as a line "#exit:N" (5.1's
+-- and LuaJIT's pipe close() gives no status).
 local function example_command(name, args)
   local cmd = P.quote(LUA) .. " examples/" .. name
   for _, a in ipairs(args) do cmd = cmd .. " " .. P.quote(a) end
-  return cmd
+  return "sh -c " .. P.quote(cmd .. '; echo "#exit:$?"')
+end
+
+-- The output without the "#exit:N" line, and N.
+local function split_exit(text)
+  local before, code = text:match("^(.-)#exit:(%d+)\n*$")
+  if not before then return text, nil end
+  return before, tonumber(code)
 end
 
 -- Runs an example to its end: stdout, stderr, exit status.
 local function run_example(name, args)
   local errfile = os.tmpname()
   local p = assert(io.popen("timeout 20 " .. example_command(name, args) .. " 2>" .. errfile))
-  local out = p:read("a")
-  local _, _, code = p:close()
+  local out, code = split_exit(p:read("*a"))
+  p:close()
   local err = H.read_file(errfile)
   os.remove(errfile)
   return out, err, code
@@ -39,10 +48,10 @@ end
 
 -- Waits for a background example to end: all its output and exit status.
 local function wait_for_exit(peer)
-  local rest = peer.pipe:read("a")
-  local _, _, code = peer.pipe:close()
+  local rest = peer.pipe:read("*a")
+  peer.pipe:close()
   peer.done, peer.output = true, rest
-  return table.concat(peer.seen, "\n") .. "\n" .. rest, code
+  return split_exit(table.concat(peer.seen, "\n") .. "\n" .. rest)
 end
 
 -- An error line without the varying parts: the source location at the
@@ -58,7 +67,7 @@ local function python_error_line(code)
   f:write("import socket, ssl\nPKI = ", ("%q"):format(H.PKI .. "/"), "\n", code)
   f:close()
   local p = assert(io.popen("timeout 20 python3 -W ignore " .. path .. " 2>&1"))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   os.remove(path)
   return norm_line(out:match("([^\n]+)\n?$") or "")

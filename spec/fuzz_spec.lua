@@ -5,6 +5,7 @@
 -- every property set to each of them. Nothing may crash (`make check` runs
 -- this under ASan and valgrind), and every error the public API raises
 -- must be one of Python's exception objects, not a bare Lua error.
+local H = require "spec.support.helper"
 local T = require "spec.support.tls_pair"
 local ssl = require "pyssl"
 local socket = require "pyssl.socket"
@@ -12,7 +13,7 @@ local socket = require "pyssl.socket"
 local SLOW = os.getenv("PYSSL_SLOW") ~= nil   -- under valgrind: one argument at a time
 
 local NIL = {}   -- stands for nil inside the list
-local VALUES = {NIL, false, true, 0, -1, 3.5, 2^63, math.maxinteger, math.mininteger, math.huge,
+local VALUES = {NIL, false, true, 0, -1, 3.5, 2^63, H.MAXINT, H.MININT, math.huge,
   -math.huge, 0 / 0, "", "\0\255garbage", string.rep("A", 70000), {}, {1, "x"}, {x = 1},
   function() error("boom") end, function() return 1 end, coroutine.create(function() end),
   ssl.MemoryBIO(), ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)}
@@ -63,7 +64,7 @@ local FACTORIES = {
 local function arglists(skip_integers)
   local usable = {}
   for _, v in ipairs(VALUES) do
-    if not (skip_integers and math.type(v) == "integer") then usable[#usable + 1] = v end
+    if not (skip_integers and H.compat.math_type(v) == "integer") then usable[#usable + 1] = v end
   end
   local lists = {{n = 0}}
   for _, a in ipairs(usable) do

@@ -349,7 +349,7 @@ end
 
 local function pem_der(name)
   local f = assert(io.open(H.pki(name)))
-  local pem = f:read("a")
+  local pem = f:read("*a")
   f:close()
   return ssl.PEM_cert_to_DER_cert(pem)
 end

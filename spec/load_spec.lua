@@ -57,17 +57,55 @@ local RSS_TOLERANCE = 4096
 -- interned, so making a payload does not grow Lua's string table (whose
 -- size after a collection would depend on when the collector ran, and so
 -- blur the heap measurements).
+--
+-- The 32-bit xor and the little-endian packing are picked once for this
+-- Lua: operators and string.pack from 5.3 on, LuaJIT's bit library,
+-- 5.2's bit32, else arithmetic (shifts are exact products and quotients).
 local BLOCK = "<" .. string.rep("I4", 16)
+local compat = require "pyssl._compat"
+local floor, unpack = math.floor, compat.unpack
+local bxor32
+if compat.has_integers then
+  bxor32 = compat.load("return function(a, b) return a ~ b end")()
+elseif rawget(_G, "bit") then
+  local bxor = bit.bxor
+  bxor32 = function(a, b) return bxor(a, b) % 4294967296 end
+elseif rawget(_G, "bit32") then
+  bxor32 = bit32.bxor
+else
+  bxor32 = function(a, b)
+    local r, p = 0, 1
+    while a > 0 or b > 0 do
+      local x, y = a % 2, b % 2
+      if x ~= y then r = r + p end
+      a, b, p = (a - x) / 2, (b - y) / 2, p * 2
+    end
+    return r
+  end
+end
+local pack_block = string.pack and function(words) return string.pack(BLOCK, unpack(words)) end
+  or function(words)
+    local bytes = {}
+    for w = 1, 16 do
+      local v = words[w]
+      for k = 1, 4 do
+        bytes[#bytes + 1] = v % 256
+        v = floor(v / 256)
+      end
+    end
+    return string.char(unpack(bytes))
+  end
+
 local function pattern(seed, len)
   local blocks, words, x = {}, {}, seed
-  for b = 1, (len + 63) // 64 do
+  for b = 1, compat.idiv(len + 63, 64) do
     for w = 1, 16 do
-      x = x ~ ((x << 13) & 0xffffffff)
-      x = x ~ (x >> 17)
-      x = x ~ ((x << 5) & 0xffffffff)
+      x = bxor32(x, x * 8192 % 4294967296)
+      x = bxor32(x, floor(x / 131072))
+      x = bxor32(x, x * 32 % 4294967296)
       words[w] = x
     end
-    blocks[b] = string.pack(BLOCK, table.unpack(words))
+    blocks[b] = pack_block(words)
   end
   return table.concat(blocks):sub(1, len)
 end
@@ -95,7 +133,7 @@ end
 -- Connection i's payload, and the same split into four writes of
 -- different sizes.
 local function client_payload(i)
-  local seed = 0x9e3779b9 ~ (i * 2654435761 & 0xffffffff)
+  local seed = bxor32(0x9e3779b9, i * 2654435761 % 4294967296)
   local data = pattern(seed, payload_size(i))
   local cuts = {1, 700, 1900, 2600, #data + 1}
   local chunks = {}
@@ -191,14 +229,16 @@ emit({"checked": state["checked"], "max_open": state["max_open"], "errors": erro
 
 local PAGE_SIZE = (function()
   local p = io.popen("getconf PAGESIZE")
-  local n = tonumber(p:read("l"))
+  local n = tonumber(p:read("*l"))
   p:close()
   return n or 4096
 end)()
 
 -- Size of the Lua heap in KiB after full collections (the second one
--- finishes objects whose __gc ran in the first).
+-- finishes objects whose __gc ran in the first). LuaJIT counts its
+-- compiled traces in the heap too: they are flushed first (code, not data).
 local function lua_heap_kib()
+  if rawget(_G, "jit") then jit.flush() end
   collectgarbage("collect")
   collectgarbage("collect")
   return collectgarbage("count")
@@ -207,15 +247,15 @@ end
 -- Resident set size in KiB (/proc/self/statm, field 2, in pages).
 local function rss_kib()
   local f = assert(io.open("/proc/self/statm"))
-  local _, resident = f:read("n", "n")
+  local _, resident = f:read("*n", "*n")
   f:close()
-  return resident * PAGE_SIZE // 1024
+  return compat.idiv(resident * PAGE_SIZE, 1024)
 end
 
 -- The soft and hard limits on open files (/proc/self/limits).
 local function nofile_limits()
   local f = assert(io.open("/proc/self/limits"))
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   local soft, hard = text:match("Max open files%s+(%S+)%s+(%S+)")
   return tonumber(soft) or math.huge, tonumber(hard) or math.huge
@@ -229,7 +269,7 @@ local function ensure_fd_limit(needed)
   if soft >= needed then return end
   if hard >= needed then
     local f = assert(io.open("/proc/self/stat"))
-    local pid = f:read("n")
+    local pid = f:read("*n")
     f:close()
     os.execute(string.format("prlimit --pid %d --nofile=%d: 2>/dev/null", pid, needed))
     soft = nofile_limits()
@@ -453,8 +493,11 @@ local function new_loop(bag, expected)
 end
 
 function Loop:next_seed()
-  self.seed = (self.seed * 1103515245 + 12345) & 0xffffffff
-  return self.seed | 1   -- xorshift needs a non-zero seed
+  -- self.seed * 1103515245 split in two (16838 * 65536 + 20077), so that
+  -- every product stays exact where numbers are doubles
+  local s = self.seed
+  self.seed = (s * 20077 + (s * 16838) % 65536 * 65536 + 12345) % 4294967296
+  return self.seed % 2 == 0 and self.seed + 1 or self.seed   -- xorshift needs a non-zero seed
 end
 
 -- Open connections are counted on the server side: established, not closed.

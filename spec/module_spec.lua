@@ -15,7 +15,7 @@ local function hex(s)
   return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
 end
 
--- Runs a Lua chunk in a fresh lua5.4 with extra environment variables,
+-- Runs a Lua chunk in a fresh interpreter ($LUA) with extra environment variables,
 -- returns its output (the specs' LUA_PATH/LUA_CPATH are inherited).
 local function run_lua(env, code)
   local path = os.tmpname()
@@ -23,7 +23,7 @@ local function run_lua(env, code)
   f:write(code)
   f:close()
   local p = assert(io.popen(env .. " " .. (os.getenv("LUA") or "lua5.4") .. " " .. path .. " 2>&1"))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   os.remove(path)
   return out
@@ -84,7 +84,7 @@ print(json.dumps(out))
     assert.equal(-1, ssl.cert_time_to_seconds("Dec 31 23:59:59 1969 GMT"))
     assert.equal(1582934400, ssl.cert_time_to_seconds("Feb 29 00:00:00 2020 GMT"))
     assert.equal(1551398400, ssl.cert_time_to_seconds("Feb 29 00:00:00 2019 GMT"))
-    assert.equal("integer", math.type(ssl.cert_time_to_seconds("Jan  5 09:34:43 2018 GMT")))
+    assert.equal("integer", H.compat.math_type(ssl.cert_time_to_seconds("Jan  5 09:34:43 2018 GMT")))
     H.raises(ssl.ValueError,
       "time data '  5 09:34:43 2018 UTC' does not match format ' %d %H:%M:%S %Y GMT'",
       ssl.cert_time_to_seconds, "Jan  5 09:34:43 2018 UTC")
@@ -178,7 +178,7 @@ print(json.dumps([ssl.DER_cert_to_PEM_cert(bytes.fromhex(h)) for h in ]==] .. py
 
   it("round-trips a real certificate byte for byte (#64)", function()
     local f = assert(io.open(H.pki("leafkey.pem"), "rb"))
-    local text = f:read("a")
+    local text = f:read("*a")
     f:close()
     local block = text:match("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-\n.-%-%-%-%-%-END CERTIFICATE%-%-%-%-%-\n")
     local der = ssl.PEM_cert_to_DER_cert(block)
@@ -336,10 +336,15 @@ print(json.dumps(out))
     H.raises(ssl.ValueError, "Unknown object", A.fromnid, 0)
     H.raises(ssl.ValueError, "NID must be positive.", A.fromnid, -1)
     H.raises(ssl.ValueError, "unknown NID 100000", A.fromnid, 100000)
-    H.raises(ssl.OverflowError, "Python int too large to convert to C int", A.fromnid, 1 << 40)
+    H.raises(ssl.OverflowError, "Python int too large to convert to C int", A.fromnid, 1099511627776)
     H.raises(ssl.ValueError, "embedded null character", A, "2.5.4.3\0x")
     assert.is_nil(A.fromnid(33).oid)
-    assert.equal(4, #A.fromnid(33))
+  end)
+
+  -- 5.1 and LuaJIT take no __len from a table: # counts up to a nil field
+  it("a named tuple with a None field keeps its length (5.2+ only)", function()
+    H.only("5.2+")
+    assert.equal(4, #ssl._ASN1Object.fromnid(33))
   end)
 
   it("prints and checks types like Python", function()
@@ -492,7 +497,7 @@ print(json.dumps(ctx.cert_store_stats()))
     local ctx = ssl.create_default_context({cafile = CA})
     assert.same({x509 = 1, crl = 0, x509_ca = 1}, ctx:cert_store_stats())
     local f = assert(io.open(CA))
-    local pem = f:read("a")
+    local pem = f:read("*a")
     f:close()
     ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, {cadata = pem})
     assert.same({x509 = 1, crl = 0, x509_ca = 1}, ctx:cert_store_stats())
@@ -678,7 +683,7 @@ for _ in range(%d):
 ]], H.pki("leafkey.pem"), n))
     f:close()
     local p = assert(io.popen("python3 " .. script))
-    local port = tonumber(p:read("l"))
+    local port = tonumber(p:read("*l"))
     return p, port, script
   end
 
@@ -687,7 +692,7 @@ for _ in range(%d):
     local ok, err = pcall(function()
       local pem = ssl.get_server_certificate({"127.0.0.1", port})
       local f = assert(io.open(H.pki("leaf.pem")))
-      local expected = f:read("a")
+      local expected = f:read("*a")
       f:close()
       assert.equal(expected, pem)
       pem = ssl.get_server_certificate({"127.0.0.1", port}, ssl.PROTOCOL_TLS_CLIENT, H.pki("ca.pem"))

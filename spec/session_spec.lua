@@ -73,7 +73,7 @@ local function lua_run(kind)
   local function fact(v) facts[#facts + 1] = v end
   local function props(s)
     return {s.has_ticket, #s.id, s.timeout, s.ticket_lifetime_hint,
-            math.type(s.time) == "integer" and math.abs(s.time - os.time()) < 60}
+            H.compat.math_type(s.time) == "integer" and math.abs(s.time - os.time()) < 60}
   end
   local function handshake_ok(p)
     local c, s = T.handshake(p)

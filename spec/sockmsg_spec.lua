@@ -7,17 +7,20 @@ local ssl = require "pyssl"
 local socket = require "pyssl.socket"
 
 local SOL_SOCKET, SCM_RIGHTS = socket.SOL_SOCKET, socket.SCM_RIGHTS
+local band = H.compat.band
+-- a C int's bytes and back (string.pack/unpack("i") exist from 5.3 on)
+local int_bytes, bytes_int = socket._int_bytes, socket._bytes_int
 
 -- Descriptors as the bytes of SCM_RIGHTS data, and back.
 local function pack_fds(...)
   local out = {}
-  for i = 1, select("#", ...) do out[i] = string.pack("i", (select(i, ...))) end
+  for i = 1, select("#", ...) do out[i] = int_bytes((select(i, ...))) end
   return table.concat(out)
 end
 
 local function unpack_fds(data)
   local fds = {}
-  for i = 1, #data - #data % 4, 4 do fds[#fds + 1] = string.unpack("i", data, i) end
+  for i = 1, #data - #data % 4, 4 do fds[#fds + 1] = bytes_int(data, i) end
   return fds
 end
 
@@ -66,7 +69,8 @@ print(json.dumps(out))
       assert.equal(w.repr, tostring(E))
     end
     assert.equal("AF_NETLINK", socket.AddressFamily[socket.AF_ROUTE])
-    assert.equal(socket.MSG_PEEK | socket.MSG_OOB, socket.MsgFlag(socket.MSG_PEEK | socket.MSG_OOB))
+    local peek_oob = H.compat.bor(socket.MSG_PEEK, socket.MSG_OOB)
+    assert.equal(peek_oob, socket.MsgFlag(peek_oob))
     H.raises(ssl.ValueError, "12345 is not a valid AddressFamily", socket.AddressFamily, 12345)
   end)
 
@@ -210,10 +214,10 @@ print(json.dumps([shape(r1), shape(r2), shape(r3), socket.MSG_TRUNC, socket.MSG_
     a:send("0123456789")
     local r1 = {b:recvmsg(4)}
     assert.equal("0123", r1[1])
-    assert.equal(socket.MSG_TRUNC, r1[3] & socket.MSG_TRUNC)
+    assert.equal(socket.MSG_TRUNC, band(r1[3], socket.MSG_TRUNC))
     a:sendmsg({"x"}, {{SOL_SOCKET, SCM_RIGHTS, pack_fds(c:fileno(), d:fileno(), c:fileno())}})
     local r2 = {b:recvmsg(10, socket.CMSG_LEN(4))}
-    assert.equal(socket.MSG_CTRUNC, r2[3] & socket.MSG_CTRUNC)
+    assert.equal(socket.MSG_CTRUNC, band(r2[3], socket.MSG_CTRUNC))
     local got = unpack_fds(r2[2][1][3])
     assert.equal(1, #got)
     -- the kernel installed one descriptor, not three
@@ -221,7 +225,7 @@ print(json.dumps([shape(r1), shape(r2), shape(r3), socket.MSG_TRUNC, socket.MSG_
     socket.close(got[1])
     a:sendmsg({"x"}, {{SOL_SOCKET, SCM_RIGHTS, pack_fds(c:fileno())}})
     local r3 = {b:recvmsg(10)}         -- no control buffer at all
-    assert.equal(socket.MSG_CTRUNC, r3[3] & socket.MSG_CTRUNC)
+    assert.equal(socket.MSG_CTRUNC, band(r3[3], socket.MSG_CTRUNC))
     assert.equal(before, S.fd_count())
     assert.same(want, {shape(r1), shape(r2), shape(r3), socket.MSG_TRUNC, socket.MSG_CTRUNC})
   end)
@@ -262,7 +266,7 @@ print(json.dumps([shape(r1), shape(r2), shape(r3), socket.MSG_TRUNC, socket.MSG_
       pcall(a.sendmsg, a, {"x"}, {{1, 2}})
       a:sendmsg({"x"}, {{SOL_SOCKET, SCM_RIGHTS, pack_fds(a:fileno(), a:fileno())}})
       local _, ancdata = b:recvmsg(10, socket.CMSG_LEN(4))
-      ancdata[1][3]:gsub("....", function(s) socket.close(string.unpack("i", s)) end)
+      ancdata[1][3]:gsub("....", function(s) socket.close(bytes_int(s, 1)) end)
       a:close()
       b:close()
     end
@@ -345,15 +349,15 @@ describe("wrong arguments to the message calls", function()
       {"anc-item-2", lua = function() return a:sendmsg({"x"}, {{1, 2}}) end, py = "a.sendmsg([b'x'], [(1, 2)])"},
       {"anc-item-4", lua = function() return a:sendmsg({"x"}, {{1, 2, 3, 4}}) end, py = "a.sendmsg([b'x'], [(1, 2, 3, 4)])"},
       {"anc-level", lua = function() return a:sendmsg({"x"}, {{"a", 2, ""}}) end, py = "a.sendmsg([b'x'], [('a', 2, b'')])"},
-      {"anc-type", lua = function() return a:sendmsg({"x"}, {{1, 1 << 40, ""}}) end, py = "a.sendmsg([b'x'], [(1, 1 << 40, b'')])"},
-      {"anc-level-min", lua = function() return a:sendmsg({"x"}, {{-(1 << 40), 1, ""}}) end, py = "a.sendmsg([b'x'], [(-(1 << 40), 1, b'')])"},
+      {"anc-type", lua = function() return a:sendmsg({"x"}, {{1, 1099511627776, ""}}) end, py = "a.sendmsg([b'x'], [(1, 1 << 40, b'')])"},
+      {"anc-level-min", lua = function() return a:sendmsg({"x"}, {{-(1099511627776), 1, ""}}) end, py = "a.sendmsg([b'x'], [(-(1 << 40), 1, b'')])"},
       {"anc-data", lua = function() return a:sendmsg({"x"}, {{1, 2, 5}}) end, py = "a.sendmsg([b'x'], [(1, 2, 5)])"},
       {"anc-bad-rights", lua = function() return a:sendmsg({"x"}, {{SOL_SOCKET, SCM_RIGHTS, "abc"}}) end,
        py = "a.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, b'abc')])"},
       {"too-many-fds", lua = function() return a:sendmsg({"x"}, {{SOL_SOCKET, SCM_RIGHTS, fds300}}) end,
        py = "a.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, bytes(4) * 300)])"},
       {"flags-str", lua = function() return a:sendmsg({"x"}, {}, "f") end, py = "a.sendmsg([b'x'], [], 'f')"},
-      {"flags-big", lua = function() return a:sendmsg({"x"}, {}, 1 << 40) end, py = "a.sendmsg([b'x'], [], 1 << 40)"},
+      {"flags-big", lua = function() return a:sendmsg({"x"}, {}, 1099511627776) end, py = "a.sendmsg([b'x'], [], 1 << 40)"},
       {"address-int", lua = function() return a:sendmsg({"x"}, {}, 0, 5) end, py = "a.sendmsg([b'x'], [], 0, 5)"},
       {"address-connected", lua = function() return a:sendmsg({"x"}, {}, 0, "/nonexistent") end,
        py = "a.sendmsg([b'x'], [], 0, '/nonexistent')"},
@@ -364,8 +368,8 @@ describe("wrong arguments to the message calls", function()
       {"bufsize-str", lua = function() return b:recvmsg("x") end, py = "b.recvmsg('x')"},
       {"bufsize-float", lua = function() return b:recvmsg(1.5) end, py = "b.recvmsg(1.5)"},
       {"ancbuf-neg", lua = function() return b:recvmsg(10, -1) end, py = "b.recvmsg(10, -1)"},
-      {"ancbuf-big", lua = function() return b:recvmsg(10, 1 << 40) end, py = "b.recvmsg(10, 1 << 40)"},
-      {"recv-flags-big", lua = function() return b:recvmsg(10, 0, 1 << 40) end, py = "b.recvmsg(10, 0, 1 << 40)"},
+      {"ancbuf-big", lua = function() return b:recvmsg(10, 1099511627776) end, py = "b.recvmsg(10, 1 << 40)"},
+      {"recv-flags-big", lua = function() return b:recvmsg(10, 0, 1099511627776) end, py = "b.recvmsg(10, 0, 1 << 40)"},
       {"recv-nodata", lua = function() return b:recvmsg(10) end, py = "b.recvmsg(10)"},
       {"into0", lua = function() return b:recvmsg_into() end, py = "b.recvmsg_into()"},
       {"into-int", lua = function() return b:recvmsg_into(5) end, py = "b.recvmsg_into(5)"},
@@ -377,7 +381,7 @@ describe("wrong arguments to the message calls", function()
       {"into4", lua = function() return b:recvmsg_into({ba}, 0, 0, 1) end, py = "b.recvmsg_into([bytearray(3)], 0, 0, 1)"},
       {"len-neg", lua = function() return socket.CMSG_LEN(-1) end, py = "socket.CMSG_LEN(-1)"},
       {"len-big", lua = function() return socket.CMSG_LEN(2147483632) end, py = "socket.CMSG_LEN(2147483632)"},
-      {"len-huge", lua = function() return socket.CMSG_LEN(1 << 62) end, py = "socket.CMSG_LEN(1 << 62)"},
+      {"len-huge", lua = function() return socket.CMSG_LEN(4611686018427387904) end, py = "socket.CMSG_LEN(1 << 62)"},
       {"len-str", lua = function() return socket.CMSG_LEN("x") end, py = "socket.CMSG_LEN('x')"},
       {"len0", lua = function() return socket.CMSG_LEN() end, py = "socket.CMSG_LEN()"},
       {"len2", lua = function() return socket.CMSG_LEN(1, 2) end, py = "socket.CMSG_LEN(1, 2)"},
@@ -395,8 +399,8 @@ describe("wrong arguments to the message calls", function()
       {"fds-int", lua = function() return socket.send_fds(a, {"x"}, 5) end, py = "socket.send_fds(a, [b'x'], 5)"},
       {"fds-str-item", lua = function() return socket.send_fds(a, {"x"}, {"x"}) end, py = "socket.send_fds(a, [b'x'], ['x'])"},
       {"fds-float-item", lua = function() return socket.send_fds(a, {"x"}, {1.5}) end, py = "socket.send_fds(a, [b'x'], [1.5])"},
-      {"fds-big", lua = function() return socket.send_fds(a, {"x"}, {1 << 40}) end, py = "socket.send_fds(a, [b'x'], [1 << 40])"},
-      {"fds-small", lua = function() return socket.send_fds(a, {"x"}, {-(1 << 40)}) end, py = "socket.send_fds(a, [b'x'], [-(1 << 40)])"},
+      {"fds-big", lua = function() return socket.send_fds(a, {"x"}, {1099511627776}) end, py = "socket.send_fds(a, [b'x'], [1 << 40])"},
+      {"fds-small", lua = function() return socket.send_fds(a, {"x"}, {-(1099511627776)}) end, py = "socket.send_fds(a, [b'x'], [-(1 << 40)])"},
       {"fds-bytes", lua = function() return socket.send_fds(a, {"x"}, "ab") end, py = "socket.send_fds(a, [b'x'], b'ab')"},
       {"fds-bad", lua = function() return socket.send_fds(a, {"x"}, {-1}) end, py = "socket.send_fds(a, [b'x'], [-1])"},
       {"fds-sock", lua = function() return socket.send_fds(5, {"x"}, {}) end, py = "socket.send_fds(5, [b'x'], [])"},
@@ -405,8 +409,8 @@ describe("wrong arguments to the message calls", function()
       {"recv_fds5", lua = function() return socket.recv_fds(b, 1, 1, 0, 1) end, py = "socket.recv_fds(b, 1, 1, 0, 1)"},
       {"recv_fds-neg", lua = function() return socket.recv_fds(b, -1, 1) end, py = "socket.recv_fds(b, -1, 1)"},
       {"maxfds-neg", lua = function() return socket.recv_fds(b, 1, -1) end, py = "socket.recv_fds(b, 1, -1)"},
-      {"maxfds-huge", lua = function() return socket.recv_fds(b, 1, 1 << 61) end, py = "socket.recv_fds(b, 1, 1 << 61)"},
-      {"maxfds-big", lua = function() return socket.recv_fds(b, 1, 1 << 60) end, py = "socket.recv_fds(b, 1, 1 << 60)"},
+      {"maxfds-huge", lua = function() return socket.recv_fds(b, 1, 2305843009213693952) end, py = "socket.recv_fds(b, 1, 1 << 61)"},
+      {"maxfds-big", lua = function() return socket.recv_fds(b, 1, 1152921504606846976) end, py = "socket.recv_fds(b, 1, 1 << 60)"},
       {"maxfds-str", lua = function() return socket.recv_fds(b, 1, "x") end, py = "socket.recv_fds(b, 1, 'x')"},
       {"recv_fds-sock", lua = function() return socket.recv_fds(5, 1, 1) end, py = "socket.recv_fds(5, 1, 1)"},
       {"recv_fds-nodata", lua = function() return socket.recv_fds(b, 1, 1) end, py = "socket.recv_fds(b, 1, 1)"},
@@ -440,10 +444,10 @@ describe("sethostname", function()
     f:write(code)
     f:close()
     local p = assert(io.popen("unshare -u " .. (os.getenv("LUA") or "lua5.4") .. " " .. path .. " 2>&1"))
-    local out = p:read("a")
+    local out = p:read("*a")
     local ok = p:close()
     os.remove(path)
-    return ok, out
+    return ok and out:sub(-3) == "ok\n", out   -- 5.1's close() gives no status
   end
 
   local usable = in_uts_namespace("print('ok')")
@@ -461,19 +465,20 @@ socket.sethostname("pyssl-uts-test")
 print(socket.gethostname())
 local ok, e = pcall(socket.sethostname, string.rep("x", 300))
 print(ssl.isinstance(e, ssl.OSError), e.errno, tostring(e))
-local values = {false, true, 0, -1, 3.5, 2^63, math.maxinteger, math.huge, 0 / 0, "", "\0\255garbage",
-  string.rep("A", 70000), {}, {1, "x"}, {x = 1}, print, coroutine.create(print), ssl.MemoryBIO()}
+local values = {false, true, 0, -1, 3.5, 2^63, math.maxinteger or 2^53, math.huge, 0 / 0, "", "\0\255garbage",
+  string.rep("A", 70000), {}, {1, "x"}, {x = 1}, print, coroutine.create(function() end), ssl.MemoryBIO()}
 local bare = 0
 for _, v in ipairs(values) do
   for _, args in ipairs({{v}, {v, v}, {nil, v}}) do
-    local ok2, err = pcall(socket.sethostname, table.unpack(args, 1, 2))
+    local ok2, err = pcall(socket.sethostname, (table.unpack or unpack)(args, 1, 2))
     if not ok2 and not ssl.isinstance(err, ssl.BaseException) then bare = bare + 1 end
   end
 end
 print("bare " .. bare)
+print("ok")
 ]])
       assert.is_true(ok, out)
-      assert.equal("pyssl-uts-test\ntrue\t22\t[Errno 22] Invalid argument\nbare 0\n", out)
+      assert.equal("pyssl-uts-test\ntrue\t22\t[Errno 22] Invalid argument\nbare 0\nok\n", out)
       assert.equal(before, socket.gethostname())
     end)
   end

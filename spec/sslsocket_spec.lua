@@ -658,7 +658,7 @@ describe("SSLSocket resources", function()
   before_each(function() bag = S.bag() end)
   after_each(function() bag:close() end)
 
-  it("leaks no descriptor: <close>, close(), the collector and failures", function()
+  it("leaks no descriptor: close(), the collector and failures", function()
     collectgarbage()
     collectgarbage()
     local before = S.fd_count()
@@ -666,10 +666,10 @@ describe("SSLSocket resources", function()
       local inner = S.bag()
       do
         local sc, ss = P.tls_pair(inner)
-        local a <close> = sc
-        local b <close> = ss
         sc:sendall("x")
         assert.equal("x", ss:recv(1))
+        sc:close()
+        ss:close()
       end
       inner:close()
     end
@@ -712,7 +712,7 @@ local ssl = require "pyssl"
 if arg[1] == "control" then
   local p = io.popen("true", "w")
   os.execute("sleep 0.2")
-  p:write(("x"):rep(1 << 20)); p:flush()
+  p:write(("x"):rep(1048576)); p:flush()
   os.exit(0)
 end
 local bag = S.bag()
@@ -733,7 +733,7 @@ os.exit(0)
         .. "print(r.returncode); print(r.stdout + r.stderr)"), P.quote(os.getenv("LUA") or "lua5.4"),
         P.quote(script), mode)
       local p = io.popen(cmd)
-      local out = p:read("a")
+      local out = p:read("*a")
       p:close()
       return out
     end
@@ -752,7 +752,7 @@ end)
 -- A file of the test PKI as a string.
 local function pki_text(name)
   local f = assert(io.open(H.pki(name), "rb"))
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   return text
 end
@@ -1025,10 +1025,10 @@ describe("wrap_socket of other sockets", function()
     local t = ls.tcp()
     t:settimeout(2)
     assert(t:connect("127.0.0.1", server.port))
-    local fd = math.tointeger(t:getfd())
+    local fd = H.compat.tointeger(t:getfd())
     local s = bag:add(cctx():wrap_socket(t, {server_hostname = "localhost"}))
     assert.equal(fd, s:fileno())
-    assert.equal(-1, math.tointeger(t:getfd()))
+    assert.equal(-1, H.compat.tointeger(t:getfd()))
     assert.equal(2.0, s:gettimeout())
     assert.equal("TLSv1.3", s:version())
     echo(s)
@@ -1238,6 +1238,12 @@ print(json.dumps([scenario(s) for s in SCENARIOS]))
     local py = H.python("SCENARIOS = json.loads(" .. H.json.encode(H.json.encode(SCENARIOS)) .. ")\n" .. PY)
     local got = {}
     for i, scn in ipairs(SCENARIOS) do got[i] = scenario(scn) end
+    if not H.compat.has_integers then
+      -- numbers are doubles: Lua's 5.0 is 5, so Python's "settimeout(5.0)" reads "settimeout(5)"
+      for _, r in ipairs(py) do
+        for j, call in ipairs(r.calls) do r.calls[j] = call:gsub("%((%-?%d+)%.0%)", "(%1)") end
+      end
+    end
     assert.same(py, got)
   end)
 end)

@@ -139,7 +139,7 @@ local NOT_COMPARED = {oid_too_long = true}
 -- encoding under the 586 bytes OBJ_obj2txt accepts), and one with an
 -- encoding above that limit (an error in both).
 local function oid_of_length(n)
-  local oid = "1.2" .. string.rep(".100", (n - 11) // 4)
+  local oid = "1.2" .. string.rep(".100", math.floor((n - 11) / 4))
   return oid .. "." .. "1" .. string.rep("0", n - #oid - 2)
 end
 sancase("rid_too_long", "r = IMPLICIT:8,OID:1.2" .. string.rep(".1000", 400))
@@ -160,7 +160,7 @@ local function build_all()
   os.execute("mkdir -p '" .. DIR .. "'")
   if not point then
     local p = assert(io.popen("openssl ec -in '" .. H.PKI .. "/ecdsa.key' -pubout -outform DER 2>/dev/null"))
-    point = hex(p:read("a")):sub(-128)
+    point = hex(p:read("*a")):sub(-128)
     p:close()
   end
   for _, c in ipairs(CASES) do
@@ -173,7 +173,7 @@ local function build_all()
     assert(os.execute(string.format("openssl base64 -e -in '%s.der' -out '%s.b64'", base, base)))
     local b = assert(io.open(base .. ".b64"))
     f = assert(io.open(base .. ".pem", "w"))
-    f:write("-----BEGIN CERTIFICATE-----\n", b:read("a"), "-----END CERTIFICATE-----\n")
+    f:write("-----BEGIN CERTIFICATE-----\n", b:read("*a"), "-----END CERTIFICATE-----\n")
     f:close()
     b:close()
   end

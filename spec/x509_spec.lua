@@ -218,7 +218,7 @@ print(json.dumps({"dicts": plain(ctx.get_ca_certs()), "der": [d.hex() for d in c
     end
     -- The DER is the certificate of the file.
     local f = assert(io.open(H.pki("ca.pem")))
-    local der = ssl.PEM_cert_to_DER_cert(f:read("a"))
+    local der = ssl.PEM_cert_to_DER_cert(f:read("*a"))
     f:close()
     local found = false
     for _, d in ipairs(ders) do found = found or d == der end
@@ -228,7 +228,7 @@ print(json.dumps({"dicts": plain(ctx.get_ca_certs()), "der": [d.hex() for d in c
   it("round-trips with the PEM/DER helpers for every PKI certificate", function()
     for _, p in ipairs(C.pems(H.PKI)) do
       local f = assert(io.open(p, "rb"))
-      local text = f:read("a")
+      local text = f:read("*a")
       f:close()
       local block = text:match("%-%-%-%-%-BEGIN CERTIFICATE%-%-%-%-%-\n.-%-%-%-%-%-END CERTIFICATE%-%-%-%-%-\n")
       if block then

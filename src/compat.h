@@ -19,7 +19,9 @@
  *  - numbers before 5.3 are all doubles: lua_isinteger() says whether a
  *    number has an integral value that fits lua_Integer, so 16.0 is an int
  *    (messages name it 'int', not 'float'), and integers are exact up to
- *    2^53 only (pyssl's constants, options and flags stay far below);
+ *    2^53 only: lua_pushinteger raises OverflowError for an integer that
+ *    no double holds (pyssl's constants, options and flags stay far below;
+ *    only bits a program set itself in ctx.options could reach it);
  *  - only 5.4 calls __close; before, close() or the collector frees objects;
  *  - lua_warning does not exist before 5.4: errors Python reports as
  *    "unraisable" (raised inside a callback) are dropped, the handshake
@@ -219,6 +221,29 @@ static inline int pyssl_compat_numbertointeger(lua_Number n, lua_Integer *p)
     return 1;
 }
 #define lua_numbertointeger(n, p) pyssl_compat_numbertointeger((n), (p))
+
+/* All numbers are doubles: every integer up to 2^53 is exact, beyond only
+ * those whose significant bits fit in 53 (2^60 does, 2^60 + 1 does not).
+ * One that does not would reach Lua rounded, so pushing it raises Python's
+ * OverflowError instead (errors.c). */
+int pyssl_raise(lua_State *L, const char *cls, const char *fmt, ...);
+
+static inline int pyssl_compat_exact_double(lua_Integer n)
+{
+    size_t bits = n < 0 ? (size_t)0 - (size_t)n : (size_t)n;   /* |n|, -2^63 too */
+    while (bits != 0 && (bits & 1) == 0)
+        bits >>= 1;
+    return bits < ((size_t)1 << 53);
+}
+
+static inline void pyssl_compat_pushinteger(lua_State *L, lua_Integer n)
+{
+    if (!pyssl_compat_exact_double(n))
+        pyssl_raise(L, "OverflowError", "int %lld does not fit a Lua number exactly "
+                    "(%s: integers are exact up to 2**53)", (long long)n, LUA_VERSION);
+    lua_pushnumber(L, (lua_Number)n);
+}
+#define lua_pushinteger(L, n) pyssl_compat_pushinteger((L), (n))
 
 /* All numbers are doubles: an integer is a number with an integral value
  * that fits in lua_Integer. */

@@ -431,6 +431,32 @@ static int l_cmsg_space(lua_State *L)
     return 1;
 }
 
+/* ---------------------------------------------- C ints as bytes */
+
+/* _int_bytes(v): the bytes of the C int v in the machine's order (Python's
+ * array("i", ...) item; string.pack("i") exists from 5.3 only). The caller
+ * checked the range. */
+static int l_int_bytes(lua_State *L)
+{
+    int v = (int)luaL_checkinteger(L, 1);
+    lua_pushlstring(L, (const char *)&v, sizeof v);
+    return 1;
+}
+
+/* _bytes_int(s, i): the C int in the bytes of s from position i (1-based). */
+static int l_bytes_int(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    lua_Integer i = luaL_checkinteger(L, 2);
+    int v;
+    if (i < 1 || (size_t)i - 1 > len || len - ((size_t)i - 1) < sizeof v)
+        return pyssl_raise(L, "ValueError", "no C int at position %d", (int)i);
+    memcpy(&v, s + i - 1, sizeof v);
+    lua_pushinteger(L, v);
+    return 1;
+}
+
 void pyssl_open_sockmsg(lua_State *L)
 {
     static const luaL_Reg methods[] = {
@@ -442,6 +468,8 @@ void pyssl_open_sockmsg(lua_State *L)
     static const luaL_Reg fns[] = {
         {"CMSG_LEN", l_cmsg_len},
         {"CMSG_SPACE", l_cmsg_space},
+        {"_int_bytes", l_int_bytes},
+        {"_bytes_int", l_bytes_int},
         {NULL, NULL}
     };
     pyssl_class_extend(L, "socket", methods, NULL, NULL);

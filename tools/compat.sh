@@ -2,7 +2,8 @@
 # Builds the C core (pyssl.core) against each Lua given whose interpreter
 # and headers are installed, into build/compat/<lua>/, and runs
 # tools/compat_smoke.lua under that interpreter. One line per version, then
-# "N passed, N failed". The Lua facade needs 5.4; this checks the core only.
+# "N passed, N failed". This checks the core alone; `make test LUA=<lua>`
+# runs the whole suite (facade included) on one of them.
 # usage: tools/compat.sh lua5.1 luajit lua5.3 ...   (env: MAKE)
 MAKE=${MAKE:-make}
 OUT=build/compat

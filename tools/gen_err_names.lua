@@ -8,7 +8,7 @@ local dir = assert(arg[1], "usage: gen_err_names.lua OPENSSL_INCLUDE_DIR")
 
 local function read(path)
   local f = assert(io.open(path))
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   return text
 end

@@ -6,6 +6,7 @@
 -- as Python does for methods. A trailing plain table with string keys is
 -- the keyword table (spec §1 rule 1). Returns one value per parameter.
 local raise = require("pyssl.core")._raise
+local unpack = require("pyssl._compat").unpack
 
 -- A plain table with string keys only. An empty one (what `{x = maybe_nil}`
 -- gives) is keywords only when the arguments before it fill the required
@@ -100,7 +101,7 @@ local function bind(sig, ...)
     raise("TypeError", sig.name .. "() missing " .. plural(#missing, "required positional argument") ..
           ": " .. quoted_list(missing))
   end
-  return table.unpack(values, 1, #params)
+  return unpack(values, 1, #params)
 end
 
 return bind

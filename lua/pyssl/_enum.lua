@@ -6,7 +6,9 @@
 -- canonical; aliases added afterwards never are.
 local core = require "pyssl.core"
 
+local compat = require "pyssl._compat"
 local raise, repr = core._raise, core._repr
+local math_type, tointeger = compat.math_type, compat.tointeger
 
 -- make_enum(name, kind, members, aliases): kind is "enum" or "flag".
 return function(name, kind, members, aliases)
@@ -31,13 +33,13 @@ return function(name, kind, members, aliases)
   local mt = {
     __name = name,
     __index = function(_, key)
-      if math.type(key) then return by_value[key] end
+      if math_type(key) then return by_value[key] end
       return aliases[key]
     end,
     -- Enum(value): the value itself when it is a member (any integer for
     -- flags), else Python's ValueError.
     __call = function(_, value)
-      local v = math.type(value) and math.tointeger(value)
+      local v = math_type(value) and tointeger(value)
       if v and (kind == "flag" or by_value[v] ~= nil) then return v end
       local shown = type(value) == "string" and repr(value) or tostring(value)
       if value == nil then shown = "None" end

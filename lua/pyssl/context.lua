@@ -2,6 +2,8 @@
 -- of _ssl._SSLContext (the C part is src/context.c, truststore.c,
 -- ciphers.c and callbacks.c). sslobject_class lives in sslobject.lua.
 local core = require "pyssl.core"
+local compat = require "pyssl._compat"
+local utf8, warn, band_not = compat.utf8, compat.warn, compat.band_not
 
 local SSLContext = core.SSLContext
 local raise = core._raise
@@ -212,7 +214,7 @@ end
 local set_minimum_version = SSLContext.__setters.minimum_version
 SSLContext.__setters.minimum_version = function(self, value)
   if value == TLS_SSLv3 then
-    self.options = self.options & ~OP_NO_SSLv3
+    self.options = band_not(self.options, OP_NO_SSLv3)
   end
   set_minimum_version(self, value)
 end

@@ -4,6 +4,7 @@
 -- Purpose and the named tuples, create_default_context, the PEM/DER and
 -- time helpers.
 local core = require "pyssl.core"
+local compat = require "pyssl._compat"
 
 -- Python-level methods of the classes live beside their class.
 require "pyssl.context"
@@ -30,6 +31,7 @@ ssl._VERSION = "0.1.0"
 local raise, repr, typename = core._raise, core._repr, core._typename
 local select, type, pairs, ipairs, rawget, tostring = select, type, pairs, ipairs, rawget, tostring
 local getmetatable, setmetatable, rawequal = getmetatable, setmetatable, rawequal
+local idiv, bor, utf8, floor = compat.idiv, compat.bor, compat.utf8, math.floor
 
 -- The Lua-level methods of the classes, called with a self that is no
 -- object at all (the `obj.method(x)` slip), raise the TypeError Python
@@ -260,7 +262,7 @@ function ssl.create_default_context(...)
   else
     raise_with("ValueError", purpose)
   end
-  ctx.verify_flags = ctx.verify_flags | ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
+  ctx.verify_flags = bor(bor(ctx.verify_flags, ssl.VERIFY_X509_PARTIAL_CHAIN), ssl.VERIFY_X509_STRICT)
   load_ca_and_keylog(ctx, purpose, cafile, capath, cadata)
   return ctx
 end
@@ -318,11 +320,11 @@ local WS = "[ \t\n\r\v\f\28-\31]"
 -- Days from 1970-01-01 to year-month-01 (proleptic Gregorian).
 local function days_to_month(year, month)
   local y = month <= 2 and year - 1 or year
-  local era = y // 400
+  local era = idiv(y, 400)
   local yoe = y - era * 400
   local mp = (month + 9) % 12
-  local doy = (153 * mp + 2) // 5
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  local doy = idiv(153 * mp + 2, 5)
+  local doe = yoe * 365 + idiv(yoe, 4) - idiv(yoe, 100) + doy
   return era * 146097 + doe - 719468
 end
 
@@ -418,9 +420,9 @@ local function b64encode(data)
   local out, n = {}, #data
   for i = 1, n, 3 do
     local a, b, c = data:byte(i, i + 2)
-    local v = (a << 16) | ((b or 0) << 8) | (c or 0)
-    local s1, s2 = (v >> 18) & 63, (v >> 12) & 63
-    local s3, s4 = (v >> 6) & 63, v & 63
+    local v = a * 65536 + (b or 0) * 256 + (c or 0)
+    local s1, s2 = floor(v / 262144), floor(v / 4096) % 64
+    local s3, s4 = floor(v / 64) % 64, v % 64
     out[#out + 1] = B64:sub(s1 + 1, s1 + 1) .. B64:sub(s2 + 1, s2 + 1) ..
                     (b and B64:sub(s3 + 1, s3 + 1) or "=") ..
                     (c and B64:sub(s4 + 1, s4 + 1) or "=")
@@ -450,13 +452,13 @@ local function b64decode(text)
         if quad == 0 then
           left, quad = v, 1
         elseif quad == 1 then
-          out[#out + 1] = string.char(((left << 2) | (v >> 4)) & 255)
-          left, quad = v & 15, 2
+          out[#out + 1] = string.char((left * 4 + floor(v / 16)) % 256)
+          left, quad = v % 16, 2
         elseif quad == 2 then
-          out[#out + 1] = string.char(((left << 4) | (v >> 2)) & 255)
-          left, quad = v & 3, 3
+          out[#out + 1] = string.char((left * 16 + floor(v / 4)) % 256)
+          left, quad = v % 4, 3
         else
-          out[#out + 1] = string.char(((left << 6) | v) & 255)
+          out[#out + 1] = string.char((left * 64 + v) % 256)
           left, quad = 0, 0
         end
       end
@@ -464,7 +466,7 @@ local function b64decode(text)
   end
   if quad == 1 then
     raise("ValueError", "Invalid base64-encoded string: number of data characters (" ..
-          (#out // 3 * 4 + 1) .. ") cannot be 1 more than a multiple of 4")
+          (idiv(#out, 3) * 4 + 1) .. ") cannot be 1 more than a multiple of 4")
   elseif quad ~= 0 then
     raise("ValueError", "Incorrect padding")
   end
@@ -597,9 +599,17 @@ function ssl.get_server_certificate(...)
   local host = type(addr) == "table" and addr[1] or nil
   local cert_reqs = ca_certs ~= nil and ssl.CERT_REQUIRED or ssl.CERT_NONE
   local ctx = ssl._create_stdlib_context(ssl_version, {cert_reqs = cert_reqs, cafile = ca_certs})
-  local sock <close> = ssl.socket.create_connection(addr, timeout)
-  local tls <close> = ctx:wrap_socket(sock, {server_hostname = host})
-  local der = tls:getpeercert(true)
+  -- Python's two `with` blocks: both sockets closed on every way out.
+  local sock = ssl.socket.create_connection(addr, timeout)
+  local ok, der = pcall(function()
+    local tls = ctx:wrap_socket(sock, {server_hostname = host})
+    local got, value = pcall(function() return tls:getpeercert(true) end)
+    tls:close()
+    if not got then error(value, 0) end
+    return value
+  end)
+  sock:close()
+  if not ok then error(der, 0) end
   return ssl.DER_cert_to_PEM_cert(der)
 end
 

@@ -5,7 +5,9 @@
 -- the enums (AddressFamily, SocketKind, MsgFlag, AddressInfo), send_fds, recv_fds.
 local core = require "pyssl.core"
 local bind = require "pyssl._bind"
+local compat = require "pyssl._compat"
 local C = core._socket
+local math_type, tointeger = compat.math_type, compat.tointeger
 
 local M = {}
 for name, value in pairs(C) do
@@ -118,10 +120,10 @@ function M.has_dualstack_ipv6()
   if not M.has_ipv6 or not M.IPPROTO_IPV6 or not M.IPV6_V6ONLY then
     return false
   end
-  local ok = pcall(function()
-    local sock <close> = socket(M.AF_INET6, M.SOCK_STREAM)
-    sock:setsockopt(M.IPPROTO_IPV6, M.IPV6_V6ONLY, 0)
-  end)
+  local ok, sock = pcall(socket, M.AF_INET6, M.SOCK_STREAM)
+  if not ok then return false end
+  ok = pcall(sock.setsockopt, sock, M.IPPROTO_IPV6, M.IPV6_V6ONLY, 0)
+  sock:close()
   return ok
 end
 
@@ -329,8 +331,8 @@ end
 
 local function check_size(size, dflt)
   if size == nil then return dflt end
-  if math.type(size) ~= "integer" then
-    if type(size) == "number" and size == math.floor(size) then return math.tointeger(size) end
+  if math_type(size) ~= "integer" then
+    if type(size) == "number" and size == math.floor(size) then return tointeger(size) end
     core._raise("TypeError", string.format("argument should be integer or None, not '%s'", core._typename(size)))
   end
   return size
@@ -382,9 +384,9 @@ function File:read(size, ...)
       local v
       if LUA_FORMATS[fmt] then v = read_format(self, fmt) else v = self:read(fmt) end
       out[i] = v
-      if v == nil then return table.unpack(out, 1, i) end
+      if v == nil then return compat.unpack(out, 1, i) end
     end
-    return table.unpack(out, 1, n)
+    return compat.unpack(out, 1, n)
   end
   check_open(self, "read of closed file")
   if not self.reading then error(UnsupportedOperation(self.binary and "read" or "not readable"), 2) end
@@ -475,7 +477,7 @@ function File:lines(...)
   if select("#", ...) > 0 then
     local formats = table.pack(...)
     return function()
-      return self:read(table.unpack(formats, 1, formats.n))
+      return self:read(compat.unpack(formats, 1, formats.n))
     end
   end
   return function()
@@ -562,7 +564,7 @@ function socket.makefile(self, ...)
   if type(buffering) ~= "number" then
     core._raise("TypeError", string.format("'<' not supported between instances of '%s' and 'int'",
       core._typename(buffering)))
-  elseif math.type(buffering) ~= "integer" then
+  elseif math_type(buffering) ~= "integer" then
     core._raise("TypeError", "'float' object cannot be interpreted as an integer")
   end
   if buffering == 0 and not binary then
@@ -582,6 +584,7 @@ function socket.makefile(self, ...)
     name = self:fileno(),
     mode = binary and (rawmode .. "b") or rawmode,
   }, File)
+  compat.table_gc(f, File.__gc)
   f.addr = tostring({}):match("0x%x+") or "0x0"
   io_refs[self] = (io_refs[self] or 0) + 1
   return f
@@ -607,7 +610,7 @@ function socket.sendfile(self, ...)
     core._raise("ValueError", "file should be opened in binary mode")
   end
   if count ~= nil then
-    if math.type(count) ~= "integer" then
+    if math_type(count) ~= "integer" then
       core._raise("TypeError", "count must be a positive integer (got " .. core._repr(count) .. ")")
     end
     if count <= 0 then
@@ -648,7 +651,7 @@ local make_enum = require "pyssl._enum"
 local function constants(prefix)
   local t = {}
   for k, v in pairs(M) do
-    if type(k) == "string" and k:sub(1, #prefix) == prefix and not k:find("%l") and math.type(v) then
+    if type(k) == "string" and k:sub(1, #prefix) == prefix and not k:find("%l") and math_type(v) then
       t[k] = v
     end
   end
@@ -690,15 +693,15 @@ local function pack_fds(fds)
   for i = 1, #fds do
     local fd = fds[i]
     if fd == true or fd == false then fd = fd and 1 or 0 end
-    local v = math.type(fd) == "float" and math.tointeger(fd) or fd
-    if math.type(v) ~= "integer" then
+    local v = math_type(fd) == "float" and tointeger(fd) or fd
+    if math_type(v) ~= "integer" then
       core._raise("TypeError", string.format("'%s' object cannot be interpreted as an integer", core._typename(fd)))
     elseif v > INT_MAX then
       core._raise("OverflowError", "signed integer is greater than maximum")
     elseif v < INT_MIN then
       core._raise("OverflowError", "signed integer is less than minimum")
     end
-    parts[i] = string.pack("i", v)
+    parts[i] = C._int_bytes(v)
   end
   return table.concat(parts)
 end
@@ -718,18 +721,18 @@ end
 function M.recv_fds(...)
   local sock, bufsize, maxfds, flags = bind(RECV_FDS_SIG, ...)
   local recvmsg = method_of(sock, "recvmsg")
-  local n = math.type(maxfds) == "float" and math.tointeger(maxfds) or maxfds
-  if math.type(n) == "integer" and (n > math.maxinteger // 4 or n < math.mininteger // 4) then
+  local n = math_type(maxfds) == "float" and tointeger(maxfds) or maxfds
+  if math_type(n) == "integer" and (n > compat.idiv(compat.maxinteger, 4) or n < compat.idiv(compat.mininteger, 4)) then
     core._raise("OverflowError", "Python int too large to convert to C ssize_t")
   end
-  local ancbufsize = M.CMSG_LEN(math.type(n) == "integer" and n * 4 or maxfds)
+  local ancbufsize = M.CMSG_LEN(math_type(n) == "integer" and n * 4 or maxfds)
   local data, ancdata, msg_flags, address = recvmsg(sock, bufsize, ancbufsize, flags or 0)
   local fdlist = {}
   for _, item in ipairs(ancdata) do
     if item[1] == M.SOL_SOCKET and item[2] == M.SCM_RIGHTS then
       local packed = item[3]
       for i = 1, #packed - #packed % 4, 4 do
-        fdlist[#fdlist + 1] = string.unpack("i", packed, i)
+        fdlist[#fdlist + 1] = C._bytes_int(packed, i)
       end
     end
   end

@@ -3,6 +3,8 @@
 -- SSLObject._create, selected_npn_protocol. SSLContext:wrap_bio and the
 -- connection itself are C (src/sslobject.c).
 local core = require "pyssl.core"
+local compat = require "pyssl._compat"
+local idiv, utf8, unpack, warn = compat.idiv, compat.utf8, compat.unpack, compat.warn
 
 local SSLContext, SSLObject = core.SSLContext, core.SSLObject
 local raise, ascii_hostname = core._raise, core._ascii_hostname
@@ -15,14 +17,14 @@ local find = string.find
 local BASE, TMIN, TMAX, SKEW, DAMP = 36, 1, 26, 38, 700
 
 local function adapt(delta, numpoints, first)
-  delta = first and delta // DAMP or delta // 2
-  delta = delta + delta // numpoints
+  delta = first and idiv(delta, DAMP) or idiv(delta, 2)
+  delta = delta + idiv(delta, numpoints)
   local k = 0
-  while delta > ((BASE - TMIN) * TMAX) // 2 do
-    delta = delta // (BASE - TMIN)
+  while delta > idiv((BASE - TMIN) * TMAX, 2) do
+    delta = idiv(delta, BASE - TMIN)
     k = k + BASE
   end
-  return k + ((BASE - TMIN + 1) * delta) // (delta + SKEW)
+  return k + idiv((BASE - TMIN + 1) * delta, delta + SKEW)
 end
 
 local function digit(d)
@@ -54,7 +56,7 @@ local function punycode(cps)
           local t = k <= bias and TMIN or (k >= bias + TMAX and TMAX or k - bias)
           if q < t then break end
           out[#out + 1] = digit(t + (q - t) % (BASE - t))
-          q = (q - t) // (BASE - t)
+          q = idiv(q - t, BASE - t)
           k = k + BASE
         end
         out[#out + 1] = digit(q)
@@ -105,15 +107,15 @@ local function to_ascii(cps)
   for _, c in ipairs(cps) do
     if c >= 128 then ascii = false break end
   end
-  if ascii then return check_label(utf8.char(table.unpack(cps))) end
+  if ascii then return check_label(utf8.char(unpack(cps))) end
   local folded = {}
   for _, c in ipairs(cps) do fold(c, folded) end
   ascii = true
   for _, c in ipairs(folded) do
     if c >= 128 then ascii = false break end
   end
-  if ascii then return check_label(utf8.char(table.unpack(folded))) end
-  local prefix = utf8.char(table.unpack(folded, 1, math.min(4, #folded))):lower()
+  if ascii then return check_label(utf8.char(unpack(folded))) end
+  local prefix = utf8.char(unpack(folded, 1, math.min(4, #folded))):lower()
   if prefix == "xn--" then idna_error("Label starts with ACE prefix") end
   return check_label("xn--" .. punycode(folded))
 end

@@ -12,6 +12,8 @@
 -- Beyond Python: wrap_socket also takes a LuaSocket TCP object (anything
 -- with getfd()) or a bare descriptor, and takes the descriptor over.
 local core = require "pyssl.core"
+local compat = require "pyssl._compat"
+local math_type, tointeger = compat.math_type, compat.tointeger
 local socket_module = require "pyssl.socket"   -- makefile() and the deferred close
 
 local SSLContext, SSLSocket = core.SSLContext, core.SSLSocket
@@ -182,14 +184,14 @@ local function adopt(sock)
   -- class walk of isinstance
   if getmetatable(sock) == SOCKET_METATABLE or isinstance(sock, plain) then return sock end
   local fd, getfd = nil, nil
-  if math.type(sock) == "integer" or (type(sock) == "number" and math.tointeger(sock)) then
-    fd = math.tointeger(sock)
+  if math_type(sock) == "integer" or (type(sock) == "number" and tointeger(sock)) then
+    fd = tointeger(sock)
   else
     getfd = field(sock, "getfd")
     if type(getfd) ~= "function" then
       raise("AttributeError", "'" .. typename(sock) .. "' object has no attribute 'getsockopt'")
     end
-    fd = math.tointeger(getfd(sock))
+    fd = tointeger(getfd(sock))
     if fd == nil then raise("TypeError", "getfd() returned a non-integer") end
   end
   if fd < 0 then raise("ValueError", "negative file descriptor") end
@@ -397,7 +399,7 @@ end
 
 function SSLSocket.selected_npn_protocol(self)
   local _ = self.family
-  warn("DeprecationWarning: ", "ssl NPN is deprecated, use ALPN instead")
+  compat.warn("DeprecationWarning: ", "ssl NPN is deprecated, use ALPN instead")
   return nil
 end
 

@@ -64,17 +64,18 @@ function O.pyval(v)
 end
 
 -- Runs a Lua chunk in a fresh interpreter with warnings on; returns its
--- stdout and stderr together (for what warn() prints).
+-- stdout and stderr together (for what warn() prints; 5.4 only: warn()
+-- does not exist before).
 function O.lua_with_warnings(code, env)
   local path = os.tmpname()
   local f = assert(io.open(path, "w"))
-  f:write('warn("@on")\n', 'package.path = "./?.lua;" .. package.path\n', code)
+  f:write('if warn then warn("@on") end\n', 'package.path = "./?.lua;" .. package.path\n', code)
   f:close()
   -- the interpreter running the specs (a sanitized host under make check)
   local lua = (arg and arg[-1]) or "lua5.4"
   local cmd = string.format("%s %s %s 2>&1", env or "", lua, path)
   local p = assert(io.popen(cmd))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   os.remove(path)
   return out

@@ -16,7 +16,7 @@ end
 -- The whole content of a file (binary).
 function H.read_file(path)
   local f = assert(io.open(path, "rb"))
-  local data = f:read("a")
+  local data = f:read("*a")
   f:close()
   return data
 end
@@ -53,7 +53,7 @@ function H.python(code)
   f:write("import json, ssl, sys\nPKI = ", string.format("%q", H.PKI .. "/"), "\n", code)
   f:close()
   local p = assert(io.popen("python3 -W ignore " .. path .. " 2>&1"))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   os.remove(path)
   local value, _, err = json.decode(out, 1, json.null)
@@ -62,5 +62,45 @@ function H.python(code)
 end
 
 H.json = json
+
+-- Lua versions (spec/support/summary.lua counts what does not apply).
+-- H.compat is the facade's compat module, for what specs need too.
+H.compat = require "pyssl._compat"
+H.LUA = H.compat.luajit and "LuaJIT" or ("Lua " .. H.compat.version)
+
+-- The integer limits a spec can pass: the largest exact integer where
+-- numbers are doubles (2^53; 2^63 does not fit lua_Integer), -2^63 (exact).
+H.MAXINT = math.maxinteger or 2 ^ 53
+H.MININT = math.mininteger or -2 ^ 63
+
+-- The rules a case's name can carry, "(<rule> only)": whether the running
+-- Lua has what the rule names.
+local RULES = {
+  ["5.4"] = H.compat.version == "5.4",                  -- <close>, warn()
+  ["5.3+"] = H.compat.has_integers,                     -- integer and float subtypes
+  ["5.2+"] = H.compat.version ~= "5.1",                 -- __gc on tables, goto, __pairs
+  ["doubles"] = not H.compat.has_integers,              -- 5.1, 5.2, LuaJIT: numbers are doubles
+}
+
+-- H.only(rule) first in a case named "... (<rule> only)": on a Lua
+-- without it, the case ends as "not applicable" (never as passed).
+function H.only(rule)
+  assert(RULES[rule] ~= nil, "unknown version rule " .. tostring(rule))
+  if not RULES[rule] then
+    -- busted's pending() of the running case: its element is a local of
+    -- busted.safe(descriptor, run, element) up the stack
+    for level = 2, 40 do
+      if not debug.getinfo(level, "f") then break end
+      for i = 1, 20 do
+        local name, value = debug.getlocal(level, i)
+        if name == nil then break end
+        if name == "element" and type(value) == "table" and value.env and value.env.pending then
+          value.env.pending("not applicable on " .. H.LUA .. " (" .. rule .. " only)")
+        end
+      end
+    end
+    error("H.only: no running busted case found", 2)
+  end
+end
 
 return H

@@ -75,12 +75,12 @@ local CERTS = {
 
 local function run(cmd)
   local ok = os.execute(cmd .. " >/dev/null 2>&1")
-  assert(ok, "command failed: " .. cmd)
+  assert(ok == true or ok == 0, "command failed: " .. cmd)   -- 5.1 returns the status
 end
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
-  local data = f:read("a")
+  local data = f:read("*a")
   f:close()
   return data
 end
@@ -144,7 +144,7 @@ end
 -- CPython's own test certificates (Lib/test/certdata), or nil.
 function M.cpython_certdata()
   local p = io.popen("python3 -c 'import os, test; print(os.path.join(os.path.dirname(test.__file__), \"certdata\"))' 2>/dev/null")
-  local dir = p and p:read("l")
+  local dir = p and p:read("*l")
   if p then p:close() end
   if dir and io.open(dir .. "/keycert.pem", "r") then return dir end
   return nil

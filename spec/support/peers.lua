@@ -15,6 +15,7 @@ local S = require "spec.support.socket_util"
 local ssl = require "pyssl"
 local socket = require "pyssl.socket"
 local select_ = require("pyssl.select").select
+local compat = H.compat
 
 local P = {}
 
@@ -33,7 +34,7 @@ Peer.__index = Peer
 -- The next line of the process's output (stdout and stderr), or nil at
 -- its end.
 function Peer:line()
-  return self.pipe:read("l")
+  return self.pipe:read("*l")
 end
 
 -- Lines up to (and including) the first that matches `pattern`; returns
@@ -43,8 +44,8 @@ function Peer:expect(pattern)
     local line = self:line()
     if not line then return nil end
     self.seen[#self.seen + 1] = line
-    local caps = table.pack(line:match(pattern))
-    if caps[1] ~= nil then return table.unpack(caps, 1, caps.n) end
+    local caps = compat.pack(line:match(pattern))
+    if caps[1] ~= nil then return compat.unpack(caps, 1, caps.n) end
   end
 end
 
@@ -52,7 +53,7 @@ end
 -- output (bounded by its `timeout`).
 function Peer:wait()
   if self.done then return self.output end
-  self.output = self.pipe:read("a")
+  self.output = self.pipe:read("*a")
   self.done = true
   self.pipe:close()
   return self.output
@@ -71,7 +72,7 @@ end
 function P.spawn(cmd, limit)
   local pipe = assert(io.popen(string.format("exec sh -c %s", P.quote(
     "echo $$; exec timeout " .. (limit or 30) .. " " .. cmd .. " 2>&1"))))
-  local pid = pipe:read("l")
+  local pid = pipe:read("*l")
   assert(pid and pid:match("^%d+$"), "could not start: " .. cmd)
   return setmetatable({pipe = pipe, pid = pid, seen = {}}, Peer)
 end
@@ -225,7 +226,7 @@ function P.tcp_pair(bag, opts)
   opts = opts or {}
   local srv = S.listener(bag, opts.family)
   srv:settimeout(5)
-  local host, port = table.unpack(srv:getsockname())   -- IPv6 names have 4 fields
+  local host, port = compat.unpack(srv:getsockname())   -- IPv6 names have 4 fields
   local c = bag:add(socket.create_connection({host, port}, 5))
   local a = bag:add((srv:accept()))
   a:settimeout(5)

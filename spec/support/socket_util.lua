@@ -40,10 +40,9 @@ S.LOOPBACK = {[socket.AF_INET] = "127.0.0.1", [socket.AF_INET6] = "::1"}
 -- defined when it is, so nothing is ever skipped at run time)
 function S.has_ipv6_loopback()
   if S._v6 == nil then
-    S._v6 = pcall(function()
-      local s <close> = socket.socket(socket.AF_INET6)
-      s:bind({"::1", 0})
-    end)
+    local made, s = pcall(socket.socket, socket.AF_INET6)
+    S._v6 = made and pcall(s.bind, s, {"::1", 0})
+    if made then s:close() end
   end
   return S._v6
 end
@@ -104,9 +103,9 @@ function S.python_peer(code)
   f:write("import socket, sys, json, time\n", code)
   f:close()
   local p = assert(io.popen("timeout 30 python3 -W ignore " .. path .. " 2>&1"))
-  local first = p:read("l")
+  local first = p:read("*l")
   return first, function()
-    local rest = p:read("a")
+    local rest = p:read("*a")
     p:close()
     os.remove(path)
     return rest

@@ -1,6 +1,8 @@
 -- busted output handler: names every failure with its place and message,
 -- and ends with the one line `make test` promises: "N passed, N failed".
--- Pending tests count as failed: nothing skipped is ever called done.
+-- Pending tests count as failed: nothing skipped is ever called done. A
+-- case named "... (<rule> only)" that ended through H.only on another Lua
+-- is counted apart: "N not applicable" comes before the last line.
 return function(options)
   local busted = require 'busted'
   local handler = require 'busted.outputHandlers.base'()
@@ -19,8 +21,20 @@ return function(options)
     io.flush()
   end
 
+  local not_applicable = 0
+
+  -- A pending that H.only raised in a case whose name carries that rule.
+  local function is_not_applicable(t)
+    local message = type(t.message) == 'string' and t.message or ''
+    local rule = message:match('not applicable on .- %((.-) only%)$')
+    local name = t.name or handler.getFullName(t.element)
+    return rule ~= nil and name:find('(' .. rule .. ' only)', 1, true) ~= nil
+  end
+
   handler.testEnd = function(element, parent, status)
-    if status == 'failure' then
+    if status == 'pending' and is_not_applicable(handler.pendings[#handler.pendings]) then
+      not_applicable = not_applicable + 1
+    elseif status == 'failure' then
       report('FAIL', handler.failures[#handler.failures])
     elseif status == 'error' then
       report('ERROR', handler.errors[#handler.errors])
@@ -38,7 +52,8 @@ return function(options)
   end
 
   handler.suiteEnd = function()
-    local failed = handler.failuresCount + handler.errorsCount + handler.pendingsCount
+    local failed = handler.failuresCount + handler.errorsCount + handler.pendingsCount - not_applicable
+    if not_applicable > 0 then io.write(string.format('%d not applicable\n', not_applicable)) end
     io.write(string.format('%d passed, %d failed\n', handler.successesCount, failed))
     io.flush()
     return nil, true

@@ -17,6 +17,7 @@
 --   session_from: (Lua only) an SSLSession to resume
 local H = require "spec.support.helper"
 local ssl = require "pyssl"
+local bor = H.compat.bor
 
 local T = {}
 
@@ -28,8 +29,8 @@ function T.context(side, server)
   if side.verify_mode ~= nil then ctx.verify_mode = side.verify_mode end
   if side.ca then ctx:load_verify_locations(H.pki(side.ca)) end
   if side.cert then ctx:load_cert_chain(H.pki(side.cert)) end
-  if side.no_tls13 then ctx.options = ctx.options | ssl.OP_NO_TLSv1_3 end
-  if side.no_tls12 then ctx.options = ctx.options | ssl.OP_NO_TLSv1_2 end
+  if side.no_tls13 then ctx.options = bor(ctx.options, ssl.OP_NO_TLSv1_3) end
+  if side.no_tls12 then ctx.options = bor(ctx.options, ssl.OP_NO_TLSv1_2) end
   if side.min then ctx.minimum_version = ssl.TLSVersion[side.min] end
   if side.max then ctx.maximum_version = ssl.TLSVersion[side.max] end
   if side.ciphers then ctx:set_ciphers(side.ciphers) end
@@ -38,7 +39,7 @@ function T.context(side, server)
   if side.hostname_checks_common_name ~= nil then
     ctx.hostname_checks_common_name = side.hostname_checks_common_name
   end
-  if side.verify_flags then ctx.verify_flags = ctx.verify_flags | side.verify_flags end
+  if side.verify_flags then ctx.verify_flags = bor(ctx.verify_flags, side.verify_flags) end
   return ctx
 end
 
