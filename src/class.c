@@ -88,6 +88,11 @@ static int is_class(lua_State *L, int idx)
     return found;
 }
 
+int pyssl_is_class(lua_State *L, int idx)
+{
+    return is_class(L, idx);
+}
+
 /* Pushes the class of the value at idx (a pyssl object or an instance of a
  * table class); returns 0 and pushes nothing if it has none. */
 static int push_class_of(lua_State *L, int idx)
@@ -638,7 +643,7 @@ void *pyssl_check_object(lua_State *L, int idx, const char *name)
 /* Table classes ------------------------------------------------------- */
 
 static const char *const inherited_metamethods[] = {
-    "__tostring", "__eq", "__index", "__close", "__new", NULL
+    "__tostring", "__eq", "__index", "__close", "__new", "__concat", NULL
 };
 
 void pyssl_table_class(lua_State *L)

@@ -4,6 +4,7 @@
 -- Purpose and the named tuples, create_default_context, the PEM/DER and
 -- time helpers.
 local core = require "pyssl.core"
+core._own_files()   -- frames of this directory are pyssl's: error places name the caller
 
 -- Python-level methods of the classes live beside their class.
 require "pyssl.context"
