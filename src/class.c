@@ -88,11 +88,6 @@ static int is_class(lua_State *L, int idx)
     return found;
 }
 
-int pyssl_is_class(lua_State *L, int idx)
-{
-    return is_class(L, idx);
-}
-
 /* Pushes the class of the value at idx (a pyssl object or an instance of a
  * table class); returns 0 and pushes nothing if it has none. */
 static int push_class_of(lua_State *L, int idx)
@@ -132,15 +127,22 @@ static int class_derives(lua_State *L, int idx, int target, int depth)
     return found;
 }
 
-int pyssl_isinstance(lua_State *L, int obj, int cls)
+int pyssl_instance_of(lua_State *L, int obj, int cls)
 {
     int result;
     cls = lua_absindex(L, cls);
-    if (!is_class(L, cls) || !push_class_of(L, obj))
+    if (!is_class(L, cls))
+        return -1;
+    if (!push_class_of(L, obj))
         return 0;
     result = class_derives(L, lua_gettop(L), cls, 0);
     lua_pop(L, 1);
     return result;
+}
+
+int pyssl_isinstance(lua_State *L, int obj, int cls)
+{
+    return pyssl_instance_of(L, obj, cls) == 1;
 }
 
 const char *pyssl_object_classname(lua_State *L, int idx)

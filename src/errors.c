@@ -927,9 +927,10 @@ int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_s
 static int isinstance_of(lua_State *L, int obj, int classinfo, int depth)
 {
     lua_Integer i, n;
-    int found = 0;
-    if (pyssl_is_class(L, classinfo))
-        return pyssl_isinstance(L, obj, classinfo);
+    int found = pyssl_instance_of(L, obj, classinfo);
+    if (found >= 0)
+        return found;
+    found = 0;
     if (!lua_istable(L, classinfo) || lua_getmetatable(L, classinfo))
         pyssl_raise(L, "TypeError", "isinstance() arg 2 must be a type, a tuple of types, or a union");
     if (depth >= ISINSTANCE_MAX_DEPTH)
@@ -947,7 +948,8 @@ static int isinstance_of(lua_State *L, int obj, int classinfo, int depth)
 /* pyssl.isinstance(value, classinfo) */
 static int l_isinstance(lua_State *L)
 {
-    lua_settop(L, 2);
+    if (lua_gettop(L) != 2)
+        return pyssl_raise(L, "TypeError", "isinstance expected 2 arguments, got %d", lua_gettop(L));
     lua_pushboolean(L, isinstance_of(L, 1, 2, 0));
     return 1;
 }

@@ -109,8 +109,8 @@ void *pyssl_test_object(lua_State *L, int idx, const char *name);
 void *pyssl_check_object(lua_State *L, int idx, const char *name);
 /* Python's isinstance(obj, cls) for pyssl objects, errors and table classes. */
 int pyssl_isinstance(lua_State *L, int obj, int cls);
-/* Is the value at idx a pyssl class (userdata or table class)? */
-int pyssl_is_class(lua_State *L, int idx);
+/* The same, or -1 when the value at cls is not a pyssl class. */
+int pyssl_instance_of(lua_State *L, int obj, int cls);
 /* Pushes the class name of a pyssl object at idx, or NULL if it is not one. */
 const char *pyssl_object_classname(lua_State *L, int idx);
 /* Pushes the attribute table of the object at idx, creating it if needed. */

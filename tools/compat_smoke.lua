@@ -241,7 +241,7 @@ check("certificate verification error", function()
   eq(cerr.verify_message, "self-signed certificate", "verify_message")
   eq(cerr.library, "SSL", "library")
   eq(cerr.reason, "CERTIFICATE_VERIFY_FAILED", "reason")
-  assert(tostring(cerr):match("^%[SSL: CERTIFICATE_VERIFY_FAILED%] certificate verify failed: "
+  assert(core.str(cerr):match("^%[SSL: CERTIFICATE_VERIFY_FAILED%] certificate verify failed: "
                               .. "self%-signed certificate %(.+:%d+%)$"), tostring(cerr))
   assert(core.isinstance(cerr, core.SSLError) and core.isinstance(cerr, core.ValueError))
   eq(classname(serr), "SSLError", "server error class")
@@ -335,6 +335,44 @@ check("sendmsg, recvmsg, recvmsg_into, CMSG_LEN", function()
   e = raises("OverflowError", socket.CMSG_SPACE, -1)
   eq(core.str(e), "CMSG_SPACE() argument out of range")
   a:close() b:close() c:close() d:close()
+end)
+
+------------------------------------------------------------ errors in Lua's shape
+
+check("tostring(e) is 'file:line: Class: str(e)', .. concatenates, a traceback is kept", function()
+  local ctx = core.SSLContext(core.PROTOCOL_TLS_CLIENT)
+  local ok, e = pcall(ctx.load_verify_locations, ctx, dir .. "/missing.pem")
+  local line = debug.getinfo(1, "l").currentline - 1
+  assert(not ok, "no error")
+  eq(e.__where__, "tools/compat_smoke.lua:" .. line, "__where__")
+  eq(tostring(e), e.__where__ .. ": FileNotFoundError: [Errno 2] No such file or directory")
+  eq("failed: " .. e, "failed: " .. tostring(e))
+  eq(e .. "!", tostring(e) .. "!")
+  assert(e.__traceback__:find("^stack traceback:\n"), "no traceback")
+  assert(e.__traceback__:find("tools/compat_smoke.lua:" .. line .. ": in ", 1, true), e.__traceback__)
+  e = raises("TypeError", core.isinstance, e, nil)
+  eq(core.str(e), "isinstance() arg 2 must be a type, a tuple of types, or a union")
+  eq(core.isinstance(nil, core.SSLError), false, "isinstance(nil, cls)")
+  eq(core.isinstance(core.SSLError(), {core.ValueError, core.OSError}), true, "isinstance with a tuple")
+end)
+
+-- What the interpreter prints for an uncaught error (Lua 5.1's lua.c shows
+-- no table error object at all, whatever its __tostring).
+check("an uncaught error names the script's line, the class and the message", function()
+  local interpreter = arg[-1]
+  local path = os.tmpname()
+  local f = assert(io.open(path, "w"))
+  f:write('local core = require "pyssl.core"\n',
+          'local ctx = core.SSLContext(core.PROTOCOL_TLS_CLIENT)\n',
+          'ctx:load_verify_locations("/nonexistent/ca.pem")\n')
+  f:close()
+  local p = assert(io.popen(interpreter .. " " .. path .. " 2>&1"))
+  local out = p:read("*a")
+  p:close()
+  os.remove(path)
+  local want = path .. ":3: FileNotFoundError: [Errno 2] No such file or directory"
+  if _VERSION == "Lua 5.1" and not jit then want = "(error object is not a string)" end
+  assert(out:find(want, 1, true), "printed: " .. out)
 end)
 
 ------------------------------------------------------------ collection
