@@ -101,7 +101,7 @@ local function error_text(err)
   local name = type(mt) == "table" and mt.__name
   if type(name) ~= "string" then return tostring(err) end
   if name:match("^SSL") then name = "ssl." .. name end
-  local text = tostring(err)
+  local text = ssl.str(err)   -- Python's str(e); tostring(e) adds the place and class
   return text == "" and name or (name .. ": " .. text)
 end
 

@@ -155,7 +155,7 @@ local function python_error_line(err)
   end
   local module = SOCKET_MODULE_CLASSES[name]
   if name:match("^SSL") or name == "CertificateError" then module = "ssl" end
-  local text = tostring(err)
+  local text = ssl.str(err)   -- Python's str(e); tostring(e) adds the place and class
   if module then name = module .. "." .. name end
   return text == "" and name or (name .. ": " .. text)
 end

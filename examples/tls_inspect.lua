@@ -82,14 +82,14 @@ local function python_error_line(err)
   if type(name) ~= "string" then return "error: " .. tostring(err) end
   if name == "gaierror" or name == "herror" then name = "socket." .. name end
   if name:match("^SSL") then name = "ssl." .. name end
-  return name .. ": " .. tostring(err)
+  return name .. ": " .. ssl.str(err)   -- Python's str(e); tostring(e) adds the place
 end
 
 -- The reason of a verification error: str(e) without "[SSL: CODE] " and
 -- the source location, e.g. "certificate verify failed: self-signed
 -- certificate in certificate chain".
 local function verify_reason(err)
-  return (tostring(err):gsub("^%[[%w_]+: [%w_]+%] ", ""):gsub(" %([%w_.]+:%d+%)$", ""))
+  return (ssl.str(err):gsub("^%[[%w_]+: [%w_]+%] ", ""):gsub(" %([%w_.]+:%d+%)$", ""))
 end
 
 -- "countryName=XY, commonName=localhost" from a certificate dictionary's name.

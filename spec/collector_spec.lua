@@ -105,7 +105,7 @@ end
 STOP
 local ok, err = pcall(function() for _ = 1, 400 do drop() end end)
 collectgarbage("restart")
-if ok then print("ok") else print(tostring(err), err.errno) end
+if ok then print("ok") else print(ssl.str(err), err.errno) end
 ]]
 
 local function drop_descriptors(mode, stop)

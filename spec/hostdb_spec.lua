@@ -269,7 +269,7 @@ local json = require "dkjson"
 local out = {}
 for i, c in ipairs(json.decode(]], string.format("%q", H.json.encode(calls)), [[)) do
   local ok, v = pcall(socket[c[1] ], c[2])
-  if ok then out[i] = {"ok", v} else out[i] = {"err", core._typename(v), tostring(v)} end
+  if ok then out[i] = {"ok", v} else out[i] = {"err", core._typename(v), core.str(v)} end
 end
 print(json.encode(out))
 ]])

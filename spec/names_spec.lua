@@ -104,7 +104,7 @@ print(json.dumps(out))
       local ok, e = pcall(function() return objects[name].no_such_name end)
       assert.is_false(ok)
       assert.is_true(ssl.isinstance(e, ssl.AttributeError))
-      got[#got + 1] = name .. " " .. tostring(e)
+      got[#got + 1] = name .. " " .. ssl.str(e)
     end
     objects.SSLSocket:close()
     assert.same(want, got)

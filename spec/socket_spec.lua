@@ -300,7 +300,7 @@ except OSError as e:
     local ok, e = pcall(c.connect, c, srv:getsockname())
     if not ok then  -- loopback may also connect at once
       assert.is_true(ssl.isinstance(e, ssl.BlockingIOError))
-      assert.equal("[Errno 115] Operation now in progress", tostring(e))
+      assert.equal("[Errno 115] Operation now in progress", ssl.str(e))
       local _, w = require("pyssl.select").select({}, {c}, {}, 5)
       assert.equal(c, w[1])
     end

@@ -464,7 +464,7 @@ local ssl = require "pyssl"
 socket.sethostname("pyssl-uts-test")
 print(socket.gethostname())
 local ok, e = pcall(socket.sethostname, string.rep("x", 300))
-print(ssl.isinstance(e, ssl.OSError), e.errno, tostring(e))
+print(ssl.isinstance(e, ssl.OSError), e.errno, ssl.str(e))
 local values = {false, true, 0, -1, 3.5, 2^63, math.maxinteger or 2^53, math.huge, 0 / 0, "", "\0\255garbage",
   string.rep("A", 70000), {}, {1, "x"}, {x = 1}, print, coroutine.create(function() end), ssl.MemoryBIO()}
 local bare = 0

@@ -264,10 +264,10 @@ describe("certificate decoding on fuzzer findings", function()
 
   it("builds Python's UnicodeDecodeError from its five arguments", function()
     local e = ssl.UnicodeDecodeError("utf-8", "ab\255", 2, 3, "invalid start byte")
-    assert.equal("'utf-8' codec can't decode byte 0xff in position 2: invalid start byte", tostring(e))
+    assert.equal("'utf-8' codec can't decode byte 0xff in position 2: invalid start byte", ssl.str(e))
     assert.equal(2, e.start)
     e = ssl.UnicodeDecodeError("utf-8", "ab\226\130", 2, 4, "unexpected end of data")
-    assert.equal("'utf-8' codec can't decode bytes in position 2-3: unexpected end of data", tostring(e))
+    assert.equal("'utf-8' codec can't decode bytes in position 2-3: unexpected end of data", ssl.str(e))
   end)
 
   it("leaves no OpenSSL error behind after a decode error", function()

@@ -115,7 +115,7 @@ static void report_unraisable(lua_State *L, const char *where, int fn, int err)
         luaL_addstring(&b, cls);
         luaL_addstring(&b, ": ");
     }
-    luaL_tolstring(L, err, NULL);
+    pyssl_push_str(L, err);
     luaL_addvalue(&b);
     luaL_pushresult(&b);
     lua_warning(L, lua_tostring(L, -1), 0);

@@ -127,15 +127,22 @@ static int class_derives(lua_State *L, int idx, int target, int depth)
     return found;
 }
 
-int pyssl_isinstance(lua_State *L, int obj, int cls)
+int pyssl_instance_of(lua_State *L, int obj, int cls)
 {
     int result;
     cls = lua_absindex(L, cls);
-    if (!is_class(L, cls) || !push_class_of(L, obj))
+    if (!is_class(L, cls))
+        return -1;
+    if (!push_class_of(L, obj))
         return 0;
     result = class_derives(L, lua_gettop(L), cls, 0);
     lua_pop(L, 1);
     return result;
+}
+
+int pyssl_isinstance(lua_State *L, int obj, int cls)
+{
+    return pyssl_instance_of(L, obj, cls) == 1;
 }
 
 const char *pyssl_object_classname(lua_State *L, int idx)
@@ -638,7 +645,7 @@ void *pyssl_check_object(lua_State *L, int idx, const char *name)
 /* Table classes ------------------------------------------------------- */
 
 static const char *const inherited_metamethods[] = {
-    "__tostring", "__eq", "__index", "__close", "__new", NULL
+    "__tostring", "__eq", "__index", "__close", "__new", "__concat", NULL
 };
 
 void pyssl_table_class(lua_State *L)

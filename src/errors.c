@@ -3,7 +3,10 @@
  *
  * An error object is a table whose metatable is its class: fields args,
  * errno, strerror, filename, library, reason, verify_code, verify_message
- * as Python sets them; tostring(e) is Python's str(e).
+ * as Python sets them. Python's __str__ is the class's __str (pyssl.str(e)
+ * calls it); tostring(e) and `..` give Lua's error shape around it,
+ * "file:line: module.Class: str(e)", the place being __where__: the user's
+ * call that failed (see note_origin).
  *
  * OpenSSL failures become errors in two shapes (spec §4.3):
  *  (a) I/O calls: errno = SSL_ERROR_* code, see pyssl_raise_io;
@@ -32,6 +35,7 @@ static const struct {
     {"LookupError", "Exception", NULL},
     {"KeyError", "LookupError", NULL},
     {"RuntimeError", "Exception", NULL},
+    {"RecursionError", "RuntimeError", NULL},
     {"NotImplementedError", "RuntimeError", NULL},
     {"TypeError", "Exception", NULL},
     {"ValueError", "Exception", NULL},
@@ -251,10 +255,246 @@ static void make_instance(lua_State *L, int cls, int first, int n, int kept)
     lua_setmetatable(L, -2);
 }
 
+/* Where a failure happened, for tostring(e) and the user's debugging.
+ * Python's traceback names the user's line and the whole call chain; Lua's
+ * standalone interpreters print only tostring(e) for an error object with
+ * __tostring (lua.c appends no traceback then), so the place must be in
+ * the object, captured while the stack still exists. */
+
+/* Registry key (its address): the source prefix "@<dir>/" of the facade's
+ * Lua files, whose frames are pyssl's, not the user's. */
+static const char facade_source_key = 0;
+
+#define TRACEBACK_FIRST 10   /* frames shown from the raise outwards, */
+#define TRACEBACK_LAST 11    /* and from the outermost frame inwards */
+
+/* The deepest valid stack level (as lauxlib does: doubling, then halving,
+ * so a deep recursion costs O(log n) lua_getstack calls). */
+static int last_level(lua_State *L)
+{
+    lua_Debug ar;
+    int low = 0, high = 1;
+    while (lua_getstack(L, high, &ar)) {
+        low = high;
+        high *= 2;
+    }
+    while (low + 1 < high) {
+        int mid = low + (high - low) / 2;
+        if (lua_getstack(L, mid, &ar))
+            low = mid;
+        else
+            high = mid;
+    }
+    return low;
+}
+
+/* One line of a traceback in luaL_traceback's words, without its search of
+ * package.loaded for a global name (about 10^5 instructions per frame). */
+static void add_frame(luaL_Buffer *b, lua_State *L, const lua_Debug *ar)
+{
+    if (ar->currentline > 0)
+        lua_pushfstring(L, "\n\t%s:%d: in ", ar->short_src, ar->currentline);
+    else
+        lua_pushfstring(L, "\n\t%s: in ", ar->short_src);
+    luaL_addvalue(b);
+    if (ar->namewhat && *ar->namewhat && ar->name)
+        lua_pushfstring(L, "%s '%s'", strcmp(ar->namewhat, "global") == 0 ? "function" : ar->namewhat,
+                        ar->name);
+    else if (*ar->what == 'm')
+        lua_pushliteral(L, "main chunk");
+    else if (*ar->what != 'C')
+        lua_pushfstring(L, "function <%s:%d>", ar->short_src, ar->linedefined);
+    else
+        lua_pushliteral(L, "?");
+    luaL_addvalue(b);
+}
+
+/* Pushes "stack traceback:\n\t..." for the running function and its callers. */
+static void push_traceback(lua_State *L)
+{
+    lua_Debug ar;
+    luaL_Buffer b;
+    int level = 0, last = last_level(L);
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "stack traceback:");
+    while (lua_getstack(L, level, &ar)) {
+        if (level == TRACEBACK_FIRST && last - level >= TRACEBACK_LAST + 1) {
+            int skipped = last - level - TRACEBACK_LAST + 1;
+            lua_pushfstring(L, "\n\t...\t(skipping %d levels)", skipped);
+            luaL_addvalue(&b);
+            level += skipped;
+            continue;
+        }
+        lua_getinfo(L, "Sln", &ar);
+        add_frame(&b, L, &ar);
+        level++;
+    }
+    luaL_pushresult(&b);
+}
+
+/* Sets err.__where__, "file:line" of the innermost Lua function that is
+ * not one of the facade's (the user's call into pyssl; absent when there
+ * is none), and err.__traceback__, the stack at this point. */
+static void note_origin(lua_State *L, int err)
+{
+    lua_Debug ar;
+    const char *facade;
+    size_t facade_len = 0;
+    int level;
+    err = lua_absindex(L, err);
+    facade = lua_rawgetp(L, LUA_REGISTRYINDEX, &facade_source_key) == LUA_TSTRING
+             ? lua_tolstring(L, -1, &facade_len) : NULL;
+    for (level = 0; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sl", &ar);
+        if (ar.currentline > 0 && !(facade && strncmp(ar.source, facade, facade_len) == 0)) {
+            lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+            lua_setfield(L, err, "__where__");
+            break;
+        }
+    }
+    lua_pop(L, 1);
+    push_traceback(L);
+    lua_setfield(L, err, "__traceback__");
+}
+
+/* core._own_files(), called by each facade module as it loads: the
+ * directory of the calling Lua file holds the facade, whose frames are
+ * pyssl's own, not the user's, when an error records its place. */
+static int l_own_files(lua_State *L)
+{
+    lua_Debug ar;
+    const char *slash;
+    if (!lua_getstack(L, 1, &ar) || !lua_getinfo(L, "S", &ar) || ar.source[0] != '@')
+        return 0;
+    slash = strrchr(ar.source, '/');
+    if (slash) {
+        lua_pushlstring(L, ar.source, (size_t)(slash - ar.source) + 1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &facade_source_key);
+    }
+    return 0;
+}
+
+/* Pushes the __str of the value's class (found through its bases, not a
+ * raw field) and returns 1, or pushes nothing and returns 0. */
+static int push_str_method(lua_State *L, int idx)
+{
+    if (!lua_istable(L, idx) || !lua_getmetatable(L, idx))
+        return 0;
+    if (lua_getfield(L, -1, "__str") == LUA_TNIL) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_remove(L, -2);
+    return 1;
+}
+
+/* Python's str(v): the class's __str for an error, None/True/False for
+ * nil and booleans, Lua's tostring otherwise. */
+void pyssl_push_str(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (push_str_method(L, idx)) {
+        lua_pushvalue(L, idx);
+        lua_call(L, 1, 1);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            luaL_tolstring(L, -1, NULL);
+            lua_remove(L, -2);
+        }
+        return;
+    }
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: lua_pushliteral(L, "None"); break;
+    case LUA_TBOOLEAN: lua_pushstring(L, lua_toboolean(L, idx) ? "True" : "False"); break;
+    default: luaL_tolstring(L, idx, NULL);
+    }
+}
+
+/* pyssl.str(v): Python's str(v); str() is "". */
+static int l_str(lua_State *L)
+{
+    if (lua_isnone(L, 1)) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    pyssl_push_str(L, 1);
+    return 1;
+}
+
+/* The class as the last line of Python's traceback names it:
+ * "ssl.SSLError", "socket.gaierror", builtins bare ("TimeoutError"). */
+static void push_qualified_name(lua_State *L, int cls)
+{
+    const char *module = NULL;
+    cls = lua_absindex(L, cls);
+    if (lua_getfield(L, cls, "__module") == LUA_TSTRING && strcmp(lua_tostring(L, -1), "builtins") != 0)
+        module = lua_tostring(L, -1);
+    if (lua_getfield(L, cls, "__qualname") != LUA_TSTRING) {
+        lua_pop(L, 1);
+        lua_getfield(L, cls, "__name");
+    }
+    if (module)
+        lua_pushfstring(L, "%s.%s", module, lua_tostring(L, -1));
+    else
+        lua_pushstring(L, lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+}
+
+/* tostring(e): "file:line: module.Class: str(e)" (without "file:line: "
+ * when no place was recorded, without ": str(e)" when str(e) is empty, as
+ * Python prints "ValueError" alone). */
+static int error_tostring(lua_State *L)
+{
+    luaL_Buffer b;
+    lua_settop(L, 1);
+    pyssl_push_str(L, 1);                             /* 2 */
+    lua_pushliteral(L, "__where__");
+    lua_rawget(L, 1);                           /* 3 */
+    lua_getmetatable(L, 1);                     /* a metamethod: it has one */
+    push_qualified_name(L, 4);
+    lua_replace(L, 4);                          /* 4 */
+    luaL_buffinit(L, &b);
+    if (lua_type(L, 3) == LUA_TSTRING) {
+        lua_pushvalue(L, 3);
+        luaL_addvalue(&b);
+        luaL_addstring(&b, ": ");
+    }
+    lua_pushvalue(L, 4);
+    luaL_addvalue(&b);
+    if (lua_rawlen(L, 2) > 0) {
+        luaL_addstring(&b, ": ");
+        lua_pushvalue(L, 2);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* a .. b with an error on either side: its tostring. */
+static int error_concat(lua_State *L)
+{
+    int i;
+    lua_settop(L, 2);
+    for (i = 1; i <= 2; i++) {
+        int t = lua_type(L, i);
+        if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+            if (luaL_getmetafield(L, i, "__tostring") == LUA_TNIL)
+                return pyssl_raise(L, "TypeError", "attempt to concatenate a %s value",
+                                   luaL_typename(L, i));
+            lua_pop(L, 1);
+        }
+    }
+    luaL_tolstring(L, 1, NULL);
+    luaL_tolstring(L, 2, NULL);
+    lua_concat(L, 2);
+    return 1;
+}
+
 /* BaseException(*args) */
 static int base_new(lua_State *L)
 {
     make_instance(L, 1, 2, lua_gettop(L) - 1, lua_gettop(L) - 1);
+    note_origin(L, -1);
     return 1;
 }
 
@@ -312,6 +552,7 @@ static void build_oserror(lua_State *L, int cls, int first, int n)
 static int oserror_new(lua_State *L)
 {
     build_oserror(L, 1, 2, lua_gettop(L) - 1);
+    note_origin(L, -1);
     return 1;
 }
 
@@ -329,20 +570,25 @@ static int unicodedecode_new(lua_State *L)
             lua_setfield(L, inst, fields[i]);
         }
     }
+    note_origin(L, inst);
     return 1;
 }
 
 /* Calls cls.__new(cls, <the nargs values below it>) with the class on top
  * of them; leaves the new error in their place. The OSError family's
  * constructor (every SSLError, raised on each retry) is run in place, not
- * called through Lua, unless Lua code replaced __new. */
-static void construct_error(lua_State *L, int nargs)
+ * called through Lua, unless Lua code replaced __new; there `origin` says
+ * whether to record where it happened (flow control, SSLWantReadError on
+ * each retry, does not: its cost stays that of the object). */
+static void construct_error(lua_State *L, int nargs, int origin)
 {
     int klass = lua_gettop(L), first = klass - nargs;
     lua_getfield(L, klass, "__new");
     if (lua_tocfunction(L, -1) == oserror_new) {
         lua_pop(L, 1);
         build_oserror(L, klass, first, nargs);
+        if (origin)
+            note_origin(L, -1);
         lua_replace(L, first);
         lua_settop(L, first);
         return;
@@ -355,7 +601,16 @@ static void construct_error(lua_State *L, int nargs)
 void pyssl_push_error(lua_State *L, const char *cls, int nargs)
 {
     push_error_class(L, cls);
-    construct_error(L, nargs);
+    construct_error(L, nargs, 1);
+}
+
+/* The same for flow control (SSLWantReadError, SSLWantWriteError,
+ * BlockingIOError): expected on every retry of non-blocking I/O, caught
+ * by the caller's loop; no place or traceback recorded. */
+static void push_flow_error(lua_State *L, const char *cls, int nargs)
+{
+    push_error_class(L, cls);
+    construct_error(L, nargs, 0);
 }
 
 void pyssl_push_error_named(lua_State *L, const char *cls, int nargs)
@@ -364,7 +619,7 @@ void pyssl_push_error_named(lua_State *L, const char *cls, int nargs)
     lua_remove(L, -2);
     if (!lua_istable(L, -1))
         luaL_error(L, "pyssl: no error class named '%s'", cls);
-    construct_error(L, nargs);
+    construct_error(L, nargs, 1);
 }
 
 /* Pushes a printf-formatted string (all of printf's formats work). */
@@ -400,7 +655,10 @@ int pyssl_raise_errno(lua_State *L, int err, const char *filename)
     lua_pushstring(L, strerror(err));
     if (filename)
         lua_pushstring(L, filename);
-    pyssl_push_error(L, "OSError", filename ? 3 : 2);
+    if (err == EAGAIN || err == EWOULDBLOCK || err == EINPROGRESS || err == EALREADY)
+        push_flow_error(L, "OSError", filename ? 3 : 2);    /* BlockingIOError */
+    else
+        pyssl_push_error(L, "OSError", filename ? 3 : 2);
     return lua_error(L);
 }
 
@@ -456,6 +714,7 @@ typedef struct ssl_error_parts {
     const char *file;
     int line;
     int fixed_text;            /* text is a literal and nothing is queued */
+    int flow_control;          /* SSLWantReadError/SSLWantWriteError */
 } ssl_error_parts;
 
 /* Registry key of the message cache (its address). */
@@ -523,7 +782,10 @@ static int raise_ssl_parts(lua_State *L, const ssl_error_parts *p)
         lua_pushfstring(L, "[%s] %s (%s:%d)", lib, text, p->file, p->line);
     else
         lua_pushfstring(L, "%s (%s:%d)", text, p->file, p->line);
-    pyssl_push_error(L, p->cls, 2);
+    if (p->flow_control)
+        push_flow_error(L, p->cls, 2);
+    else
+        pyssl_push_error(L, p->cls, 2);
     err = lua_gettop(L);
     if (lib) {
         lua_pushstring(L, lib);
@@ -602,11 +864,13 @@ int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_s
         p.code = SSL_ERROR_WANT_READ;
         p.cls = "SSLWantReadError";
         p.text = "The operation did not complete (read)";
+        p.flow_control = 1;
         break;
     case SSL_ERROR_WANT_WRITE:
         p.code = SSL_ERROR_WANT_WRITE;
         p.cls = "SSLWantWriteError";
         p.text = "The operation did not complete (write)";
+        p.flow_control = 1;
         break;
     case SSL_ERROR_WANT_X509_LOOKUP:
         p.code = SSL_ERROR_WANT_X509_LOOKUP;
@@ -655,10 +919,40 @@ int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_s
     return raise_ssl_parts(L, &p);
 }
 
-/* pyssl.isinstance(value, class) */
+#define ISINSTANCE_MAX_DEPTH 200   /* nested sequences; a table can contain itself */
+
+/* Python's isinstance(obj, classinfo): classinfo is a class or a sequence
+ * (Python's tuple) of classinfos, tried in order; anything else, where it
+ * is reached, is a TypeError. */
+static int isinstance_of(lua_State *L, int obj, int classinfo, int depth)
+{
+    lua_Integer i, n;
+    int found = pyssl_instance_of(L, obj, classinfo);
+    if (found >= 0)
+        return found;
+    found = 0;
+    if (!lua_istable(L, classinfo) || lua_getmetatable(L, classinfo))
+        pyssl_raise(L, "TypeError", "isinstance() arg 2 must be a type, a tuple of types, or a union");
+    if (depth >= ISINSTANCE_MAX_DEPTH)
+        pyssl_raise(L, "RecursionError", "maximum recursion depth exceeded in __instancecheck__");
+    luaL_checkstack(L, 2, NULL);
+    n = (lua_Integer)lua_rawlen(L, classinfo);
+    for (i = 1; i <= n && !found; i++) {
+        lua_rawgeti(L, classinfo, i);
+        found = isinstance_of(L, obj, lua_gettop(L), depth + 1);
+        lua_pop(L, 1);
+    }
+    return found;
+}
+
+/* pyssl.isinstance(value, classinfo) */
 static int l_isinstance(lua_State *L)
 {
-    lua_pushboolean(L, pyssl_isinstance(L, 1, 2));
+    int found;
+    if (lua_gettop(L) != 2)
+        return pyssl_raise(L, "TypeError", "isinstance expected 2 arguments, got %d", lua_gettop(L));
+    found = pyssl_instance_of(L, 1, 2);   /* a class: the hot path (retry loops) */
+    lua_pushboolean(L, found >= 0 ? found : isinstance_of(L, 1, 2, 0));
     return 1;
 }
 
@@ -704,17 +998,19 @@ void pyssl_open_errors(lua_State *L)
         lua_setfield(L, cls, "__bases");
         if (!hierarchy[i].base) {
             set_method(L, cls, "__new", base_new);
-            set_method(L, cls, "__tostring", base_str);
+            set_method(L, cls, "__str", base_str);
+            set_method(L, cls, "__tostring", error_tostring);
+            set_method(L, cls, "__concat", error_concat);
         } else if (strcmp(hierarchy[i].name, "OSError") == 0) {
             set_method(L, cls, "__new", oserror_new);
-            set_method(L, cls, "__tostring", oserror_str);
+            set_method(L, cls, "__str", oserror_str);
         } else if (strcmp(hierarchy[i].name, "KeyError") == 0) {
-            set_method(L, cls, "__tostring", keyerror_str);
+            set_method(L, cls, "__str", keyerror_str);
         } else if (strcmp(hierarchy[i].name, "UnicodeDecodeError") == 0) {
             set_method(L, cls, "__new", unicodedecode_new);
-            set_method(L, cls, "__tostring", unicodedecode_str);
+            set_method(L, cls, "__str", unicodedecode_str);
         } else if (strcmp(hierarchy[i].name, "SSLError") == 0) {
-            set_method(L, cls, "__tostring", sslerror_str);
+            set_method(L, cls, "__str", sslerror_str);
         }
         pyssl_table_class(L);
         lua_pushfstring(L, "pyssl.%s", hierarchy[i].name);
@@ -729,5 +1025,9 @@ void pyssl_open_errors(lua_State *L)
     lua_setfield(L, mod, "socket_error");
     lua_pushcfunction(L, l_isinstance);
     lua_setfield(L, mod, "isinstance");
+    lua_pushcfunction(L, l_str);
+    lua_setfield(L, mod, "str");
+    lua_pushcfunction(L, l_own_files);
+    lua_setfield(L, mod, "_own_files");
     lua_settop(L, mod);
 }

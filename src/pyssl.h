@@ -109,6 +109,8 @@ void *pyssl_test_object(lua_State *L, int idx, const char *name);
 void *pyssl_check_object(lua_State *L, int idx, const char *name);
 /* Python's isinstance(obj, cls) for pyssl objects, errors and table classes. */
 int pyssl_isinstance(lua_State *L, int obj, int cls);
+/* The same, or -1 when the value at cls is not a pyssl class. */
+int pyssl_instance_of(lua_State *L, int obj, int cls);
 /* Pushes the class name of a pyssl object at idx, or NULL if it is not one. */
 const char *pyssl_object_classname(lua_State *L, int idx);
 /* Pushes the attribute table of the object at idx, creating it if needed. */
@@ -180,6 +182,9 @@ void pyssl_parse_args_c(lua_State *L, int first, const char *fname,
 void pyssl_push_error(lua_State *L, const char *cls, int nargs);
 /* The same for a class name of any storage (e.g. from Lua). */
 void pyssl_push_error_named(lua_State *L, const char *cls, int nargs);
+/* Pushes Python's str(v) of the value at idx (an error's message, without
+ * the class and place tostring(e) adds). */
+void pyssl_push_str(lua_State *L, int idx);
 /* Raises cls(message) with a printf-style message. Never returns. */
 int pyssl_raise(lua_State *L, const char *cls, const char *fmt, ...);
 /* Raises the OSError subclass Python picks for errno `err`:

@@ -67,11 +67,11 @@ end)
 
 check("RAND_bytes argument errors", function()
   local e = raises("ValueError", core.RAND_bytes, -1)
-  eq(tostring(e), "num must be positive")
+  eq(core.str(e), "num must be positive")
   e = raises("TypeError", core.RAND_bytes, "16")
-  eq(tostring(e), "'str' object cannot be interpreted as an integer")
+  eq(core.str(e), "'str' object cannot be interpreted as an integer")
   e = raises("TypeError", core.RAND_bytes, 2.5)
-  eq(tostring(e), "'float' object cannot be interpreted as an integer")
+  eq(core.str(e), "'float' object cannot be interpreted as an integer")
   eq(#core.RAND_bytes(16.0), 16, "#RAND_bytes(16.0)")    -- integral floats are accepted
 end)
 
@@ -80,11 +80,11 @@ check("integers and floats", function()
   -- messages name 16.0 'int' there, 'float' on 5.3+.
   local bio = core.MemoryBIO()
   local e = raises("TypeError", bio.write, bio, 16.0)
-  eq(tostring(e), "a bytes-like object is required, not '" .. (has_ints and "float" or "int") .. "'")
+  eq(core.str(e), "a bytes-like object is required, not '" .. (has_ints and "float" or "int") .. "'")
   e = raises("TypeError", bio.write, bio, 16)
-  eq(tostring(e), "a bytes-like object is required, not 'int'")
+  eq(core.str(e), "a bytes-like object is required, not 'int'")
   e = raises("TypeError", bio.write, bio, 0.5)
-  eq(tostring(e), "a bytes-like object is required, not 'float'")
+  eq(core.str(e), "a bytes-like object is required, not 'float'")
   eq(core.OPENSSL_VERSION_NUMBER % 1, 0, "integral")
 end)
 
@@ -103,7 +103,7 @@ check("MemoryBIO", function()
   eq(bio.eof, true, "eof after write_eof")
   local e = raises("SSLError", bio.write, bio, "more")
   eq(e.args[1], "cannot write() after write_eof()", "args[1]")
-  eq(tostring(e), "('cannot write() after write_eof()',)")   -- Python's str() of a bare SSLError
+  eq(core.str(e), "('cannot write() after write_eof()',)")   -- Python's str() of a bare SSLError
 end)
 
 ------------------------------------------------------------ SSLContext
@@ -128,7 +128,7 @@ check("FileNotFoundError from the core", function()
   local e = raises("FileNotFoundError", ctx.load_verify_locations, ctx, dir .. "/missing.pem")
   eq(e.errno, 2, "errno")
   eq(e.strerror, "No such file or directory", "strerror")
-  eq(tostring(e), "[Errno 2] No such file or directory")
+  eq(core.str(e), "[Errno 2] No such file or directory")
   assert(core.isinstance(e, core.OSError), "not an OSError")
   assert(not core.isinstance(e, core.SSLError), "an SSLError")
 end)
@@ -241,7 +241,7 @@ check("certificate verification error", function()
   eq(cerr.verify_message, "self-signed certificate", "verify_message")
   eq(cerr.library, "SSL", "library")
   eq(cerr.reason, "CERTIFICATE_VERIFY_FAILED", "reason")
-  assert(tostring(cerr):match("^%[SSL: CERTIFICATE_VERIFY_FAILED%] certificate verify failed: "
+  assert(core.str(cerr):match("^%[SSL: CERTIFICATE_VERIFY_FAILED%] certificate verify failed: "
                               .. "self%-signed certificate %(.+:%d+%)$"), tostring(cerr))
   assert(core.isinstance(cerr, core.SSLError) and core.isinstance(cerr, core.ValueError))
   eq(classname(serr), "SSLError", "server error class")
@@ -300,10 +300,10 @@ check("socketpair, recv, recv_into, timeout", function()
   b:settimeout(0.05)
   eq(b:gettimeout(), 0.05, "gettimeout")
   local e = raises("TimeoutError", b.recv, b, 10)
-  eq(tostring(e), "timed out")
+  eq(core.str(e), "timed out")
   assert(core.isinstance(e, core.OSError), "not an OSError")
   e = raises("ValueError", socket.bytearray, -1)
-  eq(tostring(e), "negative count")
+  eq(core.str(e), "negative count")
   eq(socket.htons(1), 256, "htons")
   eq(socket.inet_aton("1.2.3.4"), "\1\2\3\4", "inet_aton")
   a:close()
@@ -331,10 +331,48 @@ check("sendmsg, recvmsg, recvmsg_into, CMSG_LEN", function()
   eq(tostring(b2), "3456", "second buffer")
   eq(socket.CMSG_LEN(4), 20, "CMSG_LEN")
   local e = raises("ValueError", b.recvmsg, b, -1)
-  eq(tostring(e), "negative buffer size in recvmsg()")
+  eq(core.str(e), "negative buffer size in recvmsg()")
   e = raises("OverflowError", socket.CMSG_SPACE, -1)
-  eq(tostring(e), "CMSG_SPACE() argument out of range")
+  eq(core.str(e), "CMSG_SPACE() argument out of range")
   a:close() b:close() c:close() d:close()
+end)
+
+------------------------------------------------------------ errors in Lua's shape
+
+check("tostring(e) is 'file:line: Class: str(e)', .. concatenates, a traceback is kept", function()
+  local ctx = core.SSLContext(core.PROTOCOL_TLS_CLIENT)
+  local ok, e = pcall(ctx.load_verify_locations, ctx, dir .. "/missing.pem")
+  local line = debug.getinfo(1, "l").currentline - 1
+  assert(not ok, "no error")
+  eq(e.__where__, "tools/compat_smoke.lua:" .. line, "__where__")
+  eq(tostring(e), e.__where__ .. ": FileNotFoundError: [Errno 2] No such file or directory")
+  eq("failed: " .. e, "failed: " .. tostring(e))
+  eq(e .. "!", tostring(e) .. "!")
+  assert(e.__traceback__:find("^stack traceback:\n"), "no traceback")
+  assert(e.__traceback__:find("tools/compat_smoke.lua:" .. line .. ": in ", 1, true), e.__traceback__)
+  e = raises("TypeError", core.isinstance, e, nil)
+  eq(core.str(e), "isinstance() arg 2 must be a type, a tuple of types, or a union")
+  eq(core.isinstance(nil, core.SSLError), false, "isinstance(nil, cls)")
+  eq(core.isinstance(core.SSLError(), {core.ValueError, core.OSError}), true, "isinstance with a tuple")
+end)
+
+-- What the interpreter prints for an uncaught error (Lua 5.1's lua.c shows
+-- no table error object at all, whatever its __tostring).
+check("an uncaught error names the script's line, the class and the message", function()
+  local interpreter = arg[-1]
+  local path = os.tmpname()
+  local f = assert(io.open(path, "w"))
+  f:write('local core = require "pyssl.core"\n',
+          'local ctx = core.SSLContext(core.PROTOCOL_TLS_CLIENT)\n',
+          'ctx:load_verify_locations("/nonexistent/ca.pem")\n')
+  f:close()
+  local p = assert(io.popen(interpreter .. " " .. path .. " 2>&1"))
+  local out = p:read("*a")
+  p:close()
+  os.remove(path)
+  local want = path .. ":3: FileNotFoundError: [Errno 2] No such file or directory"
+  if _VERSION == "Lua 5.1" and not jit then want = "(error object is not a string)" end
+  assert(out:find(want, 1, true), "printed: " .. out)
 end)
 
 ------------------------------------------------------------ collection

@@ -5,6 +5,7 @@
 -- time helpers.
 local core = require "pyssl.core"
 local compat = require "pyssl._compat"
+core._own_files()   -- frames of this directory are pyssl's: error places name the caller
 
 -- Python-level methods of the classes live beside their class.
 require "pyssl.context"

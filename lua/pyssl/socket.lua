@@ -4,6 +4,7 @@
 -- here: create_connection, create_server, has_dualstack_ipv6, fromfd, getfqdn,
 -- the enums (AddressFamily, SocketKind, MsgFlag, AddressInfo), send_fds, recv_fds.
 local core = require "pyssl.core"
+core._own_files()   -- frames of this directory are pyssl's: error places name the caller
 local bind = require "pyssl._bind"
 local compat = require "pyssl._compat"
 local C = core._socket

@@ -22,7 +22,7 @@ function H.read_file(path)
 end
 
 function H.norm(msg)
-  msg = tostring(msg)
+  msg = require("pyssl.core").str(msg)   -- Python's str(e), not tostring(e) (README "Errors")
   msg = msg:gsub("%s*%([%w_./]+%.c:%d+%)$", "")
   msg = msg:gsub("^[%w_]+%.c:%d+: ", "")
   return msg
