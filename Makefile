@@ -39,9 +39,9 @@ deps:
 
 build: $(SO)
 
-$(BUILD)/obj/%.o: src/%.c src/pyssl.h src/compat.h src/err_names.h
+$(BUILD)/obj/%.o: src/%.c src/pyssl.h src/pyssl_api.h src/compat.h src/err_names.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) -fPIC $(PKG_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(WARNINGS) -fPIC -fvisibility=hidden $(PKG_CFLAGS) -c $< -o $@
 
 $(SO): $(OBJ)
 	@mkdir -p $(dir $@)

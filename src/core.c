@@ -7,6 +7,7 @@
  */
 #include <openssl/crypto.h>
 #include "pyssl.h"
+#include "pyssl_api.h"
 
 int pyssl_conn_exdata_index = -1;
 int pyssl_context_exdata_index = -1;
@@ -48,5 +49,6 @@ int luaopen_pyssl_core(lua_State *L)
     pyssl_open_sslobject(L);
     pyssl_open_socket(L);
     pyssl_open_sslsocket(L);
+    pyssl_open_capi(L);
     return 1;
 }

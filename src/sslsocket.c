@@ -231,6 +231,17 @@ static pyssl_conn *push_conn(lua_State *L, int self)
     return NULL;
 }
 
+pyssl_conn *pyssl_sslsocket_conn(lua_State *L, int idx)
+{
+    pyssl_conn *c;
+    if (!pyssl_test_object(L, idx, CLASS))
+        return NULL;
+    c = push_conn(L, idx);
+    if (c)
+        lua_pop(L, 1);   /* the SSLSocket keeps it */
+    return c;
+}
+
 /* Drops the TLS state of the SSLSocket at `self`, freeing its OpenSSL
  * state at once (what CPython's refcount does when `_sslobj = None`). */
 static void drop_conn(lua_State *L, int self)
