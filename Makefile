@@ -27,6 +27,9 @@ PKI  := $(CURDIR)/build/pki
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;
 export LUA_CPATH  = $(CURDIR)/$(BUILD)/?.so;;
 export PYSSL_PKI := $(PKI)
+# The example host (examples/host) and the C API probe, run by spec/host_spec.lua.
+export PYSSL_HOST := $(CURDIR)/$(BUILD)/host
+export PYSSL_CAPI_PROBE := $(CURDIR)/$(BUILD)/capi_probe.so
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -47,6 +50,15 @@ $(SO): $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $(OBJ) $(PKG_LIBS)
 
+# The example C host that embeds Lua and pyssl (examples/host/host.c).
+$(BUILD)/host: examples/host/host.c src/pyssl_api.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(LDFLAGS) $$(pkg-config --libs $(LUA_PC) openssl) -lm -ldl
+
+# A Lua module calling the C API as a host does, for spec/host_spec.lua.
+$(BUILD)/capi_probe.so: spec/support/capi_probe.c src/pyssl_api.h
+	$(CC) $(CFLAGS) $(WARNINGS) -fPIC -shared $(PKG_CFLAGS) -Isrc -o $@ $< $(LDFLAGS) $(PKG_LIBS)
+
 # Regenerate the OpenSSL error mnemonics (needs only the headers).
 src/err_names.h: tools/gen_err_names.lua
 	$(LUA) tools/gen_err_names.lua $$(pkg-config --variable=includedir openssl)/openssl > $@
@@ -55,7 +67,7 @@ pki:
 	@sh spec/support/mkpki.sh $(PKI)
 
 test: deps
-	@$(MAKE) --no-print-directory build >/dev/null
+	@$(MAKE) --no-print-directory build $(BUILD)/host $(BUILD)/capi_probe.so >/dev/null
 	@$(MAKE) --no-print-directory pki
 	@LUA=$(LUA) tools/run_specs.sh $(SPECS)
 
@@ -72,17 +84,17 @@ build-asan/luahost: tools/luahost.c
 	$(CC) $(SAN_FLAGS) $(WARNINGS) $(PKG_CFLAGS) -o $@ $< $$(pkg-config --libs $(LUA_PC)) -lm -ldl
 
 check-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/luahost >/dev/null
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/luahost build-asan/host build-asan/capi_probe.so >/dev/null
 	@$(MAKE) --no-print-directory pki
 	@echo "== specs under AddressSanitizer + UBSan"
-	@LUA_CPATH="$(CURDIR)/build-asan/?.so;;" \
+	@LUA_CPATH="$(CURDIR)/build-asan/?.so;;" PYSSL_HOST=$(CURDIR)/build-asan/host PYSSL_CAPI_PROBE=$(CURDIR)/build-asan/capi_probe.so \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp PYSSL_SLOW=1 \
 	  LUA=$(CURDIR)/build-asan/luahost tools/run_specs.sh $(SPECS)
 
 check-valgrind: deps
 	@tools/deps.sh valgrind
-	@$(MAKE) --no-print-directory build >/dev/null
+	@$(MAKE) --no-print-directory build $(BUILD)/host $(BUILD)/capi_probe.so >/dev/null
 	@$(MAKE) --no-print-directory pki
 	@echo "== specs under valgrind"
 	@RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --suppressions=$(CURDIR)/tools/valgrind.supp" \
@@ -139,6 +151,7 @@ build-fuzz/x509_fuzz: fuzz/x509_fuzz.c $(OBJ)
 # Install with luarocks into a local tree (what users do), then run the specs against it.
 rock: deps
 	luarocks --lua-version=5.4 --tree=$(BUILD)/rocktree make
+	$(MAKE) --no-print-directory $(BUILD)/host $(BUILD)/capi_probe.so
 	LUA_PATH="$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?.lua;$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?/init.lua;;" \
 	LUA_CPATH="$(CURDIR)/$(BUILD)/rocktree/lib/lua/5.4/?.so;;" $(MAKE) --no-print-directory pki
 	LUA_PATH="$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?.lua;$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?/init.lua;;" \
