@@ -1,7 +1,7 @@
 # pyssl — CPython's ssl module for Lua.
 #   make demo    the main job: a verified TLS conversation, start to end
 #   make test    build, generate the test PKI, run every spec
-#   make check   the specs under AddressSanitizer + UBSan, then valgrind
+#   make check   the specs under AddressSanitizer + UBSan, then valgrind, then the debug build
 #   make check-testssl  testssl.sh probes a pyssl server on the sanitized core
 #   make bench   pyssl side by side with C, Python's ssl and LuaSec
 #   make compat  the C core built for Lua 5.1, LuaJIT, 5.2, 5.3, 5.4 + a smoke test each
@@ -32,8 +32,10 @@ export PYSSL_HOST := $(CURDIR)/$(BUILD)/host
 export PYSSL_CAPI_PROBE := $(CURDIR)/$(BUILD)/capi_probe.so
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# The debug build: internal invariants checked (PYSSL_ASSERT, src/pyssl.h), no optimisation, UBSan.
+DEBUG_FLAGS = -O0 -g -DPYSSL_DEBUG -fsanitize=undefined -fno-sanitize-recover=all
 
-.PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl bench compat fuzz fuzz-build rock clean
+.PHONY: all deps build pki test demo check check-asan check-valgrind check-debug check-testssl bench compat fuzz fuzz-build rock clean
 
 all: build
 
@@ -75,7 +77,7 @@ demo: deps
 	@$(MAKE) --no-print-directory build >/dev/null
 	@$(LUA) examples/demo.lua
 
-check: check-asan check-valgrind
+check: check-asan check-valgrind check-debug
 
 # The sanitized core runs in a sanitized interpreter (tools/luahost.c), so
 # that the programs the specs start stay uninstrumented.
@@ -99,6 +101,15 @@ check-valgrind: deps
 	@echo "== specs under valgrind"
 	@RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --suppressions=$(CURDIR)/tools/valgrind.supp" \
 	  PYSSL_SLOW=1 SPEC_TIMEOUT=900 LUA=$(LUA) tools/run_specs.sh $(SPECS)
+
+# Every spec on the debug build of the core (and of the example host).
+check-debug: deps
+	@$(MAKE) --no-print-directory BUILD=build-debug CFLAGS="$(DEBUG_FLAGS)" LDFLAGS="-fsanitize=undefined" build build-debug/host build-debug/capi_probe.so >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@echo "== specs on the debug build (PYSSL_DEBUG assertions, -O0, UBSan)"
+	@LUA_CPATH="$(CURDIR)/build-debug/?.so;;" PYSSL_HOST=$(CURDIR)/build-debug/host \
+	  PYSSL_CAPI_PROBE=$(CURDIR)/build-debug/capi_probe.so UBSAN_OPTIONS=print_stacktrace=1 \
+	  LUA=$(LUA) tools/run_specs.sh $(SPECS)
 
 # testssl.sh's ~160 probing connections against the echo server on the
 # sanitized core (a few minutes; not part of `make check`).
@@ -158,4 +169,4 @@ rock: deps
 	LUA_CPATH="$(CURDIR)/$(BUILD)/rocktree/lib/lua/5.4/?.so;;" LUA=$(LUA) tools/run_specs.sh $(SPECS)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-debug

@@ -61,6 +61,8 @@ static int run_in_connection(const SSL *ssl, lua_CFunction body, void *data)
     if (!conn || !conn->L || conn->self_index <= 0)
         return 0;
     L = conn->L;
+    /* The driving call's stack slot still holds this connection. */
+    PYSSL_ASSERT(lua_touserdata(L, conn->self_index) == conn);
     if (!lua_checkstack(L, 4))
         return 0;
     top = lua_gettop(L);

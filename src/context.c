@@ -38,6 +38,9 @@ pyssl_context *pyssl_check_context(lua_State *L, int idx)
     pyssl_context *self = pyssl_check_object(L, idx, CLASS);
     if (!self->ctx)
         pyssl_raise(L, "ValueError", "SSLContext has been closed");
+    /* An open context is the one its SSL_CTX points back to (ALPN's
+     * callback finds it so; pyssl_push_wrapped_context refuses a second). */
+    PYSSL_ASSERT(SSL_CTX_get_ex_data(self->ctx, pyssl_context_exdata_index) == self);
     return self;
 }
 

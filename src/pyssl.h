@@ -29,6 +29,17 @@
 #define PYSSL_LOC pyssl_basename(__FILE__), __LINE__
 const char *pyssl_basename(const char *path);
 
+/* An internal invariant (an object's kind, a state only set during an
+ * OpenSSL call, ...), checked in the debug build (-DPYSSL_DEBUG, `make
+ * check-debug`): a failure prints the condition and its place and aborts.
+ * Otherwise compiled to nothing (the condition is not evaluated). */
+#ifdef PYSSL_DEBUG
+#define PYSSL_ASSERT(cond) ((cond) ? (void)0 : pyssl_assert_failed(#cond, __FILE__, __LINE__))
+void pyssl_assert_failed(const char *cond, const char *file, int line);
+#else
+#define PYSSL_ASSERT(cond) ((void)sizeof(!(cond)))
+#endif
+
 /* ------------------------------------------------------------------ core.c */
 
 /* Largest plaintext of one TLS record: one SSL_read never returns more. */

@@ -313,6 +313,7 @@ static int op_begin(lua_State *L, op *o)
     if (!o->c)
         return 0;
     o->conn = lua_gettop(L);
+    PYSSL_ASSERT(o->c->socket_fd == o->s->fd);
     /* Just in case the blocking state of the socket has been changed. */
     BIO_set_nbio(SSL_get_rbio(o->c->ssl), o->s->timeout >= 0);
     o->deadline = o->s->timeout > 0 ? pyssl_monotonic() + o->s->timeout : -1;
