@@ -88,6 +88,9 @@ describe("the C API", function()
     assert.is_true(ssl.isinstance(err, ssl.ValueError))
     assert.equal("the SSL_CTX's method is not TLS_method(), TLS_client_method() or "
                  .. "TLS_server_method()", tostring(err))
+    ctx, err = probe.wrap_null()
+    assert.is_nil(ctx)
+    assert.equal("the SSL_CTX is NULL", tostring(err))
     local first = ssl.create_default_context()
     first.check_hostname = false
     first.verify_mode = ssl.CERT_OPTIONAL

@@ -62,6 +62,8 @@ static int push_context_body(lua_State *L)
 {
     capi_call *call = lua_touserdata(L, 1);
     check_loaded(L);
+    if (!call->ctx)
+        return pyssl_raise(L, "ValueError", "the SSL_CTX is NULL");
     pyssl_push_wrapped_context(L, call->ctx);
     return 1;
 }
@@ -94,6 +96,7 @@ static int push_socket_body(lua_State *L)
     lua_pushinteger(L, call->fd);
     lua_call(L, 4, 1);
     s = pyssl_test_socket(L, -1);
+    PYSSL_ASSERT(s != NULL && s->fd == call->fd);
     lua_pushcfunction(L, settimeout_body);
     lua_pushvalue(L, -2);
     lua_pushnumber(L, call->timeout);

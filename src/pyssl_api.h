@@ -32,12 +32,14 @@
  *    stack, or an error code (LUA_ERRRUN, LUA_ERRMEM) with the error on top
  *    (pyssl's Python error object, e.g. ValueError or OSError: tostring()
  *    gives its text), as lua_pcall does. They never raise, so the host may
- *    call them outside a protected call. They need 4 free stack slots.
+ *    call them outside a protected call.
  *  - Functions that get a pointer never raise either: they return NULL for
  *    a value of another class or a closed object. The pointer is borrowed:
  *    valid while the object is open (take a reference with SSL_up_ref /
  *    SSL_CTX_up_ref to keep it longer); do not free it, change its BIOs or
  *    ex_data, or call SSL_read/SSL_write on an SSL that Lua drives.
+ *  - Every function uses up to 3 stack slots above the top, as Lua's own
+ *    API calls do (lua_checkstack when the host's stack may be full).
  *  - Objects live in one Lua state (and its coroutines); pyssl objects are
  *    not shared between threads.
  *

@@ -104,6 +104,12 @@ static int p_new_ctx(lua_State *L)
     return push_result(L, status);
 }
 
+/* wrap_null() -> push_context(L, NULL)'s answer */
+static int p_wrap_null(lua_State *L)
+{
+    return push_result(L, api(L)->push_context(L, NULL));
+}
+
 /* push_socket(fd, timeout) -> a pyssl.socket owning fd */
 static int p_push_socket(lua_State *L)
 {
@@ -120,6 +126,7 @@ int luaopen_capi_probe(lua_State *L)
         {"get_ssl", p_get_ssl},
         {"rewrap", p_rewrap},
         {"new_ctx", p_new_ctx},
+        {"wrap_null", p_wrap_null},
         {"push_socket", p_push_socket},
         {NULL, NULL}
     };
