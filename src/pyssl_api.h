@@ -25,6 +25,8 @@
  *  - The host and pyssl must use the same Lua (5.4 for the facade, `require
  *    "pyssl"`) and the same libssl/libcrypto (OpenSSL 3): an SSL_CTX
  *    crosses the boundary.
+ *  - C++ hosts include <lua.hpp> before this header (lua.h has no
+ *    extern "C" of its own).
  *  - pyssl.core must be loaded in the Lua state first (`require`, or
  *    luaopen_pyssl_core); scripts use `require "pyssl"` as usual, and the
  *    objects pushed here have every method of their Python class.
@@ -93,7 +95,9 @@ PYSSL_API unsigned int pyssl_api_version(void);
  * ValueError; a host with several Lua states gives each its own SSL_CTX.
  * Callbacks that Lua sets (sni_callback, set_alpn_protocols on a server,
  * PSK, keylog) are set on the SSL_CTX: handshakes of SSL objects the host
- * makes from it itself fail while an SNI callback is set. */
+ * makes from it itself fail while an SNI callback is set, and since
+ * lua_close unloads core.so, such an SSL_CTX must not start handshakes
+ * after the Lua state is closed. */
 PYSSL_API int pyssl_api_push_context(lua_State *L, SSL_CTX *ctx);
 
 /* The SSL_CTX of the SSLContext (or subclass instance) at idx, or NULL. */
