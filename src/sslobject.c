@@ -319,6 +319,7 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         lua_pushvalue(L, outgoing);
         lua_setiuservalue(L, self, PYSSL_CONN_UV_OUTGOING);
     } else {
+        PYSSL_ASSERT(fd >= 0);
         c->socket_fd = fd;   /* the caller attaches its descriptor BIO */
     }
     /* Python's write() writes everything: no partial writes. */
