@@ -1,7 +1,7 @@
 # pyssl — CPython's ssl module for Lua.
 #   make demo    the main job: a verified TLS conversation, start to end
 #   make test    build, generate the test PKI, run every spec
-#   make check   the specs under AddressSanitizer + UBSan, then valgrind
+#   make check   the specs under AddressSanitizer + UBSan, then valgrind, then the debug build
 #   make check-testssl  testssl.sh probes a pyssl server on the sanitized core
 #   make bench   pyssl side by side with C, Python's ssl and LuaSec
 #   make compat  the C core built for Lua 5.1, LuaJIT, 5.2, 5.3, 5.4 + a smoke test each
@@ -41,10 +41,15 @@ PKI  := $(CURDIR)/build/pki
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;
 export LUA_CPATH  = $(CURDIR)/$(BUILD)/?.so;;
 export PYSSL_PKI := $(PKI)
+# The example host (examples/host) and the C API probe, run by spec/host_spec.lua.
+export PYSSL_HOST := $(CURDIR)/$(BUILD)/host
+export PYSSL_CAPI_PROBE := $(CURDIR)/$(BUILD)/capi_probe.so
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# The debug build: internal invariants checked (PYSSL_ASSERT, src/pyssl.h), no optimisation, UBSan.
+DEBUG_FLAGS = -O0 -g -DPYSSL_DEBUG -fsanitize=undefined -fno-sanitize-recover=all
 
-.PHONY: all deps build pki test test-all-luas demo check check-asan check-valgrind check-testssl check-nginx bench compat check-rocks fuzz fuzz-build rock clean
+.PHONY: all deps build pki test test-all-luas demo check check-asan check-valgrind check-debug check-testssl check-nginx bench compat check-rocks fuzz fuzz-build rock clean
 
 all: build
 
@@ -53,13 +58,22 @@ deps:
 
 build: $(SO)
 
-$(BUILD)/obj/%.o: src/%.c src/pyssl.h src/compat.h src/err_names.h
+$(BUILD)/obj/%.o: src/%.c src/pyssl.h src/pyssl_api.h src/compat.h src/err_names.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) -fPIC $(PKG_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(WARNINGS) -fPIC -fvisibility=hidden $(PKG_CFLAGS) -c $< -o $@
 
 $(SO): $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $(OBJ) $(PKG_LIBS)
+
+# The example C host that embeds Lua and pyssl (examples/host/host.c).
+$(BUILD)/host: examples/host/host.c src/pyssl_api.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(LDFLAGS) $$(pkg-config --libs $(LUA_PC) openssl) -lm -ldl
+
+# A Lua module calling the C API as a host does, for spec/host_spec.lua.
+$(BUILD)/capi_probe.so: spec/support/capi_probe.c src/pyssl_api.h
+	$(CC) $(CFLAGS) $(WARNINGS) -fPIC -shared $(PKG_CFLAGS) -Isrc -o $@ $< $(LDFLAGS) $(PKG_LIBS)
 
 # Regenerate the OpenSSL error mnemonics (needs only the headers).
 src/err_names.h: tools/gen_err_names.lua
@@ -69,7 +83,7 @@ pki:
 	@sh spec/support/mkpki.sh $(PKI)
 
 test: deps
-	@$(MAKE) --no-print-directory build >/dev/null
+	@$(MAKE) --no-print-directory build $(BUILD)/host $(BUILD)/capi_probe.so >/dev/null
 	@$(MAKE) --no-print-directory pki
 	@LUA=$(LUA) tools/run_specs.sh $(SPECS)
 
@@ -82,7 +96,7 @@ demo: deps
 	@$(MAKE) --no-print-directory build >/dev/null
 	@$(LUA) examples/demo.lua
 
-check: check-asan check-valgrind
+check: check-asan check-valgrind check-debug
 
 # The sanitized core runs in a sanitized interpreter (tools/luahost.c), so
 # that the programs the specs start stay uninstrumented.
@@ -91,21 +105,30 @@ build-asan/luahost: tools/luahost.c
 	$(CC) $(SAN_FLAGS) $(WARNINGS) $(PKG_CFLAGS) -o $@ $< $$(pkg-config --libs $(LUA_PC)) -lm -ldl
 
 check-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/luahost >/dev/null
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/luahost build-asan/host build-asan/capi_probe.so >/dev/null
 	@$(MAKE) --no-print-directory pki
 	@echo "== specs under AddressSanitizer + UBSan"
-	@LUA_CPATH="$(CURDIR)/build-asan/?.so;;" \
+	@LUA_CPATH="$(CURDIR)/build-asan/?.so;;" PYSSL_HOST=$(CURDIR)/build-asan/host PYSSL_CAPI_PROBE=$(CURDIR)/build-asan/capi_probe.so \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp PYSSL_SLOW=1 \
 	  LUA=$(CURDIR)/build-asan/luahost tools/run_specs.sh $(SPECS)
 
 check-valgrind: deps
 	@tools/deps.sh valgrind
-	@$(MAKE) --no-print-directory build >/dev/null
+	@$(MAKE) --no-print-directory build $(BUILD)/host $(BUILD)/capi_probe.so >/dev/null
 	@$(MAKE) --no-print-directory pki
 	@echo "== specs under valgrind"
 	@RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --suppressions=$(CURDIR)/tools/valgrind.supp" \
 	  PYSSL_SLOW=1 SPEC_TIMEOUT=900 LUA=$(LUA) tools/run_specs.sh $(SPECS)
+
+# Every spec on the debug build of the core (and of the example host).
+check-debug: deps
+	@$(MAKE) --no-print-directory BUILD=build-debug CFLAGS="$(DEBUG_FLAGS)" LDFLAGS="-fsanitize=undefined" build build-debug/host build-debug/capi_probe.so >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@echo "== specs on the debug build (PYSSL_DEBUG assertions, -O0, UBSan)"
+	@LUA_CPATH="$(CURDIR)/build-debug/?.so;;" PYSSL_HOST=$(CURDIR)/build-debug/host \
+	  PYSSL_CAPI_PROBE=$(CURDIR)/build-debug/capi_probe.so UBSAN_OPTIONS=print_stacktrace=1 \
+	  LUA=$(LUA) tools/run_specs.sh $(SPECS)
 
 # testssl.sh's ~160 probing connections against the echo server on the
 # sanitized core (a few minutes; not part of `make check`).
@@ -174,10 +197,11 @@ build-fuzz/x509_fuzz: fuzz/x509_fuzz.c $(OBJ)
 # Install with luarocks into a local tree (what users do), then run the specs against it.
 rock: deps
 	luarocks --lua-version=5.4 --tree=$(BUILD)/rocktree make
+	$(MAKE) --no-print-directory $(BUILD)/host $(BUILD)/capi_probe.so
 	LUA_PATH="$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?.lua;$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?/init.lua;;" \
 	LUA_CPATH="$(CURDIR)/$(BUILD)/rocktree/lib/lua/5.4/?.so;;" $(MAKE) --no-print-directory pki
 	LUA_PATH="$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?.lua;$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?/init.lua;;" \
 	LUA_CPATH="$(CURDIR)/$(BUILD)/rocktree/lib/lua/5.4/?.so;;" LUA=$(LUA) tools/run_specs.sh $(SPECS)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-debug

@@ -32,6 +32,7 @@ build = {
             "src/args.c",
             "src/bio.c",
             "src/callbacks.c",
+            "src/capi.c",
             "src/ciphers.c",
             "src/class.c",
             "src/constants.c",
@@ -64,5 +65,11 @@ build = {
       ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
       ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",
+   },
+   -- The C API header for host programs (luarocks has no include
+   -- directory: it goes to the rock's conf dir,
+   -- `$(luarocks show --rock-dir pyssl)/conf/pyssl_api.h`).
+   install = {
+      conf = { ["pyssl_api.h"] = "src/pyssl_api.h" },
    },
 }

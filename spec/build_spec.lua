@@ -45,6 +45,13 @@ describe("the rockspec", function()
     assert.same(listing("ls lua/pyssl/*.lua"), installed)
   end)
 
+  it("installs the C API header, whose version is the module's", function()
+    assert.same({["pyssl_api.h"] = "src/pyssl_api.h"}, spec.build.install.conf)
+    local ssl = require "pyssl"
+    assert.equal('#define PYSSL_VERSION "' .. ssl._VERSION .. '"',
+                 read("src/pyssl_api.h"):match('#define PYSSL_VERSION "[^"]*"'))
+  end)
+
   it("has the version the module reports", function()
     local ssl = require "pyssl"
     assert.equal(ssl._VERSION .. "-1", spec.version)

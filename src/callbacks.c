@@ -61,6 +61,8 @@ static int run_in_connection(const SSL *ssl, lua_CFunction body, void *data)
     if (!conn || !conn->L || conn->self_index <= 0)
         return 0;
     L = conn->L;
+    /* The driving call's stack slot still holds this connection. */
+    PYSSL_ASSERT(lua_touserdata(L, conn->self_index) == conn);
     if (!lua_checkstack(L, 4))
         return 0;
     top = lua_gettop(L);
@@ -68,6 +70,9 @@ static int run_in_connection(const SSL *ssl, lua_CFunction body, void *data)
     lua_pushlightuserdata(L, data);
     lua_pushvalue(L, conn->self_index);
     status = lua_pcall(L, 2, 0, 0);
+    /* Nothing a callback does ends the step it runs in (closing the
+     * connection from there raises). */
+    PYSSL_ASSERT(conn->L == L && lua_touserdata(L, conn->self_index) == conn);
     lua_settop(L, top);
     return status == LUA_OK;
 }

@@ -38,6 +38,9 @@ pyssl_context *pyssl_check_context(lua_State *L, int idx)
     pyssl_context *self = pyssl_check_object(L, idx, CLASS);
     if (!self->ctx)
         pyssl_raise(L, "ValueError", "SSLContext has been closed");
+    /* An open context is the one its SSL_CTX points back to (ALPN's
+     * callback finds it so; pyssl_push_wrapped_context refuses a second). */
+    PYSSL_ASSERT(SSL_CTX_get_ex_data(self->ctx, pyssl_context_exdata_index) == self);
     return self;
 }
 
@@ -148,6 +151,40 @@ static int ctx_new(lua_State *L)
     }
     pyssl_add_gc_debt(L, CONTEXT_BYTES);
     return 1;
+}
+
+/* Python's protocol number for the method of an SSL_CTX made elsewhere,
+ * or -1 for a method SSLContext() does not make. */
+static int protocol_of_method(const SSL_METHOD *method)
+{
+    if (method == TLS_client_method())
+        return PROTO_TLS_CLIENT;
+    if (method == TLS_server_method())
+        return PROTO_TLS_SERVER;
+    if (method == TLS_method())
+        return PROTO_TLS;
+    return -1;
+}
+
+void pyssl_push_wrapped_context(lua_State *L, SSL_CTX *ctx)
+{
+    pyssl_context *self;
+    int protocol = protocol_of_method(SSL_CTX_get_ssl_method(ctx));
+    if (protocol < 0)
+        pyssl_raise(L, "ValueError", "the SSL_CTX's method is not TLS_method(), "
+                    "TLS_client_method() or TLS_server_method()");
+    if (SSL_CTX_get_ex_data(ctx, pyssl_context_exdata_index))
+        pyssl_raise(L, "ValueError", "the SSL_CTX already backs an open SSLContext");
+    self = pyssl_new_object(L, CLASS, sizeof *self);
+    if (!SSL_CTX_up_ref(ctx))
+        pyssl_raise(L, "MemoryError", "SSL_CTX_up_ref failed");
+    self->ctx = ctx;
+    self->protocol = protocol;
+    /* Python's invariant: check_hostname needs a verifying context. */
+    self->check_hostname = protocol == PROTO_TLS_CLIENT &&
+                           (SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_PEER);
+    self->hostflags = X509_VERIFY_PARAM_get_hostflags(SSL_CTX_get0_param(ctx));
+    SSL_CTX_set_ex_data(ctx, pyssl_context_exdata_index, self);
 }
 
 /* __gc / __close. Live SSL objects keep their own reference to the SSL_CTX;

@@ -5,11 +5,22 @@
  * function sees as upvalue 1, and lets each concept's file register its
  * classes, functions and constants.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <openssl/crypto.h>
 #include "pyssl.h"
+#include "pyssl_api.h"
 
 int pyssl_conn_exdata_index = -1;
 int pyssl_context_exdata_index = -1;
+
+#ifdef PYSSL_DEBUG
+void pyssl_assert_failed(const char *cond, const char *file, int line)
+{
+    fprintf(stderr, "%s:%d: pyssl invariant failed: %s\n", file, line, cond);
+    abort();
+}
+#endif
 
 static CRYPTO_ONCE init_once = CRYPTO_ONCE_STATIC_INIT;
 
@@ -48,5 +59,6 @@ int luaopen_pyssl_core(lua_State *L)
     pyssl_open_sslobject(L);
     pyssl_open_socket(L);
     pyssl_open_sslsocket(L);
+    pyssl_open_capi(L);
     return 1;
 }

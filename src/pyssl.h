@@ -18,10 +18,27 @@
 #include <openssl/x509.h>
 #include "compat.h"
 
+/* Everything declared below is internal to core.so: hidden from the
+ * dynamic symbol table whatever the build flags (the Makefile's
+ * -fvisibility=hidden, or luarocks' own). What core.so exports is
+ * pyssl_api.h. System headers stay above this line. */
+#pragma GCC visibility push(hidden)
+
 /* Source location appended to OpenSSL error messages, like CPython's
  * "(_ssl.c:1234)". Only the basename is kept. */
 #define PYSSL_LOC pyssl_basename(__FILE__), __LINE__
 const char *pyssl_basename(const char *path);
+
+/* An internal invariant (an object's kind, a state only set during an
+ * OpenSSL call, ...), checked in the debug build (-DPYSSL_DEBUG, `make
+ * check-debug`): a failure prints the condition and its place and aborts.
+ * Otherwise compiled to nothing (the condition is not evaluated). */
+#ifdef PYSSL_DEBUG
+#define PYSSL_ASSERT(cond) ((cond) ? (void)0 : pyssl_assert_failed(#cond, __FILE__, __LINE__))
+void pyssl_assert_failed(const char *cond, const char *file, int line);
+#else
+#define PYSSL_ASSERT(cond) ((void)sizeof(!(cond)))
+#endif
 
 /* ------------------------------------------------------------------ core.c */
 
@@ -61,6 +78,7 @@ void pyssl_open_callbacks(lua_State *L);    /* SSLContext: SNI, PSK, ALPN, keylo
 void pyssl_open_sslobject(lua_State *L);
 void pyssl_open_socket(lua_State *L);
 void pyssl_open_sslsocket(lua_State *L);    /* after socket: SSLSocket derives from it */
+void pyssl_open_capi(lua_State *L);         /* core._capi: pyssl_api.h's table */
 
 /* ----------------------------------------------------------------- class.c */
 
@@ -252,6 +270,11 @@ enum {
 /* The SSLContext at idx (subclasses too); raises TypeError otherwise and
  * ValueError if it was closed. */
 pyssl_context *pyssl_check_context(lua_State *L, int idx);
+/* Pushes a new SSLContext sharing the SSL_CTX made elsewhere (one more
+ * reference) with its settings; raises ValueError for a method other than
+ * TLS_method/TLS_client_method/TLS_server_method or an SSL_CTX that backs
+ * an open SSLContext already (pyssl_api.h). */
+void pyssl_push_wrapped_context(lua_State *L, SSL_CTX *ctx);
 /* Sets verify_mode (a Python VerifyMode value) with Python's checks. */
 void pyssl_context_set_verify(lua_State *L, pyssl_context *self, lua_Integer mode);
 
@@ -314,6 +337,10 @@ void pyssl_conn_check_callback(lua_State *L, pyssl_conn *c, int self);
  * else pyssl_raise_io (has_socket = socket_fd >= 0). */
 int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_result *res,
                      const char *file, int line);
+
+/* The TLS state of the SSLSocket at idx (its SSLObject's connection), or
+ * NULL when idx is no SSLSocket or has none (before connect, after unwrap). */
+pyssl_conn *pyssl_sslsocket_conn(lua_State *L, int idx);
 
 /* ---------------------------------------------------------------- socket.c */
 
@@ -442,5 +469,7 @@ SSL_SESSION *pyssl_test_session(lua_State *L, int idx);
 /* Pushes the SSLContext the SSLSession at idx belongs to (nil if idx is
  * not a session). */
 void pyssl_push_session_context(lua_State *L, int idx);
+
+#pragma GCC visibility pop
 
 #endif

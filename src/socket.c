@@ -173,6 +173,7 @@ pyssl_socket *pyssl_new_socket(lua_State *L, const char *classname, int fd, int 
                                int type, int proto, double timeout)
 {
     pyssl_socket *s = new_socket_object(L, classname);
+    PYSSL_ASSERT(fd >= 0);
     s->fd = fd;
     s->family = family;
     s->type = type;
@@ -184,6 +185,7 @@ pyssl_socket *pyssl_new_socket(lua_State *L, const char *classname, int fd, int 
 int pyssl_socket_close_fd(pyssl_socket *s)
 {
     int fd = s->fd;
+    PYSSL_ASSERT(fd >= -1);
     s->fd = -1;
     if (fd >= 0 && close(fd) < 0 && errno != EINTR)
         return errno;

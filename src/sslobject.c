@@ -32,7 +32,9 @@
 
 pyssl_conn *pyssl_conn_of(const SSL *ssl)
 {
-    return ssl ? SSL_get_ex_data(ssl, pyssl_conn_exdata_index) : NULL;
+    pyssl_conn *c = ssl ? SSL_get_ex_data(ssl, pyssl_conn_exdata_index) : NULL;
+    PYSSL_ASSERT(!c || c->ssl == ssl);   /* obj_close clears the back pointer */
+    return c;
 }
 
 /* The live connection at idx; ValueError once it was closed. */
@@ -52,6 +54,11 @@ static void enter(lua_State *L, pyssl_conn *c, int self)
      * not allow that, refuse before touching the SSL. */
     if (c->L)
         pyssl_raise(L, "RuntimeError", "SSLObject used from its own callback");
+    /* Callers checked the connection is open; between steps no callback
+     * state is left, and `self` is this very object. */
+    PYSSL_ASSERT(c->ssl != NULL);
+    PYSSL_ASSERT(c->self_index == 0 && !c->callback_failed);
+    PYSSL_ASSERT(lua_touserdata(L, self) == c);
     /* Stale errors must not leak into this call's message. */
     pyssl_clear_errors();
     errno = 0;
@@ -61,6 +68,7 @@ static void enter(lua_State *L, pyssl_conn *c, int self)
 
 static void leave(pyssl_conn *c, pyssl_io_result *res, int failed)
 {
+    PYSSL_ASSERT(c->L != NULL && c->self_index > 0);   /* set by enter, kept through callbacks */
     res->sys_errno = errno;
     res->ssl_error = failed ? SSL_get_error(c->ssl, res->ret) : SSL_ERROR_NONE;
     c->L = NULL;
@@ -104,12 +112,14 @@ int pyssl_conn_shutdown_step(lua_State *L, pyssl_conn *c, int self, pyssl_io_res
 /* Raises the error a callback stored during the last step, if any. */
 void pyssl_conn_check_callback(lua_State *L, pyssl_conn *c, int self)
 {
+    PYSSL_ASSERT(c->L == NULL);   /* called after the step, never inside it */
     if (!c->callback_failed)
         return;
     c->callback_failed = 0;
     self = lua_absindex(L, self);
     ERR_clear_error();
     lua_getiuservalue(L, self, PYSSL_CONN_UV_ERROR);
+    PYSSL_ASSERT(!lua_isnil(L, -1));   /* callback_failed: an error was stored */
     lua_pushnil(L);
     lua_setiuservalue(L, self, PYSSL_CONN_UV_ERROR);
     lua_error(L);
@@ -309,6 +319,7 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         lua_pushvalue(L, outgoing);
         lua_setiuservalue(L, self, PYSSL_CONN_UV_OUTGOING);
     } else {
+        PYSSL_ASSERT(fd >= 0);
         c->socket_fd = fd;   /* the caller attaches its descriptor BIO */
     }
     /* Python's write() writes everything: no partial writes. */

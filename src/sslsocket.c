@@ -231,6 +231,17 @@ static pyssl_conn *push_conn(lua_State *L, int self)
     return NULL;
 }
 
+pyssl_conn *pyssl_sslsocket_conn(lua_State *L, int idx)
+{
+    pyssl_conn *c;
+    if (!pyssl_test_object(L, idx, CLASS))
+        return NULL;
+    c = push_conn(L, idx);
+    if (c)
+        lua_pop(L, 1);   /* the SSLSocket keeps it */
+    return c;
+}
+
 /* Drops the TLS state of the SSLSocket at `self`, freeing its OpenSSL
  * state at once (what CPython's refcount does when `_sslobj = None`). */
 static void drop_conn(lua_State *L, int self)
@@ -302,6 +313,7 @@ static int op_begin(lua_State *L, op *o)
     if (!o->c)
         return 0;
     o->conn = lua_gettop(L);
+    PYSSL_ASSERT(o->c->socket_fd == o->s->fd);
     /* Just in case the blocking state of the socket has been changed. */
     BIO_set_nbio(SSL_get_rbio(o->c->ssl), o->s->timeout >= 0);
     o->deadline = o->s->timeout > 0 ? pyssl_monotonic() + o->s->timeout : -1;
