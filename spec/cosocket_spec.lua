@@ -392,4 +392,20 @@ describe("pyssl.cosocket", function()
     H.raises(ssl.ValueError, "check_hostname requires server_hostname",
       cosocket.wrap_socket, client_context(), fake)
   end)
+
+  it("run: values through, a pyssl error as its text with place and traceback, others untouched", function()
+    local a, b, c = cosocket.run(function(x, y) return x, nil, y end, 1, 2)
+    assert.are.same({1, nil, 2}, {a, b, c})
+    local function failing() local bio = ssl.MemoryBIO(); bio:write_eof(); bio:write("x") end
+    local ok, text = pcall(cosocket.run, failing)
+    assert.is_false(ok)
+    assert.are.equal("string", type(text))
+    local first = text:match("^[^\n]*")
+    assert.truthy(first:find("cosocket_spec%.lua:%d+: ssl%.SSLError: %('cannot write%(%) after write_eof%(%)',%)$"), first)
+    assert.truthy(text:find("\n.*cosocket_spec%.lua:%d+"), text)
+    local plain = {}
+    local ok2, e2 = pcall(cosocket.run, function() error(plain) end)
+    assert.is_false(ok2)
+    assert.are.equal(plain, e2)
+  end)
 end)

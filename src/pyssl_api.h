@@ -22,9 +22,9 @@
  * functions. core.so exports nothing else but luaopen_pyssl_core.
  *
  * Rules:
- *  - The host and pyssl must use the same Lua (5.4 for the facade, `require
- *    "pyssl"`) and the same libssl/libcrypto (OpenSSL 3): an SSL_CTX
- *    crosses the boundary.
+ *  - The host and pyssl must use the same Lua (any of 5.1-5.4 or LuaJIT
+ *    2.1: the one core.so was built for) and the same libssl/libcrypto
+ *    (OpenSSL 3): an SSL_CTX crosses the boundary.
  *  - C++ hosts include <lua.hpp> before this header (lua.h has no
  *    extern "C" of its own).
  *  - pyssl.core must be loaded in the Lua state first (`require`, or
@@ -58,6 +58,11 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* Lua 5.1 and LuaJIT name no status for success; lua_pcall returns 0 there too. */
+#ifndef LUA_OK
+#define LUA_OK 0
 #endif
 
 /* The release of pyssl this header comes with (major * 10000 + minor * 100

@@ -27,16 +27,14 @@ local function context_for(cafile)
   return ctx
 end
 
--- "ssl.SSLCertVerificationError: [SSL: ...] ..." for a pyssl error, as
--- Python prints an exception's last line; tostring for anything else.
-local function describe(err)
+-- The class Python names for a pyssl error, for the 502 page.
+local function class_of(err)
   local cls = type(err) == "table" and getmetatable(err)
   if cls and cls.__qualname then
-    local name = cls.__qualname
-    if cls.__module and cls.__module ~= "builtins" then name = cls.__module .. "." .. name end
-    return name .. ": " .. (ssl.str or tostring)(err), name
+    if cls.__module and cls.__module ~= "builtins" then return cls.__module .. "." .. cls.__qualname end
+    return cls.__qualname
   end
-  return tostring(err), "error"
+  return "error"
 end
 
 -- GET path from host:port over TLS; returns the TLS facts and the response.
@@ -78,8 +76,9 @@ function M.handler()
   local ok, facts, response = pcall(fetch, v.tls_host, tonumber(v.tls_port), v.tls_name,
                                     v.tls_path, v.tls_cafile)
   if not ok then
-    local text, class = describe(facts)
-    ngx.log(ngx.ERR, "pyssl: TLS to upstream failed: ", text)
+    local class = class_of(facts)
+    -- tostring: the place in this file, the Python class, the message.
+    ngx.log(ngx.ERR, "pyssl: TLS to upstream failed: ", tostring(facts))
     ngx.status = 502
     ngx.header["Content-Type"] = "text/plain"
     ngx.say("502 Bad Gateway: TLS to upstream failed (", class, ")")
@@ -94,8 +93,9 @@ function M.handler()
   ngx.print(body or response)
 end
 
--- The same fetch with no pcall: what an uncaught pyssl error looks like in
--- nginx's error log (the request ends with 500).
+-- The same fetch with no pcall of its own, run through cosocket.run: an
+-- uncaught pyssl error reaches nginx's error log as its text (place, class,
+-- message, traceback) and the request ends with 500.
 function M.unguarded()
   local v = ngx.var
   local _, response = fetch(v.tls_host, tonumber(v.tls_port), v.tls_name, v.tls_path, v.tls_cafile)

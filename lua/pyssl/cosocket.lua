@@ -28,6 +28,8 @@ local raise, isinstance = core._raise, core.isinstance
 local SSLWantReadError, SSLWantWriteError = core.SSLWantReadError, core.SSLWantWriteError
 local SSLError = core.SSLError
 local pcall, error, type, rawget, setmetatable = pcall, error, type, rawget, setmetatable
+local select, tostring = select, tostring
+local unpack = require("pyssl._compat").unpack
 
 local M = {}
 
@@ -253,6 +255,32 @@ function SSLCosocket:pending()
   local obj = rawget(self, "sslobject")
   if obj == nil then return 0 end
   return obj:pending()
+end
+
+-- lua-nginx-module logs an uncaught error only when it is a string
+-- ("runtime error: unknown reason" for pyssl's error objects, __tostring
+-- or not). run(f, ...) calls f and lets any error through as the text
+-- tostring gives (the user's file:line, the Python class, the message),
+-- with the Lua stack at the raise under it: what nginx then logs. (f may
+-- wait on cosockets: LuaJIT, like 5.2+, yields across pcall.)
+local function returned(ok, ...)
+  return ok, select("#", ...), {...}
+end
+
+function M.run(f, ...)
+  local ok, n, results = returned(pcall(f, ...))
+  if ok then
+    return unpack(results, 1, n)
+  end
+  local err = results[1]
+  if type(err) == "table" and core.isinstance(err, core.BaseException) then
+    local text = tostring(err)
+    if type(rawget(err, "__traceback__")) == "string" then
+      text = text .. "\n" .. err.__traceback__
+    end
+    error(text, 0)
+  end
+  error(err, 0)
 end
 
 function SSLCosocket:getpeercert(binary_form)

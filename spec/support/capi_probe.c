@@ -130,7 +130,11 @@ int luaopen_capi_probe(lua_State *L)
         {"push_socket", p_push_socket},
         {NULL, NULL}
     };
+    const luaL_Reg *f;
     lua_newtable(L);
-    luaL_setfuncs(L, functions, 0);
+    for (f = functions; f->name; f++) {   /* luaL_setfuncs is 5.2+ */
+        lua_pushcfunction(L, f->func);
+        lua_setfield(L, -2, f->name);
+    }
     return 1;
 }
