@@ -771,6 +771,46 @@ static int obj_compression(lua_State *L)
     return 1;
 }
 
+/* For pyssl.luasec (LuaSec's getpeerverification, getfinished and
+ * getpeerfinished), which Python's API has no counterpart for:
+ * _verify_result() -> code, text (SSL_get_verify_result: 0 "ok" when the
+ * peer's chain verified, also under CERT_NONE, which records but does not
+ * abort); _finished(peer) -> the own (or peer's) last Finished message,
+ * or nil before there is one; _set_verify_depth(n) below. */
+static int obj_verify_result(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    long code = SSL_get_verify_result(c->ssl);
+    lua_pushinteger(L, (lua_Integer)code);
+    lua_pushstring(L, X509_verify_cert_error_string(code));
+    return 2;
+}
+
+/* _set_verify_depth(n): OpenSSL's limit on the certificates between the
+ * peer's and a trust anchor, for this connection (LuaSec's params.depth). */
+static int obj_set_verify_depth(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    lua_Integer depth = pyssl_check_index(L, 2);
+    if (depth < 0 || depth > INT_MAX)
+        return pyssl_raise(L, "ValueError", "verify depth must be between 0 and %d", INT_MAX);
+    SSL_set_verify_depth(c->ssl, (int)depth);
+    return 0;
+}
+
+static int obj_finished(lua_State *L)
+{
+    pyssl_conn *c = check_conn(L, 1);
+    unsigned char buf[EVP_MAX_MD_SIZE];
+    size_t len = lua_toboolean(L, 2) ? SSL_get_peer_finished(c->ssl, buf, sizeof buf)
+                                     : SSL_get_finished(c->ssl, buf, sizeof buf);
+    if (len == 0)
+        lua_pushnil(L);
+    else
+        lua_pushlstring(L, (const char *)buf, len < sizeof buf ? len : sizeof buf);
+    return 1;
+}
+
 /* version() -> "TLSv1.3", ... or nil before the handshake */
 static int obj_version(lua_State *L)
 {
@@ -940,6 +980,9 @@ void pyssl_open_sslobject(lua_State *L)
         {"version", obj_version},
         {"selected_alpn_protocol", obj_selected_alpn_protocol},
         {"get_channel_binding", obj_get_channel_binding},
+        {"_verify_result", obj_verify_result},
+        {"_finished", obj_finished},
+        {"_set_verify_depth", obj_set_verify_depth},
         {NULL, NULL}
     };
     static const luaL_Reg getters[] = {

@@ -498,6 +498,35 @@ static int l_test_decode_cert(lua_State *L)
     return 1;
 }
 
+/* _der_cert_dict(der): the dictionary of a DER certificate, as
+ * getpeercert() gives it for a verified peer (pyssl.luasec's x509 objects
+ * decode any certificate, verified or not). */
+static int l_der_cert_dict(lua_State *L)
+{
+    size_t len;
+    const unsigned char *der;
+    x509_scratch *s;
+    int result;
+    if (lua_type(L, 1) != LUA_TSTRING)
+        return pyssl_raise(L, "TypeError", "a bytes-like object is required, not '%s'",
+                           pyssl_typename(L, 1));
+    lua_settop(L, 1);
+    lua_newtable(L);
+    result = lua_gettop(L);
+    s = push_scratch(L);
+    /* The string stays on the stack (index 1) while d2i reads it. */
+    der = (const unsigned char *)lua_tolstring(L, 1, &len);
+    ERR_clear_error();
+    s->cert = d2i_X509(NULL, &der, (long)len);
+    if (!s->cert) {
+        ERR_clear_error();
+        return pyssl_raise_bare(L, "SSLError", "Error decoding DER-encoded certificate");
+    }
+    fill_cert_dict(L, result, s, s->cert);
+    drop_scratch(L, result + 1);
+    return 1;
+}
+
 void pyssl_open_x509(lua_State *L)
 {
     static const pyssl_class scratch_class = {
@@ -511,4 +540,7 @@ void pyssl_open_x509(lua_State *L)
     lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
     lua_pushcclosure(L, l_test_decode_cert, 1);
     lua_setfield(L, -2, "_test_decode_cert");
+    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_pushcclosure(L, l_der_cert_dict, 1);
+    lua_setfield(L, -2, "_der_cert_dict");
 }
