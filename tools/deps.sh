@@ -4,6 +4,8 @@
 # usage: tools/deps.sh [extra packages...]
 set -eu
 need="lua5.4 liblua5.4-dev libssl-dev openssl lua-busted lua-dkjson lua-socket luarocks pkg-config gcc make $*"
+# LuaSec, run side by side with pyssl.luasec (spec/luasec_spec.lua).
+need="$need lua-sec"
 # python3 (the oracle of the differential tests) may come from elsewhere.
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 missing=""

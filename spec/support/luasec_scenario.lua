@@ -158,7 +158,7 @@ do
     end
   end
   show("pubkey", cert:pubkey())
-  show("digest md5", cert:digest("md5"))
+  show("md5 digest", cert:digest("md5"))
   show("chain", #cc:getpeerchain(), cc:getpeerchain()[1]:pem() == cert:pem())
   show("loadcertificate", ssl.loadcertificate(cert:pem()):serial() == cert:serial())
   -- closing

@@ -1,0 +1,302 @@
+-- pyssl.luasec side by side with LuaSec (Debian's lua-sec, the `ssl`
+-- module, packaged for Lua 5.1-5.4; LuaJIT loads the 5.1 build): the
+-- same program (spec/support/luasec_scenario.lua) run with `require
+-- "ssl"` and with `require "pyssl.luasec"` prints the same lines, except
+-- where pyssl is deliberately stricter (the host name check) or needs
+-- another module (digests: pyssl.hashlib). Then pyssl.luasec.https
+-- against a local HTTPS server (python3's http.server), next to LuaSec's
+-- ssl.https, and the LuaSocket semantics of pyssl.luasec.buffer over a
+-- scripted stream.
+local H = require "spec.support.helper"
+local P = require "spec.support.peers"
+
+local LUA = os.getenv("LUA") or "lua5.4"
+
+-- The interpreter for LuaSec's run: the plain one for this Lua version
+-- (under make check-asan, $LUA is the sanitized host, which LuaSec's
+-- uninstrumented ssl.so cannot load into).
+local function plain_lua()
+  if H.compat.luajit then return "luajit" end
+  return "lua" .. H.compat.version
+end
+
+-- Lines the scenario prints with module `modname`.
+local function scenario(modname, lua)
+  local errfile = os.tmpname()
+  local cmd = "timeout 60 " .. P.quote(lua) .. " spec/support/luasec_scenario.lua " ..
+    P.quote(modname) .. " " .. P.quote(H.PKI) .. " </dev/null 2>" .. errfile
+  local pipe = assert(io.popen(cmd))
+  local out = pipe:read("*a")
+  pipe:close()
+  local err = H.read_file(errfile)
+  os.remove(errfile)
+  local lines = {}
+  for line in out:gmatch("([^\n]*)\n") do lines[#lines + 1] = line end
+  return lines, err
+end
+
+-- The lines whose label starts with one of `labels` (a set of prefixes),
+-- and the others.
+local function split(lines, labels)
+  local picked, rest = {}, {}
+  for _, line in ipairs(lines) do
+    local hit = false
+    for _, label in ipairs(labels) do
+      if line:sub(1, #label) == label then hit = true end
+    end
+    if hit then picked[#picked + 1] = line else rest[#rest + 1] = line end
+  end
+  return picked, rest
+end
+
+local luasec_lines, pyssl_lines, luasec_err, pyssl_err
+local function run_both()
+  if not luasec_lines then
+    luasec_lines, luasec_err = scenario("ssl", plain_lua())
+    pyssl_lines, pyssl_err = scenario("pyssl.luasec", LUA)
+  end
+end
+
+-- Labels whose lines differ by design.
+local STRICTER = {"wrong name "}
+local NEEDS_HASHLIB = {"digest "}
+
+describe("pyssl.luasec next to LuaSec 1.2", function()
+  it("the scenario prints LuaSec's lines", function()
+    run_both()
+    assert.are.equal("", luasec_err)
+    assert.are.equal("", pyssl_err)
+    -- the scenario ran to its end on both (last line: the stricter case)
+    assert.truthy(#luasec_lines > 150)
+    local _, expected = split(luasec_lines, {STRICTER[1], NEEDS_HASHLIB[1]})
+    local _, got = split(pyssl_lines, {STRICTER[1], NEEDS_HASHLIB[1]})
+    assert.are.same(expected, got)
+  end)
+
+  it("checks the certificate's name against sni() where LuaSec does not", function()
+    run_both()
+    local luasec = split(luasec_lines, STRICTER)
+    local pyssl = split(pyssl_lines, STRICTER)
+    assert.are.same({"wrong name handshake client true nil server true nil"}, luasec)
+    assert.are.same({"wrong name handshake client false certificate verify failed server false " ..
+                     "sslv3 alert bad certificate"}, pyssl)
+  end)
+
+  it("x509 digests are LuaSec's (hashlib only)", function()
+    H.only("hashlib")
+    run_both()
+    local luasec = split(luasec_lines, NEEDS_HASHLIB)
+    local pyssl = split(pyssl_lines, NEEDS_HASHLIB)
+    assert.are.equal(2, #luasec)
+    assert.are.same(luasec, pyssl)
+  end)
+
+  it("digest() says it needs pyssl.hashlib (without pyssl.hashlib)", function()
+    if pcall(require, "pyssl.hashlib") then return end
+    run_both()
+    local pyssl = split(pyssl_lines, NEEDS_HASHLIB)
+    assert.are.equal("digest nil nil nil nil digest needs pyssl.hashlib", pyssl[2])
+  end)
+end)
+
+---------------------------------------------------------------- https
+
+-- An HTTPS server on 127.0.0.1 (the test PKI's leaf): GET /hello, POST
+-- /echo; prints its port first.
+local HTTPS_SERVER = [[
+import http.server
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def reply(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        if self.path == "/hello": self.reply(200, b"hello over TLS\n")
+        else: self.reply(404, b"no such page\n")
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        self.reply(200, self.rfile.read(n))
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(PKI + "leaf.pem", PKI + "leaf.key")
+server.socket = ctx.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+]]
+
+describe("pyssl.luasec.https", function()
+  local peer, base
+  setup(function()
+    peer = P.python(HTTPS_SERVER, {}, 120)
+    assert(peer.port, "the HTTPS server did not start")
+    base = "https://localhost:" .. peer.port
+  end)
+  teardown(function()
+    if peer then peer:stop() end
+    P.cleanup()
+  end)
+
+  -- LuaSec's ssl.https in this process (plain Lua only: see plain_lua).
+  local function luasec_https()
+    local ok, https = pcall(require, "ssl.https")
+    if not ok then return nil end
+    return https
+  end
+
+  it("request(url) and request(url, body) as LuaSec's, verified with cafile", function()
+    local https = require "pyssl.luasec.https"
+    local ltn12 = require "ltn12"
+    -- the simple form verifies with the system's CAs: the test CA is not one
+    local body, err = https.request(base .. "/hello")
+    assert.is_nil(body)
+    assert.are.equal("certificate verify failed", err)
+    -- the table form carries LuaSec's params
+    local chunks = {}
+    local ok, code, headers, status = https.request({
+      url = base .. "/hello", sink = ltn12.sink.table(chunks), cafile = H.pki("ca.pem"),
+    })
+    assert.are.equal(1, ok)
+    assert.are.equal(200, code)
+    assert.are.equal("HTTP/1.0 200 OK", status)
+    assert.are.equal("15", headers["content-length"])
+    assert.are.equal("hello over TLS\n", table.concat(chunks))
+    chunks = {}
+    ok, code = https.request({
+      url = base .. "/echo", method = "POST", cafile = H.pki("ca.pem"),
+      source = ltn12.source.string("ping"), headers = {["content-length"] = 4},
+      sink = ltn12.sink.table(chunks),
+    })
+    assert.are.same({1, 200, "ping"}, {ok, code, table.concat(chunks)})
+    -- the name is checked: 127.0.0.1 is in the certificate, "127.0.0.2" not
+    ok, code = https.request({url = "https://127.0.0.1:" .. peer.port .. "/hello",
+                              cafile = H.pki("ca.pem"), sink = ltn12.sink.table({})})
+    assert.are.equal(200, code)
+    -- LuaSec's own errors for what it refuses
+    assert.are.same({nil, "redirect not supported"},
+                    {https.request({url = base .. "/hello", redirect = true})})
+    assert.are.same({nil, "create function not permitted"},
+                    {https.request({url = base .. "/hello", create = function() end})})
+    -- verify = "none" is LuaSec's default, asked for explicitly
+    body, code = https.request({url = base .. "/nothing", verify = "none", sink = ltn12.sink.table({})})
+    assert.are.equal(404, code)
+  end)
+
+  it("gives LuaSec's results for the same requests", function()
+    local theirs = luasec_https()
+    if not theirs or (os.getenv("LUA") or ""):find("luahost") then
+      pending("LuaSec cannot load into this interpreter")
+      return
+    end
+    local ours = require "pyssl.luasec.https"
+    local ltn12 = require "ltn12"
+    local function run(https, path, method, data)
+      local chunks = {}
+      local ok, code, headers, status = https.request({
+        url = base .. path, method = method, cafile = H.pki("ca.pem"), verify = "peer",
+        source = data and ltn12.source.string(data), sink = ltn12.sink.table(chunks),
+        headers = data and {["content-length"] = #data} or nil,
+      })
+      return {ok, code, status, headers and headers["content-type"], table.concat(chunks)}
+    end
+    assert.are.same(run(theirs, "/hello"), run(ours, "/hello"))
+    assert.are.same(run(theirs, "/missing"), run(ours, "/missing"))
+    assert.are.same(run(theirs, "/echo", "POST", "abc"), run(ours, "/echo", "POST", "abc"))
+    -- the simple form: LuaSec does not verify by default, pyssl does
+    local lbody, lcode = theirs.request(base .. "/hello")
+    assert.are.same({"hello over TLS\n", 200}, {lbody, lcode})
+    assert.are.same({nil, "certificate verify failed"}, {ours.request(base .. "/hello")})
+  end)
+end)
+
+---------------------------------------------------------------- the buffer
+
+describe("pyssl.luasec.buffer (LuaSocket's receive/send over a stream)", function()
+  local buffer = require "pyssl.luasec.buffer"
+
+  -- A stream that hands out `chunks` one per recv, then `final` (an
+  -- error text); send accepts at most `accept` bytes per call, failing
+  -- with "wantwrite" after `budget` bytes.
+  local function stream(chunks, final, accept, budget)
+    local s = {sent = {}, left = budget or math.huge}
+    s.io = {
+      recv = function()
+        if #chunks > 0 then return table.remove(chunks, 1) end
+        return nil, final
+      end,
+      send = function(data)
+        if s.left <= 0 then return nil, "wantwrite" end
+        local n = math.min(#data, accept or #data, s.left)
+        s.sent[#s.sent + 1] = data:sub(1, n)
+        s.left = s.left - n
+        return n
+      end,
+      pending = function() return 0 end,
+    }
+    return s
+  end
+
+  it("receives lines, counts and the rest as LuaSocket does", function()
+    local s = stream({"a\r\nb", "c\n12", "345", "tail"}, "closed")
+    local b = buffer.new(s.io)
+    assert.are.same({"a", nil, nil}, {b:receive("*l")})
+    assert.are.same({"bc", nil, nil}, {b:receive()})
+    assert.is_true(b:dirty())
+    assert.are.same({"P1234", nil, nil}, {b:receive(5, "P")})   -- the prefix counts
+    assert.are.same({"5tail", nil, nil}, {b:receive("*a")})
+    assert.are.same({nil, "closed", ""}, {b:receive(1)})
+    assert.are.same({"", nil, nil}, {b:receive("a")})
+    assert.has_error(function() b:receive("*x") end, "bad argument #1 to 'receive' (invalid receive pattern)")
+    assert.has_error(function() b:receive(-1) end, "bad argument #1 to 'receive' (invalid receive pattern)")
+  end)
+
+  it("returns partial results with the prefix on errors", function()
+    local b = buffer.new(stream({"par", "tial\r"}, "wantread").io)
+    assert.are.same({nil, "wantread", "x-partial"}, {b:receive("*l", "x-")})
+    b = buffer.new(stream({"abc"}, "timeout").io)
+    assert.are.same({nil, "timeout", "abc"}, {b:receive("*a")})
+  end)
+
+  it("sends ranges and reports the last index, also on failure", function()
+    local s = stream({}, "closed", 3, 7)
+    local b = buffer.new(s.io)
+    assert.are.same({5, nil, nil}, {b:send("0123456789", 2, 5)})
+    assert.are.same("1234", table.concat(s.sent))
+    -- 3 bytes left in the budget: fails after index 3
+    assert.are.same({nil, "wantwrite", 3}, {b:send("abcdefgh")})
+    assert.are.same({0, nil, nil}, {b:send("", 1)})
+    assert.has_error(function() b:send({}) end, "bad argument #1 to 'send' (string expected, got table)")
+  end)
+
+  it("keeps LuaSocket's timeout modes", function()
+    local b = buffer.new(stream({}, "closed").io)
+    assert.are.equal(1, b:settimeout(0.5))
+    assert.are.same({0.5, -1}, {b:gettimeout()})
+    b:settimeout(2, "t")
+    assert.are.same({0.5, 2}, {b:gettimeout()})
+    b:settimeout(nil)
+    b:settimeout(-1, "t")
+    assert.are.same({-1, -1}, {b:gettimeout()})
+    assert.has_error(function() b:settimeout(1, "x") end,
+                     "bad argument #2 to 'settimeout' (invalid timeout mode)")
+  end)
+end)
+
+describe("pyssl.luasec arguments", function()
+  local luasec = require "pyssl.luasec"
+  it("refuses what is no socket or no params with LuaSec's nil, message", function()
+    local params = {mode = "client", protocol = "any"}
+    assert.are.same({nil, "invalid socket"}, {luasec.wrap(nil, params)})
+    assert.are.same({nil, "invalid socket"}, {luasec.wrap({}, params)})
+    assert.are.same({nil, "invalid socket"}, {luasec.wrap({getfd = function() return -1 end}, params)})
+    assert.are.same({nil, "invalid parameters"}, {luasec.newcontext(nil)})
+    assert.are.same({nil, "invalid mode (nil)"}, {luasec.newcontext({protocol = "any"})})
+    assert.are.same({nil, "invalid depth"}, {luasec.newcontext({mode = "client", depth = -1})})
+    local ctx = assert(luasec.newcontext(params))
+    assert.truthy(tostring(ctx):match("^SSL context: "))
+    assert.are.same({nil, "error loading certificate"}, {luasec.loadcertificate("garbage")})
+  end)
+end)
