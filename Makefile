@@ -10,6 +10,7 @@
 #   make check-rocks       luarocks installs pyssl for Lua 5.1-5.4 (and LuaJIT loads it)
 #   make fuzz    libFuzzer on certificate decoding for FUZZ_SECONDS (default 60)
 #   make check-nginx  pyssl in a real nginx (lua-nginx-module): TLS upstreams over cosockets
+#   make dist    the source rock of HEAD (build/dist/pyssl-V-R.src.rock), packed offline
 # Packages missing on a Debian machine are installed first (tools/deps.sh).
 
 # LUA: lua5.4 (default), lua5.3, lua5.2, lua5.1 or luajit; its headers are
@@ -204,6 +205,11 @@ rock: deps
 	LUA_CPATH="$(CURDIR)/$(BUILD)/rocktree/lib/lua/5.4/?.so;;" $(MAKE) --no-print-directory pki
 	LUA_PATH="$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?.lua;$(CURDIR)/$(BUILD)/rocktree/share/lua/5.4/?/init.lua;;" \
 	LUA_CPATH="$(CURDIR)/$(BUILD)/rocktree/lib/lua/5.4/?.so;;" LUA=$(LUA) tools/run_specs.sh $(SPECS)
+
+# The source rock of HEAD, packed offline (tools/dist.sh): build/dist/*.src.rock.
+.PHONY: dist
+dist: deps
+	@tools/dist.sh
 
 clean:
 	rm -rf build build-asan build-fuzz build-debug

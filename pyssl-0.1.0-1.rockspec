@@ -1,9 +1,16 @@
 rockspec_format = "3.0"
 package = "pyssl"
 version = "0.1.0-1"
+-- pyssl has no public home yet. The source is the release tarball that
+-- `make dist` makes (git archive of HEAD) beside a copy of this rockspec
+-- whose url is the tarball's absolute path (luarocks resolves a file://
+-- path against its own temporary directory), and packs into
+-- build/dist/pyssl-0.1.0-1.src.rock (luarocks install FILE.src.rock works
+-- offline). `luarocks make` builds from the checkout and never reads this
+-- url. With a public repository, this becomes its git+https URL and tag.
 source = {
-   url = "git+https://example.invalid/pyssl.git",
-   tag = "v0.1.0",
+   url = "file://pyssl-0.1.0.tar.gz",
+   dir = "pyssl-0.1.0",
 }
 description = {
    summary = "CPython's ssl module for Lua: same classes, methods, constants and errors, on OpenSSL 3",
@@ -14,15 +21,27 @@ so Python's documentation is pyssl's documentation. It also brings the
 part of Python's socket module that ssl users need (pyssl.socket).
 ]],
    license = "MIT",
+   -- Python's ssl documentation is pyssl's (README); the project's own
+   -- page comes with its public home.
+   homepage = "https://docs.python.org/3/library/ssl.html",
+   labels = {"ssl", "tls", "openssl", "python"},
 }
 dependencies = {
    "lua >= 5.1, < 5.5",
 }
+-- OpenSSL 3.0 or newer: src/pyssl.h stops the build with
+-- "pyssl needs OpenSSL 3.0 or newer" on older headers.
 external_dependencies = {
    OPENSSL = {
       header = "openssl/ssl.h",
       library = "ssl",
    },
+}
+-- `luarocks test` (from a checkout): make test, which builds the core,
+-- makes the test PKI and runs every busted spec.
+test = {
+   type = "command",
+   command = "make test",
 }
 build = {
    type = "builtin",
@@ -65,6 +84,10 @@ build = {
       ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
       ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",
+      ["pyssl.luasec"] = "lua/pyssl/luasec.lua",
+      ["pyssl.luasec.buffer"] = "lua/pyssl/luasec/buffer.lua",
+      ["pyssl.luasec.x509"] = "lua/pyssl/luasec/x509.lua",
+      ["pyssl.luasec.https"] = "lua/pyssl/luasec/https.lua",
    },
    -- The C API header for host programs (luarocks has no include
    -- directory: it goes to the rock's conf dir,

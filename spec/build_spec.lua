@@ -42,7 +42,7 @@ describe("the rockspec", function()
       end
     end
     table.sort(installed)
-    assert.same(listing("ls lua/pyssl/*.lua"), installed)
+    assert.same(listing("find lua/pyssl -name '*.lua'"), installed)
   end)
 
   it("installs the C API header, whose version is the module's", function()
@@ -50,6 +50,16 @@ describe("the rockspec", function()
     local ssl = require "pyssl"
     assert.equal('#define PYSSL_VERSION "' .. ssl._VERSION .. '"',
                  read("src/pyssl_api.h"):match('#define PYSSL_VERSION "[^"]*"'))
+  end)
+
+  it("passes luarocks lint, with homepage, a test command and no made-up source URL", function()
+    local p = assert(io.popen("luarocks lint " .. listing("ls *.rockspec")[1] .. " 2>&1; echo \"rc=$?\""))
+    local out = p:read("*a")
+    p:close()
+    assert.equal("rc=0\n", out)
+    assert.truthy(spec.description.homepage)
+    assert.same({type = "command", command = "make test"}, spec.test)
+    assert.equal("file://pyssl-" .. spec.version:match("^(.-)%-%d+$") .. ".tar.gz", spec.source.url)
   end)
 
   it("has the version the module reports", function()

@@ -14,6 +14,10 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <openssl/ssl.h>
+/* OpenSSL 3's API throughout (providers, EVP_PKEY getters, SSL_get0_*). */
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+#error "pyssl needs OpenSSL 3.0 or newer"
+#endif
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include "compat.h"

@@ -17,6 +17,7 @@ local ssl = {}
 -- Names of the core that CPython keeps in _ssl and ssl does not show.
 local core_only = {
   _TLSVersion = true, _path_kind = true, _socket = true,
+  _der_cert_dict = true,   -- pyssl.luasec's certificate decoding
 }
 
 for name, value in pairs(core) do
