@@ -14,7 +14,7 @@ local ssl = {}
 
 -- Names of the core that CPython keeps in _ssl and ssl does not show.
 local core_only = {
-  _TLSVersion = true, _path_kind = true, _socket = true,
+  _TLSVersion = true, _path_kind = true, _socket = true, _hashlib = true,
 }
 
 for name, value in pairs(core) do
