@@ -288,11 +288,23 @@ static int count_positional(lua_State *L, int first)
     return n < 0 ? 0 : n;
 }
 
+/* Trailing nils are absent arguments (a Lua caller passing its own
+ * optional arguments on). */
+static void drop_trailing_nils(lua_State *L)
+{
+    int top = lua_gettop(L);
+    while (top > 0 && lua_isnil(L, top))
+        top--;
+    lua_settop(L, top);
+}
+
 /* Argument Clinic's call check for a function with keyword-only
  * parameters: "f() takes at most N positional argument(s) (M given)". */
 static void parse_clinic(lua_State *L, const char *fname, const char *const names[], int npos)
 {
-    int given = count_positional(L, 1);
+    int given;
+    drop_trailing_nils(L);
+    given = count_positional(L, 1);
     if (given > npos)
         pyssl_raise(L, "TypeError", "%s() takes at most %d positional argument%s (%d given)",
                     fname, npos, npos == 1 ? "" : "s", given);
@@ -695,9 +707,13 @@ static int l_pbkdf2_hmac(lua_State *L)
     lua_Integer iterations, dklen;
     unsigned char *out;
     EVP_MD *md;
-    int i, ok;
+    int i, ok, given;
+    drop_trailing_nils(L);
+    given = count_positional(L, 1);
     pyssl_parse_args_c(L, 1, "pbkdf2_hmac", names, 5);
-    for (i = 0; i < 4; i++)
+    /* A nil among the positional arguments is Python's None (refused
+     * by the type checks below); after them, a missing argument. */
+    for (i = given; i < 4; i++)
         if (lua_isnil(L, i + 1))
             return pyssl_raise(L, "TypeError", "pbkdf2_hmac() missing required argument '%s' (pos %d)",
                                required[i], i + 1);
@@ -773,11 +789,15 @@ static int l_scrypt(lua_State *L)
     unsigned long n, r, p;
     lua_Integer maxmem, dklen;
     unsigned char *out;
-    int given = count_positional(L, 1);
-    if (given != 1)
-        return pyssl_raise(L, "TypeError", given == 0 ? "scrypt() missing required argument 'password' (pos 1)"
-                           : "scrypt() takes exactly 1 positional argument (%d given)", given);
+    int given;
+    drop_trailing_nils(L);
+    given = count_positional(L, 1);
+    if (given > 1)
+        return pyssl_raise(L, "TypeError", "scrypt() takes exactly 1 positional argument (%d given)",
+                           given);
     pyssl_parse_args_c(L, 1, "scrypt", names, 1);
+    if (given == 0 && lua_isnil(L, 1))
+        return pyssl_raise(L, "TypeError", "scrypt() missing required argument 'password' (pos 1)");
     check_bytes_like(L, 1, &pass_len);
     if (lua_isnil(L, 2))
         return pyssl_raise(L, "TypeError", "salt is required");
