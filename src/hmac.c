@@ -104,8 +104,8 @@ static int l_hmac_new(lua_State *L)
         return pyssl_raise(L, "OverflowError", "key is too long.");
     if (lua_isnil(L, 3))
         return pyssl_raise(L, "TypeError", "Missing required parameter 'digestmod'.");
-    if (!lua_isnil(L, 2))
-        check_bytes_like(L, 2, &key_len);
+    if (!lua_isnil(L, 2) && !pyssl_test_buffer(L, 2, &key_len))
+        return pyssl_raise(L, "TypeError", "object supporting the buffer API required");
     self = pyssl_new_object(L, HMAC_CLASS, sizeof *self);
     pyssl_add_gc_debt(L, HMAC_GC_DEBT);
     self->md = fetch_hmac_digest(L, 3);
