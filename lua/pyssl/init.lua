@@ -603,4 +603,15 @@ function ssl.get_server_certificate(...)
   return ssl.DER_cert_to_PEM_cert(der)
 end
 
+-- pyssl.hashlib and pyssl.hmac, loaded on first use of ssl.hashlib / ssl.hmac.
+local lazy_modules = {hashlib = "pyssl.hashlib", hmac = "pyssl.hmac"}
+setmetatable(ssl, {__index = function(t, name)
+  local module = lazy_modules[name]
+  if module then
+    local value = require(module)
+    rawset(t, name, value)
+    return value
+  end
+end})
+
 return ssl
