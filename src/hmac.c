@@ -12,7 +12,8 @@
 
 static const char HMAC_CLASS[] = "HMAC";
 
-/* EVP_MAC_CTX and its digest context (measured like hashlib.c's). */
+/* EVP_MAC_CTX with its digest contexts (mallinfo2 over 100, OpenSSL
+ * 3.0: HMAC-sha256 902 bytes, HMAC-sha512 1188). */
 #define HMAC_GC_DEBT 1024
 
 typedef struct pyssl_hmac {
