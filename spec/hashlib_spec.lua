@@ -349,6 +349,36 @@ describe("hashlib.file_digest", function()
   end)
 end)
 
+describe("hashlib in use", function()
+  it("pins a peer certificate as Python does: sha256 of getpeercert(True)", function()
+    local T = require "spec.support.tls_pair"
+    local p = T.pair({client = {ca = "ca.pem"}, server = {cert = "leafkey.pem"}, hostname = "localhost"})
+    assert.is_nil((T.handshake(p)))
+    local pin = hashlib.sha256(p.c:getpeercert(true)):hexdigest()
+    local py = D.python({string.format(
+      "hashlib.sha256(__import__('ssl').PEM_cert_to_DER_cert(open(%q).read())).hexdigest()", H.pki("leaf.pem"))})
+    assert.same(py[1], {ok = "hex:" .. D.hex(pin)})
+    assert.is_true(require("pyssl.hmac").compare_digest(pin, hashlib.sha256(p.c:getpeercert(true)):hexdigest()))
+  end)
+  it("is reachable from require 'pyssl', loaded on first use", function()
+    local ssl = require "pyssl"
+    assert.equal(hashlib, ssl.hashlib)
+    assert.equal(require "pyssl.hmac", ssl.hmac)
+    assert.is_nil(ssl.no_such_name)
+  end)
+  -- The contexts are freed by the finalizers (LeakSanitizer and valgrind
+  -- see a leak under make check); the Lua heap stays small.
+  it("frees what OpenSSL holds when objects are collected", function()
+    for _ = 1, 2000 do
+      local h = hashlib.sha3_512("x")
+      h:copy():update("y")
+      hashlib.blake2b({key = "k"}):copy()
+    end
+    collectgarbage("collect")
+    assert.is_true(collectgarbage("count") < 16 * 1024)
+  end)
+end)
+
 describe("hashlib where pyssl is not Python 3.13", function()
   -- Python 3.14's signature: data= as keyword, string= for old callers,
   -- both at once refused with 3.14's message.
