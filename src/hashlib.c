@@ -124,9 +124,9 @@ static const char *check_bytes_like(lua_State *L, int idx, size_t *len)
 
 /* -------------------------------------------------------- allocation */
 
-/* Larger blocks are refused at once (Python's MemoryError for bytes
- * longer than memory can be). */
-#define BLOCK_MAX ((size_t)1 << 60)
+/* Outputs of 1 TiB or more are refused at once (Python's MemoryError),
+ * not asked of the allocator (a sanitizer's allocator aborts on them). */
+#define BLOCK_LIMIT ((size_t)1 << 40)
 
 int pyssl_raise_memory_error(lua_State *L)
 {
@@ -144,7 +144,7 @@ static int new_block(lua_State *L)
  * allocates as bytes, or raises MemoryError when Lua cannot have it. */
 void *pyssl_push_block(lua_State *L, size_t size)
 {
-    if (size > BLOCK_MAX)
+    if (size >= BLOCK_LIMIT)
         pyssl_raise_memory_error(L);
     lua_pushcfunction(L, new_block);
     lua_pushinteger(L, (lua_Integer)size);
