@@ -38,6 +38,8 @@ build = {
             "src/context.c",
             "src/core.c",
             "src/errors.c",
+            "src/hashlib.c",
+            "src/hmac.c",
             "src/hostdb.c",
             "src/misc.c",
             "src/netdb.c",
@@ -62,5 +64,7 @@ build = {
       ["pyssl._enum"] = "lua/pyssl/_enum.lua",
       ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
+      ["pyssl.hashlib"] = "lua/pyssl/hashlib.lua",
+      ["pyssl.hmac"] = "lua/pyssl/hmac.lua",
    },
 }
