@@ -154,6 +154,23 @@ describe("hashlib digests", function()
   case("hashlib.sha256().digest(5)", function() return hashlib.sha256():digest(5) end)
   case("hashlib.sha256().hexdigest(5)", function() return hashlib.sha256():hexdigest(5) end)
   case("hashlib.sha256().copy(1)", function() return hashlib.sha256():copy(1) end)
+  for _, name in ipairs({"sha256", "shake_128", "blake2b", "blake2s"}) do
+    local function make() return hashlib[name]() end
+    case(string.format("hashlib.%s().update()", name), function() return make():update() end)
+    case(string.format("hashlib.%s().update(b'a', b'b')", name), function() return make():update("a", "b") end)
+    case(string.format("hashlib.%s().update(data=b'a')", name), function() return make():update({data = "a"}) end)
+    case(string.format("hashlib.%s().digest(1, 2)", name), function() return make():digest(1, 2) end)
+    case(string.format("hashlib.%s().hexdigest(1, 2)", name), function() return make():hexdigest(1, 2) end)
+    case(string.format("hashlib.%s().copy(1)", name), function() return make():copy(1) end)
+    case(string.format("hashlib.%s().name_x", name), function() return make().name_x end)
+    -- (setting an unknown attribute: class.c words it as 3.11 does, without
+    -- 3.13's "and no __dict__ for setting new attributes", for every class)
+    case(string.format("setattr(hashlib.%s(), 'digest_size', 1)", name), function() make().digest_size = 1 end)
+  end
+  case("hashlib.blake2b(usedforsecurity=False).hexdigest()",
+       function() return hashlib.blake2b({usedforsecurity = false}):hexdigest() end)
+  case("hashlib.new('blake2s', usedforsecurity=False).name",
+       function() return hashlib.new("blake2s", {usedforsecurity = false}).name end)
 
   -- blake2: what OpenSSL 3.0 can do (unkeyed defaults; keyed with size, salt, person)
   for _, v in ipairs({{"blake2b", 64, 16}, {"blake2s", 32, 8}}) do

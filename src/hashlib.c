@@ -353,11 +353,25 @@ static int l_new(lua_State *L)
     return 1;
 }
 
+/* Python's argument checks of a hash method taking `expected` (0 or 1)
+ * arguments, named as Python names it ("HASH.update", "blake2b.copy"). */
+static void check_method_args(lua_State *L, const pyssl_digest *self, const char *method, int expected)
+{
+    const char *type = self->cls == BLAKE2B ? "blake2b" : self->cls == BLAKE2S ? "blake2s" : "HASH";
+    int given = lua_gettop(L) - 1;
+    if (given == 1 && lua_istable(L, 2) && count_positional(L, 2) == 0)
+        pyssl_raise(L, "TypeError", "%s.%s() takes no keyword arguments", type, method);
+    if (given != expected && expected == 0)
+        pyssl_raise(L, "TypeError", "%s.%s() takes no arguments (%d given)", type, method, given);
+    if (given != expected)
+        pyssl_raise(L, "TypeError", "%s.%s() takes exactly one argument (%d given)", type, method, given);
+}
+
 /* update(data) */
 static int hash_m_update(lua_State *L)
 {
     pyssl_digest *self = check_digest(L, 1);
-    pyssl_check_nargs(L, "HASH.update", 1);
+    check_method_args(L, self, "update", 1);
     hash_update(L, self, 2);
     return 0;
 }
@@ -384,12 +398,12 @@ static size_t final_copy(lua_State *L, pyssl_digest *self, unsigned char *out)
     return mac_len;
 }
 
-static int hash_digest_common(lua_State *L, int hex, const char *qualname)
+static int hash_digest_common(lua_State *L, int hex, const char *method)
 {
     pyssl_digest *self = check_digest(L, 1);
     unsigned char out[EVP_MAX_MD_SIZE];
     size_t len;
-    pyssl_check_nargs(L, qualname, 0);
+    check_method_args(L, self, method, 0);
     len = final_copy(L, self, out);
     if (!hex) {
         lua_pushlstring(L, (const char *)out, len);
@@ -406,8 +420,8 @@ static int hash_digest_common(lua_State *L, int hex, const char *qualname)
     return 1;
 }
 
-static int hash_m_digest(lua_State *L) { return hash_digest_common(L, 0, "HASH.digest"); }
-static int hash_m_hexdigest(lua_State *L) { return hash_digest_common(L, 1, "HASH.hexdigest"); }
+static int hash_m_digest(lua_State *L) { return hash_digest_common(L, 0, "digest"); }
+static int hash_m_hexdigest(lua_State *L) { return hash_digest_common(L, 1, "hexdigest"); }
 
 /* The length argument of HASHXOF.digest/hexdigest (Py_ssize_t). */
 static size_t check_xof_length(lua_State *L, const char *fname)
@@ -462,7 +476,7 @@ static int xof_m_hexdigest(lua_State *L) { return xof_digest_common(L, 1, "hexdi
 static int hash_m_copy(lua_State *L)
 {
     pyssl_digest *self = check_digest(L, 1), *copy;
-    pyssl_check_nargs(L, "HASH.copy", 0);
+    check_method_args(L, self, "copy", 0);
     copy = new_digest_object(L, self->cls);
     self = check_digest(L, 1);   /* after the allocation: still open? */
     if (self->md_ctx) {
@@ -900,13 +914,13 @@ static void register_classes(lua_State *L)
         .close = hash_close, .tostring = hash_tostring, .nuv = 1,
     };
     static const pyssl_class blake2b_cls = {
-        .name = BLAKE2B, .qualname = "blake2b", .module = "_blake2",
+        .name = BLAKE2B, .qualname = "_blake2.blake2b", .module = "_blake2",
         .methods = methods, .getters = getters, .construct = NULL,
         .no_construct = "use hashlib.blake2b()",
         .close = hash_close, .tostring = blake2_tostring, .nuv = 1,
     };
     static const pyssl_class blake2s_cls = {
-        .name = BLAKE2S, .qualname = "blake2s", .module = "_blake2",
+        .name = BLAKE2S, .qualname = "_blake2.blake2s", .module = "_blake2",
         .methods = methods, .getters = getters,
         .no_construct = "use hashlib.blake2s()",
         .close = hash_close, .tostring = blake2_tostring, .nuv = 1,

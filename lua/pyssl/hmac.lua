@@ -110,8 +110,17 @@ HMAC.__index = function(self, key)
   raise("AttributeError", "'HMAC' object has no attribute '" .. tostring(key) .. "'")
 end
 
-HMAC.__newindex = function(_, key)
-  raise("AttributeError", "'HMAC' object has no attribute '" .. tostring(key) .. "'")
+-- Python's __slots__: digest_size and block_size may be set, name is a
+-- property without setter, nothing else exists.
+HMAC.__newindex = function(self, key, value)
+  if key == "digest_size" or key == "block_size" then
+    rawset(self, key, value)
+  elseif key == "name" then
+    raise("AttributeError", "property 'name' of 'HMAC' object has no setter")
+  else
+    raise("AttributeError", "'HMAC' object has no attribute '" .. tostring(key)
+          .. "' and no __dict__ for setting new attributes")
+  end
 end
 
 HMAC.__tostring = function(self)
