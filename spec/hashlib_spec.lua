@@ -70,6 +70,10 @@ describe("hashlib digests", function()
     case(string.format("hashlib.%s(b'a').hexdigest(2**63)", name),
          function() return hashlib[name]("a"):hexdigest(2 ^ 63) end)
     case(string.format("hashlib.%s(b'a').digest('3')", name), function() return hashlib[name]("a"):digest("3") end)
+    case(string.format("hashlib.%s(b'a').digest(float('inf'))", name),
+         function() return hashlib[name]("a"):digest(math.huge) end)
+    case(string.format("hashlib.%s(b'a').digest(-2**63)", name),
+         function() return hashlib[name]("a"):digest(-2 ^ 63) end)
   end
 
   -- update in pieces, copy, digest twice
@@ -245,6 +249,8 @@ describe("hashlib digests", function()
     {"'sha256', b'p', b's', float('nan')", {"sha256", "p", "s", NAN}},
     {"'sha256', b'p', b's', 1, float('nan')", {"sha256", "p", "s", 1, NAN}},
     {"'sha256', b'p', b's', 1.5", {"sha256", "p", "s", 1.5}},
+    {"'sha256', b'p', b's', float('inf')", {"sha256", "p", "s", math.huge}},
+    {"'sha256', b'p', b's', 1, float('-inf')", {"sha256", "p", "s", 1, -math.huge}},
     {"'foo', b'p', b's', 1", {"foo", "p", "s", 1}},
     {"'shake_128', b'p', b's', 1", {"shake_128", "p", "s", 1}},
     {"1, b'p', b's', 1", {1, "p", "s", 1}},
@@ -281,6 +287,9 @@ describe("hashlib digests", function()
     {"b'p', salt=b's', n=-2, r=1, p=1", {"p", {salt = "s", n = -2, r = 1, p = 1}}},
     {"b'p', salt=b's', n=16.5, r=1, p=1", {"p", {salt = "s", n = 16.5, r = 1, p = 1}}},
     {"b'p', salt=b's', n='16', r=1, p=1", {"p", {salt = "s", n = "16", r = 1, p = 1}}},
+    {"b'p', salt=b's', n=float('inf'), r=1, p=1", {"p", {salt = "s", n = math.huge, r = 1, p = 1}}},
+    {"b'p', salt=b's', n=float('nan'), r=1, p=1", {"p", {salt = "s", n = NAN, r = 1, p = 1}}},
+    {"b'p', salt=b's', n=16, r=1, p=1, maxmem=float('inf')", {"p", {salt = "s", n = 16, r = 1, p = 1, maxmem = math.huge}}},
     {"b'p', salt=b's', n=16, r=0, p=1", {"p", {salt = "s", n = 16, r = 0, p = 1}}},
     {"b'p', salt=b's', n=16, r=1, p=0", {"p", {salt = "s", n = 16, r = 1, p = 0}}},
     {"b'p', salt=b's', n=16, r=-1, p=1", {"p", {salt = "s", n = 16, r = -1, p = 1}}},

@@ -423,6 +423,13 @@ static int hash_digest_common(lua_State *L, int hex, const char *method)
 static int hash_m_digest(lua_State *L) { return hash_digest_common(L, 0, "digest"); }
 static int hash_m_hexdigest(lua_State *L) { return hash_digest_common(L, 1, "hexdigest"); }
 
+/* A float Python would have as an int too large for a C integer (Lua
+ * has 2^63 only as a float); infinities and NaN are floats for Python. */
+static int is_huge_integral(lua_Number n)
+{
+    return !isinf(n) && n == floor(n) && (n >= 9223372036854775808.0 || n < -9223372036854775808.0);
+}
+
 /* The length argument of HASHXOF.digest/hexdigest (Py_ssize_t). */
 static size_t check_xof_length(lua_State *L, const char *fname)
 {
@@ -433,7 +440,7 @@ static size_t check_xof_length(lua_State *L, const char *fname)
         pyssl_raise(L, "TypeError", "%s() missing required argument 'length' (pos 1)", fname);
     if (lua_type(L, 2) == LUA_TNUMBER && !lua_isinteger(L, 2)) {
         lua_Number n = lua_tonumber(L, 2);
-        if (n == floor(n) && fabs(n) >= 9223372036854775808.0)
+        if (is_huge_integral(n))
             pyssl_raise(L, "OverflowError", "Python int too large to convert to C ssize_t");
     }
     length = pyssl_check_index(L, 2);
@@ -704,7 +711,7 @@ static lua_Integer check_long(lua_State *L, int idx)
 {
     if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx)) {
         lua_Number n = lua_tonumber(L, idx);
-        if (n == floor(n) && fabs(n) >= 9223372036854775808.0)
+        if (is_huge_integral(n))
             pyssl_raise(L, "OverflowError", "Python int too large to convert to C long");
     }
     return pyssl_check_index(L, idx);
@@ -778,7 +785,7 @@ static unsigned long check_scrypt_ulong(lua_State *L, int idx, const char *name)
     if (lua_type(L, idx) == LUA_TNUMBER) {
         lua_Integer v;
         lua_Number n = lua_tonumber(L, idx);
-        if (!lua_isinteger(L, idx) && n != floor(n))
+        if (!lua_isinteger(L, idx) && (n != floor(n) || isinf(n)))
             pyssl_raise(L, "TypeError", "scrypt() argument '%s' must be int, not float", name);
         if (lua_isinteger(L, idx) || fabs(n) < 9223372036854775808.0) {
             v = lua_isinteger(L, idx) ? lua_tointeger(L, idx) : (lua_Integer)n;
