@@ -103,8 +103,7 @@ const char *pyssl_test_buffer(lua_State *L, int idx, size_t *len)
     return (const char *)pyssl_test_bytearray(L, idx, len);
 }
 
-/* Data to hash: what Python's GET_BUFFER_VIEW_OR_ERROUT accepts. */
-static const char *check_data(lua_State *L, int idx, size_t *len)
+const char *pyssl_check_hash_data(lua_State *L, int idx, size_t *len)
 {
     const char *data = pyssl_test_buffer(L, idx, len);
     if (!data)
@@ -112,8 +111,7 @@ static const char *check_data(lua_State *L, int idx, size_t *len)
     return data;
 }
 
-/* A bytes-like argument of a C function (password, salt, key). */
-static const char *check_bytes_like(lua_State *L, int idx, size_t *len)
+const char *pyssl_check_bytes_like(lua_State *L, int idx, size_t *len)
 {
     const char *data = pyssl_test_buffer(L, idx, len);
     if (!data)
@@ -213,7 +211,7 @@ static pyssl_digest *check_digest(lua_State *L, int idx)
 static void hash_update(lua_State *L, pyssl_digest *self, int idx)
 {
     size_t len;
-    const char *data = check_data(L, idx, &len);
+    const char *data = pyssl_check_hash_data(L, idx, &len);
     int ok = self->md_ctx ? EVP_DigestUpdate(self->md_ctx, data, len)
                           : EVP_MAC_update(self->mac_ctx, (const unsigned char *)data, len);
     if (!ok)
@@ -229,16 +227,17 @@ static pyssl_digest *new_digest_object(lua_State *L, const char *cls)
     return self;
 }
 
-/* Builds a hash object for digest `name` with the data at data_idx (0:
- * none); returns 0 when OpenSSL has no such digest (the error queued). */
-static int new_named(lua_State *L, const char *name, int usedforsecurity, int data_idx)
+/* Builds a hash object for the digest named by the string at name_idx
+ * with the data at data_idx (nil: none); returns 0 when OpenSSL has no
+ * such digest (the error queued). */
+static int new_named(lua_State *L, int name_idx, int usedforsecurity, int data_idx)
 {
     pyssl_digest *self;
     const char *cls;
     EVP_MD *md;
     int ok;
     ERR_clear_error();
-    md = pyssl_digest_fetch(name, usedforsecurity);
+    md = pyssl_digest_fetch(lua_tostring(L, name_idx), usedforsecurity);
     if (!md)
         return 0;
     /* The class depends on the digest; the object is made with no digest
@@ -250,12 +249,12 @@ static int new_named(lua_State *L, const char *name, int usedforsecurity, int da
     self->md_ctx = EVP_MD_CTX_new();
     if (!self->md_ctx)
         pyssl_raise_memory_error(L);
-    md = pyssl_digest_fetch(name, usedforsecurity);
+    md = pyssl_digest_fetch(lua_tostring(L, name_idx), usedforsecurity);
     ok = md && EVP_DigestInit_ex(self->md_ctx, md, NULL);
     EVP_MD_free(md);   /* the context holds its own reference */
     if (!ok)
         pyssl_raise_evp(L, "ValueError", NULL);
-    if (data_idx && !lua_isnil(L, data_idx))
+    if (!lua_isnil(L, data_idx))
         hash_update(L, self, data_idx);
     return 1;
 }
@@ -323,12 +322,10 @@ static int usedforsecurity_of(lua_State *L, int idx)
 static int l_named_constructor(lua_State *L)
 {
     static const char *const names[] = {"data", "usedforsecurity", "string", NULL};
-    const char *name = lua_tostring(L, lua_upvalueindex(2));
-    const char *fname = lua_tostring(L, lua_upvalueindex(3));
     int data;
-    parse_clinic(L, fname, names, 1);
+    parse_clinic(L, lua_tostring(L, lua_upvalueindex(3)), names, 1);
     data = data_argument(L, 1, 3);
-    if (!new_named(L, name, usedforsecurity_of(L, 2), data))
+    if (!new_named(L, lua_upvalueindex(2), usedforsecurity_of(L, 2), data))
         return pyssl_raise_evp(L, "UnsupportedDigestmodError", NULL);
     return 1;
 }
@@ -346,9 +343,9 @@ static int l_new(lua_State *L)
     if (!name || strlen(name) != len)
         return pyssl_raise(L, "TypeError", "name must be a string");
     data = data_argument(L, 2, 4);
-    if (!new_named(L, name, usedforsecurity_of(L, 3), data)) {
+    if (!new_named(L, 1, usedforsecurity_of(L, 3), data)) {
         ERR_clear_error();
-        return pyssl_raise(L, "ValueError", "unsupported hash type %s", name);
+        return pyssl_raise(L, "ValueError", "unsupported hash type %s", lua_tostring(L, 1));
     }
     return 1;
 }
@@ -596,7 +593,7 @@ static size_t optional_bytes(lua_State *L, int idx)
 {
     size_t len = 0;
     if (!lua_isnil(L, idx))
-        check_bytes_like(L, idx, &len);
+        pyssl_check_bytes_like(L, idx, &len);
     return len;
 }
 
@@ -662,7 +659,7 @@ static int blake2_new(lua_State *L, const blake2_kind *k)
     parse_clinic(L, k->name, names, 1);
     data = data_argument(L, B2_DATA, B2_STRING);
     if (!lua_isnil(L, data))
-        check_data(L, data, &data_len);
+        pyssl_check_hash_data(L, data, &data_len);
     digest_size = int_arg(L, B2_DIGEST_SIZE, k->max_digest);
     if (digest_size <= 0 || digest_size > k->max_digest)
         return pyssl_raise(L, "ValueError", "digest_size must be between 1 and %d bytes",
@@ -740,8 +737,8 @@ static int l_pbkdf2_hmac(lua_State *L)
     if (lua_type(L, 1) != LUA_TSTRING)
         return pyssl_raise(L, "TypeError", "pbkdf2_hmac() argument 'hash_name' must be str, not %s",
                            pyssl_typename(L, 1));
-    check_bytes_like(L, 2, &pass_len);
-    check_bytes_like(L, 3, &salt_len);
+    pyssl_check_bytes_like(L, 2, &pass_len);
+    pyssl_check_bytes_like(L, 3, &salt_len);
     if (pass_len > INT_MAX)
         return pyssl_raise(L, "OverflowError", "password is too long.");
     if (salt_len > INT_MAX)
@@ -818,10 +815,10 @@ static int l_scrypt(lua_State *L)
     pyssl_parse_args_c(L, 1, "scrypt", names, 1);
     if (given == 0 && lua_isnil(L, 1))
         return pyssl_raise(L, "TypeError", "scrypt() missing required argument 'password' (pos 1)");
-    check_bytes_like(L, 1, &pass_len);
+    pyssl_check_bytes_like(L, 1, &pass_len);
     if (lua_isnil(L, 2))
         return pyssl_raise(L, "TypeError", "salt is required");
-    check_bytes_like(L, 2, &salt_len);
+    pyssl_check_bytes_like(L, 2, &salt_len);
     if (pass_len > INT_MAX)
         return pyssl_raise(L, "OverflowError", "password is too long.");
     if (salt_len > INT_MAX)

@@ -29,16 +29,6 @@ static pyssl_hmac *check_hmac(lua_State *L, int idx)
     return self;
 }
 
-/* A bytes-like argument of a C function (key, msg). */
-static const char *check_bytes_like(lua_State *L, int idx, size_t *len)
-{
-    const char *data = pyssl_test_buffer(L, idx, len);
-    if (!data)
-        pyssl_raise(L, "TypeError", "a bytes-like object is required, not '%s'",
-                    pyssl_typename(L, idx));
-    return data;
-}
-
 /* The digest named at idx for HMAC: UnsupportedDigestmodError when
  * OpenSSL has none; XOFs fail as HMAC_Init_ex fails for Python. */
 static EVP_MD *fetch_hmac_digest(lua_State *L, int idx)
@@ -84,9 +74,7 @@ static void init_mac(lua_State *L, pyssl_hmac *self, int key_idx)
 static void update_mac(lua_State *L, pyssl_hmac *self, int idx)
 {
     size_t len;
-    const char *data = pyssl_test_buffer(L, idx, &len);
-    if (!data)
-        pyssl_raise(L, "TypeError", "object supporting the buffer API required");
+    const char *data = pyssl_check_hash_data(L, idx, &len);
     if (!EVP_MAC_update(self->ctx, (const unsigned char *)data, len))
         pyssl_raise_evp(L, "ValueError", NULL);
 }
@@ -100,13 +88,13 @@ static int l_hmac_new(lua_State *L)
     pyssl_parse_args_c(L, 1, "hmac_new", names, 3);
     if (lua_isnil(L, 1))
         return pyssl_raise(L, "TypeError", "hmac_new() missing required argument 'key' (pos 1)");
-    check_bytes_like(L, 1, &key_len);
+    pyssl_check_bytes_like(L, 1, &key_len);
     if (key_len > INT_MAX)
         return pyssl_raise(L, "OverflowError", "key is too long.");
     if (lua_isnil(L, 3))
         return pyssl_raise(L, "TypeError", "Missing required parameter 'digestmod'.");
-    if (!lua_isnil(L, 2) && !pyssl_test_buffer(L, 2, &key_len))
-        return pyssl_raise(L, "TypeError", "object supporting the buffer API required");
+    if (!lua_isnil(L, 2))
+        pyssl_check_hash_data(L, 2, &key_len);
     self = pyssl_new_object(L, HMAC_CLASS, sizeof *self);
     pyssl_add_gc_debt(L, HMAC_GC_DEBT);
     self->md = fetch_hmac_digest(L, 3);
@@ -131,8 +119,8 @@ static int l_hmac_digest(lua_State *L)
         if (lua_isnil(L, i + 1))
             return pyssl_raise(L, "TypeError", "hmac_digest() missing required argument '%s' (pos %d)",
                                required[i], i + 1);
-    check_bytes_like(L, 1, &key_len);
-    check_bytes_like(L, 2, &msg_len);
+    pyssl_check_bytes_like(L, 1, &key_len);
+    pyssl_check_bytes_like(L, 2, &msg_len);
     if (key_len > INT_MAX)
         return pyssl_raise(L, "OverflowError", "key is too long.");
     if (msg_len > INT_MAX)
@@ -181,9 +169,9 @@ static int l_compare_digest(lua_State *L)
         return pyssl_raise(L, "TypeError", "unsupported operand types(s) or combination of "
                            "types: '%s' and '%s'", pyssl_typename(L, 1), pyssl_typename(L, 2));
     if (!a)
-        check_bytes_like(L, 1, &len_a);
+        pyssl_check_bytes_like(L, 1, &len_a);
     if (!b)
-        check_bytes_like(L, 2, &len_b);
+        pyssl_check_bytes_like(L, 2, &len_b);
     lua_pushboolean(L, timing_safe_equal((const unsigned char *)a, len_a,
                                          (const unsigned char *)b, len_b));
     return 1;

@@ -452,6 +452,11 @@ int pyssl_raise_evp(lua_State *L, const char *cls, const char *altmsg);
 /* The bytes of a bytes-like value at idx (a string or a
  * pyssl.socket.bytearray), or NULL. */
 const char *pyssl_test_buffer(lua_State *L, int idx, size_t *len);
+/* The same, or TypeError "a bytes-like object is required, not 'int'". */
+const char *pyssl_check_bytes_like(lua_State *L, int idx, size_t *len);
+/* The same for data to hash: TypeError "object supporting the buffer API
+ * required" (Python's message for update() and the constructors). */
+const char *pyssl_check_hash_data(lua_State *L, int idx, size_t *len);
 /* Pushes a userdata of `size` bytes for an output, or raises MemoryError. */
 void *pyssl_push_block(lua_State *L, size_t size);
 /* Raises MemoryError(). */
