@@ -392,6 +392,25 @@ describe("hashlib in use", function()
     assert.equal(require "pyssl.hmac", ssl.hmac)
     assert.is_nil(ssl.no_such_name)
   end)
+  it("raise ValueError, never crash, once closed (a __close or __gc called by hand)", function()
+    local hmac = require "pyssl.hmac"
+    local objects = {hashlib.sha256("x"), hashlib.shake_128("x"), hashlib.blake2b({key = "k"}),
+                     hashlib.blake2s(), hmac.new("k", "m", "sha256")._hmac}
+    for _, obj in ipairs(objects) do
+      getmetatable(obj).__close(obj)
+      getmetatable(obj).__gc(obj)
+      H.raises(core.ValueError, nil, obj.update, obj, "y")
+      H.raises(core.ValueError, nil, obj.copy, obj)
+      H.raises(core.ValueError, nil, function() return obj.name end)
+      assert.is_string(tostring(obj))
+    end
+    H.raises(core.ValueError, "hash object is closed", objects[2].hexdigest, objects[2], 4)
+  end)
+  it("print as Python's objects do", function()
+    assert.truthy(tostring(hashlib.sha256()):match("^<sha256 _hashlib%.HASH object @ 0x%x+>$"))
+    assert.truthy(tostring(hashlib.shake_256()):match("^<shake_256 _hashlib%.HASHXOF object @ 0x%x+>$"))
+    assert.truthy(tostring(hashlib.blake2s({key = "k"})):match("^<_blake2%.blake2s object at 0x%x+>$"))
+  end)
   -- The contexts are freed by the finalizers (LeakSanitizer and valgrind
   -- see a leak under make check); the Lua heap stays small.
   it("frees what OpenSSL holds when objects are collected", function()
