@@ -459,17 +459,29 @@ describe("hashlib where pyssl is not Python 3.13", function()
   end)
 end)
 
+-- Resident memory of this process in KiB (Linux), or nil.
+local function rss_kib()
+  local f = io.open("/proc/self/statm")
+  if not f then return nil end
+  local _, resident = f:read("*n", "*n")
+  f:close()
+  return resident * 4
+end
+
 describe("hashlib with huge inputs", function()
   local slow = os.getenv("PYSSL_SLOW")
   it("hashes a 1 GiB string in one update without copying it", function()
     if slow then return end   -- minutes under valgrind
     local data = string.rep("x", 1024 * MiB)
     collectgarbage("collect")
-    local before = collectgarbage("count")
+    local before, rss_before = collectgarbage("count"), rss_kib()
     local h = hashlib.sha256()
     h:update(data)
-    local after = collectgarbage("count")
+    local after, rss_after = collectgarbage("count"), rss_kib()
     assert.is_true(after - before < 64, "Lua heap grew by " .. (after - before) .. " KiB")
+    if rss_before then
+      assert.is_true(rss_after - rss_before < 64 * 1024, "RSS grew by " .. (rss_after - rss_before) .. " KiB")
+    end
     local py = D.python({"hashlib.sha256(b'x' * 2**30).hexdigest()"})
     assert.same(py[1], {ok = "hex:" .. D.hex(h:hexdigest())})
     data = nil
