@@ -125,6 +125,7 @@ describe("hashlib digests", function()
   end
   case("hashlib.new('sha256\\0x')", function() return hashlib.new("sha256\0x") end)
   case("hashlib.new(1)", function() return hashlib.new(1) end)
+  case("hashlib.new(None)", function() return hashlib.new(nil) end)
   case("hashlib.new()", function() return hashlib.new() end)
   case("hashlib.new('sha256', b'a', b'b')", function() return hashlib.new("sha256", "a", "b") end)
   case("hashlib.new('sha256', 1)", function() return hashlib.new("sha256", 1) end)
