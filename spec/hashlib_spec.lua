@@ -107,6 +107,9 @@ describe("hashlib digests", function()
        function() return core._typename(hashlib.shake_256():copy()) end)
   case("type(hashlib.sha256()).__name__", function() return core._typename(hashlib.sha256()) end)
   case("type(hashlib.blake2b().copy()).__name__", function() return core._typename(hashlib.blake2b():copy()) end)
+  case("type(hashlib.new('blake2b512')).__name__", function() return core._typename(hashlib.new("blake2b512")) end)
+  case("type(hashlib.new('blake2b')).__name__", function() return core._typename(hashlib.new("blake2b")) end)
+  case("type(hashlib.new('shake_128')).__name__", function() return core._typename(hashlib.new("shake_128")) end)
 
   -- new(): Python's names, OpenSSL's names and aliases
   for _, name in ipairs({"sha512_224", "sha512_256", "SHA256", "sha-256", "MD5", "sha3-256", "SHAKE128",
@@ -363,6 +366,30 @@ describe("hashlib.file_digest", function()
       return chunk
     end}
     assert.equal(hashlib.md5(whole):hexdigest(), hashlib.file_digest(reader, "md5"):hexdigest())
+  end)
+
+  it("reads a socket's makefile('rb') (read) and an object with readinto() (recv_into)", function()
+    local socket = require "pyssl.socket"
+    -- less than a socket pair buffers, so one process can send it all first
+    local data = string.rep("stream of bytes ", 6000)
+    for _, via in ipairs({"makefile", "readinto"}) do
+      local a, b = socket.socketpair()
+      b:settimeout(5)
+      a:sendall(data)
+      a:close()
+      local reader
+      if via == "makefile" then
+        reader = b:makefile("rb")
+      else
+        reader = {readable = function() return true end,
+                  readinto = function(_, buf) return b:recv_into(buf) end}
+      end
+      -- a small buffer: many reads, full and partial
+      local h = hashlib.file_digest(reader, "sha256", {_bufsize = 4096})
+      assert.equal(hashlib.sha256(data):hexdigest(), h:hexdigest())
+      if via == "makefile" then reader:close() end
+      b:close()
+    end
   end)
 
   it("raises BlockingIOError when readinto() returns None", function()
