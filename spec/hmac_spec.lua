@@ -158,6 +158,14 @@ describe("hmac objects", function()
     H.raises(core.TypeError, "descriptor 'update' for 'HMAC' objects doesn't apply to a 'str' object",
              h.update, "x")
   end)
+  it("are instances of hmac.HMAC, which constructs them too", function()
+    local h = hmac.HMAC("k", "m", {digestmod = "sha256"})
+    assert.is_true(core.isinstance(h, hmac.HMAC))
+    assert.equal("HMAC", core._typename(h))
+    assert.equal("<class 'hmac.HMAC'>", tostring(hmac.HMAC))
+    assert.equal(hmac.new("k", "m", "sha256"):hexdigest(), h:hexdigest())
+    assert.equal(64, hmac.HMAC.blocksize)
+  end)
   it("take a pyssl bytearray as key and message", function()
     local bytearray = core._socket.bytearray
     assert.equal(hmac.new("key", "msg", "sha256"):hexdigest(),

@@ -16,7 +16,7 @@ local bind = require "pyssl._bind"
 local C = core._hashlib
 
 local raise, typename = core._raise, core._typename
-local type, select, getmetatable, setmetatable, tostring = type, select, getmetatable, setmetatable, tostring
+local type, select, getmetatable, setmetatable, tostring, pcall = type, select, getmetatable, setmetatable, tostring, pcall
 local isinstance = core.isinstance
 
 local hmac = {}
@@ -174,7 +174,10 @@ local function new_hmac(...)
   return self
 end
 
-setmetatable(HMAC, {__call = function(_, ...) return new_hmac(...) end})
+-- A pyssl table class: HMAC(key, msg, digestmod) constructs, isinstance
+-- and the type name in messages know it.
+HMAC.__new = function(_, ...) return new_hmac(...) end
+core._table_class(HMAC)
 
 -- new(key, msg=None, digestmod='')
 local new_sig = {name = "new", pos = {"key", "msg", "digestmod"}, required = 1}
