@@ -103,7 +103,7 @@ bench: deps
 # The C core against every Lua version (the facade needs 5.4): each built
 # into build/compat/<lua>/ by the rules above, then tools/compat_smoke.lua.
 COMPAT_LUAS = lua5.1 luajit lua5.2 lua5.3 lua5.4
-COMPAT_PKGS = lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev
+COMPAT_PKGS = lua5.1 liblua5.1-0-dev luajit2 libluajit2-5.1-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev
 
 compat: deps
 	@tools/deps.sh $(COMPAT_PKGS)
