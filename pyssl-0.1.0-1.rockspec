@@ -39,6 +39,8 @@ build = {
             "src/context.c",
             "src/core.c",
             "src/errors.c",
+            "src/hashlib.c",
+            "src/hmac.c",
             "src/hostdb.c",
             "src/misc.c",
             "src/netdb.c",
@@ -65,6 +67,8 @@ build = {
       ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
       ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",
+      ["pyssl.hashlib"] = "lua/pyssl/hashlib.lua",
+      ["pyssl.hmac"] = "lua/pyssl/hmac.lua",
    },
    -- The C API header for host programs (luarocks has no include
    -- directory: it goes to the rock's conf dir,
