@@ -164,14 +164,14 @@ end)
 
 describe("an error object", function()
   it("is tostring'd as 'file:line: module.Class: str(e)' and ssl.str(e) is Python's str(e)", function()
-    local py = H.python([[
+    local py = H.python([==[
 import socket
 errs = [ValueError(), ValueError("bad"), KeyError("k"), TimeoutError("timed out"),
         ssl.SSLError(1, "[SSL: X] y"), ssl.SSLCertVerificationError(1, "z"),
         ssl.SSLWantReadError(2, "w"), socket.gaierror(-2, "Name or service not known"),
         OSError(2, "No such file or directory", "f")]
 print(json.dumps([[str(e), "".join(__import__("traceback").format_exception_only(e)).strip()] for e in errs]))
-]])
+]==])
     local first = debug.getinfo(1, "l").currentline + 2
     local errs = {
       ssl.ValueError(), ssl.ValueError("bad"), ssl.KeyError("k"), ssl.TimeoutError("timed out"),
