@@ -14,6 +14,7 @@ local TCP_SPEED = {"bulk-tcp-1cpu", "bulk-tcp-2cpu", "hs-tcp-1cpu", "hs-tcp-2cpu
                    "pingpong-tcp-1cpu", "pingpong-tcp-2cpu"}
 local MEM_MEMORY = {"idle-mem-client", "idle-mem-server"}
 local TCP_MEMORY = {"idle-tcp-client", "idle-tcp-server", "bare"}
+local HASHING = {"sha256"}
 
 -- Runs a shell command; returns its output and whether it succeeded.
 local function sh(cmd)
@@ -41,6 +42,8 @@ local function expected(ncpu)
                    luasec = "unavailable", luafloor = "unavailable"})
   set(TCP_MEMORY, {c = "measured", python = "measured", pyssl = "measured",
                    luasec = "measured", luafloor = "unavailable"})
+  set(HASHING, {c = "measured", python = "measured", pyssl = "measured",
+                luasec = "unavailable", luafloor = "unavailable"})
   return want
 end
 

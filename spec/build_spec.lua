@@ -67,3 +67,30 @@ describe("the rockspec", function()
     assert.equal(ssl._VERSION .. "-1", spec.version)
   end)
 end)
+
+-- Every Lua file of the facade, the specs, their helpers, the examples and
+-- the tools parses under each Lua installed here, so that 5.4-only syntax
+-- (<close>, //, bitwise operators, goto) cannot slip in while the suite
+-- runs on 5.4 only (bench/ is a lua5.4 program and is not checked).
+describe("the Lua sources", function()
+  it("parse under Lua 5.1, LuaJIT, 5.2, 5.3 and 5.4 alike", function()
+    local files = listing("ls lua/pyssl/*.lua spec/*.lua spec/support/*.lua examples/*.lua tools/*.lua")
+    local checker = os.tmpname()
+    local f = assert(io.open(checker, "w"))
+    f:write("for _, name in ipairs(arg) do local ok, err = loadfile(name) if not ok then print(err) end end\n")
+    f:close()
+    local problems, checked = {}, 0
+    for _, lua in ipairs({"lua5.1", "luajit", "lua5.2", "lua5.3", "lua5.4"}) do
+      local found = os.execute("command -v " .. lua .. " >/dev/null 2>&1")
+      if found == true or found == 0 then   -- 5.1 and LuaJIT give the status
+        checked = checked + 1
+        local p = assert(io.popen(lua .. " " .. checker .. " " .. table.concat(files, " ") .. " 2>&1"))
+        for line in p:lines() do problems[#problems + 1] = lua .. ": " .. line end
+        p:close()
+      end
+    end
+    os.remove(checker)
+    assert.is_true(checked >= 1)
+    assert.same({}, problems)
+  end)
+end)

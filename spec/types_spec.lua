@@ -16,7 +16,7 @@
 local H = require "spec.support.helper"
 
 local MODULES = {
-  "pyssl", "pyssl.socket", "pyssl.select", "pyssl.cosocket",
+  "pyssl", "pyssl.socket", "pyssl.select", "pyssl.cosocket", "pyssl.hashlib", "pyssl.hmac",
   "pyssl.luasec", "pyssl.luasec.buffer", "pyssl.luasec.x509",
 }
 -- pyssl.luasec.https needs LuaSocket: declared and checked when it loads.

@@ -39,6 +39,8 @@ static const struct {
     {"NotImplementedError", "RuntimeError", NULL},
     {"TypeError", "Exception", NULL},
     {"ValueError", "Exception", NULL},
+    {"MemoryError", "Exception", NULL},
+    {"SystemError", "Exception", NULL},
     {"UnicodeError", "ValueError", NULL},
     {"UnicodeDecodeError", "UnicodeError", NULL},
     {"OSError", "Exception", NULL},

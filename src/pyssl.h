@@ -83,6 +83,7 @@ void pyssl_open_sslobject(lua_State *L);
 void pyssl_open_socket(lua_State *L);
 void pyssl_open_sslsocket(lua_State *L);    /* after socket: SSLSocket derives from it */
 void pyssl_open_capi(lua_State *L);         /* core._capi: pyssl_api.h's table */
+void pyssl_open_hashlib(lua_State *L);      /* core._hashlib, hmac.c's part included */
 
 /* ----------------------------------------------------------------- class.c */
 
@@ -473,6 +474,34 @@ SSL_SESSION *pyssl_test_session(lua_State *L, int idx);
 /* Pushes the SSLContext the SSLSession at idx belongs to (nil if idx is
  * not a session). */
 void pyssl_push_session_context(lua_State *L, int idx);
+
+/* --------------------------------------------------------------- hashlib.c */
+
+/* The digest Python's hashlib.new(name) means (its names, then OpenSSL's),
+ * fetched ("-fips" when not usedforsecurity); NULL with the error queued. */
+EVP_MD *pyssl_digest_fetch(const char *name, int usedforsecurity);
+/* Python's name of a digest: "sha256", "sha3_256", "md5-sha1". */
+const char *pyssl_digest_name(const EVP_MD *md);
+/* Raises cls from the OpenSSL queue as _hashlib does ("[lib] reason");
+ * an empty queue gives altmsg, or "no reason supplied". Clears the queue. */
+int pyssl_raise_evp(lua_State *L, const char *cls, const char *altmsg);
+/* The bytes of a bytes-like value at idx (a string or a
+ * pyssl.socket.bytearray), or NULL. */
+const char *pyssl_test_buffer(lua_State *L, int idx, size_t *len);
+/* The same, or TypeError "a bytes-like object is required, not 'int'". */
+const char *pyssl_check_bytes_like(lua_State *L, int idx, size_t *len);
+/* The same for data to hash: TypeError "object supporting the buffer API
+ * required" (Python's message for update() and the constructors). */
+const char *pyssl_check_hash_data(lua_State *L, int idx, size_t *len);
+/* Pushes a userdata of `size` bytes for an output, or raises MemoryError. */
+void *pyssl_push_block(lua_State *L, size_t size);
+/* Raises MemoryError(). */
+int pyssl_raise_memory_error(lua_State *L);
+
+/* ------------------------------------------------------------------ hmac.c */
+
+/* Adds hmac_new, hmac_digest, compare_digest and HMAC to the table on top. */
+void pyssl_open_hmac(lua_State *L);
 
 #pragma GCC visibility pop
 

@@ -745,4 +745,12 @@ ssl.gaierror = gaierror
 local herror = {}
 ssl.herror = herror
 
+---@class pyssl.MemoryError : pyssl.Exception
+local MemoryError = {}
+ssl.MemoryError = MemoryError
+
+---@class pyssl.SystemError : pyssl.Exception
+local SystemError = {}
+ssl.SystemError = SystemError
+
 return ssl

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include "benchtls.h"
 
@@ -398,6 +399,42 @@ static void bare(void)
     SSL_CTX_free(cctx);
 }
 
+/* ---- hashing (hashlib's row): not TLS ---- */
+
+/* SHA-256 over opt.bytes in opt.chunk updates of one buffer, as
+ * hashlib.sha256().update(chunk) in a loop: EVP_DigestUpdate per chunk. */
+static void sha256_bulk(void)
+{
+    EVP_MD *md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char *buf = malloc((size_t)opt.chunk), out[EVP_MAX_MD_SIZE];
+    long long chunks = opt.bytes / opt.chunk, warm = warmup_of((int)(chunks / 16 + 1));
+    double t0, dt;
+    if (!md || !ctx || !buf)
+        die("sha256 setup");
+    memset(buf, 'x', (size_t)opt.chunk);
+    if (!EVP_DigestInit_ex(ctx, md, NULL))
+        die("EVP_DigestInit_ex");
+    for (long long i = 0; i < warm; i++)
+        if (!EVP_DigestUpdate(ctx, buf, (size_t)opt.chunk))
+            die("EVP_DigestUpdate");
+    if (!EVP_DigestInit_ex(ctx, md, NULL))
+        die("EVP_DigestInit_ex");
+    t0 = now();
+    for (long long i = 0; i < chunks; i++)
+        if (!EVP_DigestUpdate(ctx, buf, (size_t)opt.chunk))
+            die("EVP_DigestUpdate");
+    if (!EVP_DigestFinal_ex(ctx, out, NULL))
+        die("EVP_DigestFinal_ex");
+    dt = now() - t0;
+    printf("{\"impl\":\"%s\",\"workload\":\"%s\",\"unit\":\"MiB/s\",\"value\":%.6g,"
+           "\"seconds\":%.6f,\"n\":%lld,\"digest\":\"sha256\"}\n",
+           IMPL, opt.workload, (double)(chunks * opt.chunk) / dt / 1048576.0, dt, chunks * opt.chunk);
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+    free(buf);
+}
+
 /* ---- loopback TCP workloads: blocking sockets, one process per side ---- */
 
 static int tcp_listen(void)
@@ -653,6 +690,7 @@ int main(int argc, char **argv)
     else if (!strcmp(opt.workload, "idle-mem-client")) idle_mem(0);
     else if (!strcmp(opt.workload, "idle-mem-server")) idle_mem(1);
     else if (!strcmp(opt.workload, "bare")) bare();
+    else if (!strcmp(opt.workload, "sha256")) sha256_bulk();
     else if (!strcmp(opt.workload, "bulk-tcp")) bulk_tcp();
     else if (!strcmp(opt.workload, "pingpong-tcp")) pingpong_tcp();
     else if (!strcmp(opt.workload, "hs-tcp")) handshakes_tcp();

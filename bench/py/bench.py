@@ -7,6 +7,7 @@ SSLContext, wrap_bio with MemoryBIO, wrap_socket on blocking sockets.
 """
 import argparse
 import ctypes
+import hashlib
 import json
 import os
 import socket
@@ -245,6 +246,26 @@ def bare():
     del sctx, cctx
 
 
+# ---- hashing (hashlib's row): not TLS ----
+
+def sha256_bulk():
+    chunk = b"x" * opt.chunk
+    chunks = opt.bytes // opt.chunk
+    h = hashlib.sha256()
+    for _ in range(warmup_of(chunks // 16 + 1)):
+        h.update(chunk)
+    h = hashlib.sha256()
+    update = h.update
+    t0 = time.perf_counter()
+    for _ in range(chunks):
+        update(chunk)
+    h.digest()
+    dt = time.perf_counter() - t0
+    print(json.dumps({"impl": IMPL, "workload": opt.workload, "unit": "MiB/s",
+                      "value": chunks * opt.chunk / dt / 1048576, "seconds": dt,
+                      "n": chunks * opt.chunk, "digest": "sha256"}), flush=True)
+
+
 # ---- loopback TCP: blocking sockets, one process per side ----
 
 def tcp_listen():
@@ -404,6 +425,7 @@ WORKLOADS = {
     "idle-mem-client": lambda: idle_mem(False),
     "idle-mem-server": lambda: idle_mem(True),
     "bare": bare,
+    "sha256": sha256_bulk,
     "bulk-tcp": bulk_tcp,
     "pingpong-tcp": pingpong_tcp,
     "hs-tcp": handshakes_tcp,

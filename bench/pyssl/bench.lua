@@ -156,6 +156,23 @@ W["bare"] = function()
   return sctx, cctx
 end
 
+-- hashlib's row (not TLS): hashlib.sha256():update(chunk) in a loop.
+W["sha256"] = function()
+  local hashlib = require "pyssl.hashlib"
+  local chunk = string.rep("x", opt.chunk)
+  local chunks = opt.bytes // opt.chunk
+  local h = hashlib.sha256()
+  for _ = 1, warmup_of(chunks // 16 + 1) do h:update(chunk) end
+  h = hashlib.sha256()
+  local t0 = lib.now()
+  for _ = 1, chunks do h:update(chunk) end
+  h:digest()
+  local dt = lib.now() - t0
+  lib.json({{"impl", IMPL}, {"workload", opt.workload}, {"unit", "MiB/s"},
+            {"value", chunks * opt.chunk / dt / 1048576}, {"seconds", dt},
+            {"n", chunks * opt.chunk}, {"digest", "sha256"}})
+end
+
 local function idle_tcp(measure_server)
   local server = opt.role == "server"
   local measured = server == measure_server

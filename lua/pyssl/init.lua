@@ -16,7 +16,7 @@ local ssl = {}
 
 -- Names of the core that CPython keeps in _ssl and ssl does not show.
 local core_only = {
-  _TLSVersion = true, _path_kind = true, _socket = true,
+  _TLSVersion = true, _path_kind = true, _socket = true, _hashlib = true,
   _der_cert_dict = true,   -- pyssl.luasec's certificate decoding
 }
 
@@ -614,5 +614,16 @@ function ssl.get_server_certificate(...)
   if not ok then error(der, 0) end
   return ssl.DER_cert_to_PEM_cert(der)
 end
+
+-- pyssl.hashlib and pyssl.hmac, loaded on first use of ssl.hashlib / ssl.hmac.
+local lazy_modules = {hashlib = "pyssl.hashlib", hmac = "pyssl.hmac"}
+setmetatable(ssl, {__index = function(t, name)
+  local module = lazy_modules[name]
+  if module then
+    local value = require(module)
+    rawset(t, name, value)
+    return value
+  end
+end})
 
 return ssl
