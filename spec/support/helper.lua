@@ -80,7 +80,6 @@ local RULES = {
   ["5.3+"] = H.compat.has_integers,                     -- integer and float subtypes
   ["5.2+"] = H.compat.version ~= "5.1",                 -- __gc on tables, goto, __pairs
   ["doubles"] = not H.compat.has_integers,              -- 5.1, 5.2, LuaJIT: numbers are doubles
-  ["hashlib"] = (pcall(require, "pyssl.hashlib")),      -- pyssl.hashlib in this tree (luasec_spec)
 }
 
 -- H.only(rule) first in a case named "... (<rule> only)": on a Lua

@@ -171,7 +171,7 @@ do
   show("getfd after close", cc:getfd())
 end
 
--- digests are printed apart: pyssl needs pyssl.hashlib for them
+-- digests are printed apart: pyssl.luasec hashes with pyssl.hashlib
 do
   local sc, cc = pair("digest", server, client, "localhost")
   local cert = cc:getpeercertificate()

@@ -6,7 +6,7 @@
 --   cert:notbefore(), cert:notafter() "Dec  6 22:37:11 2026 GMT"
 --   cert:serial()                    upper-case hex
 --   cert:digest([alg])               hex; "sha1" (default), "sha256", "sha512"
---                                    (needs pyssl.hashlib)
+--                                    (pyssl.hashlib's)
 --   cert:pem(), cert:der()           the certificate
 --   cert:extensions()                {["2.5.29.17"] = {name=, dNSName=, iPAddress=, ...}}
 --   cert:pubkey()                    PEM, key type ("RSA", "EC", ...), bits
@@ -93,16 +93,14 @@ function methods:validat(t)
   return ssl.cert_time_to_seconds(d.notBefore) <= t and t <= ssl.cert_time_to_seconds(d.notAfter)
 end
 
--- LuaSec's three digests; the hash is pyssl.hashlib's.
+-- LuaSec's three digests, by pyssl.hashlib.
 local DIGESTS = {sha1 = true, sha256 = true, sha512 = true}
 function methods:digest(alg)
   alg = alg or "sha1"
   if not DIGESTS[alg] then
     return nil, "digest algorithm not supported (" .. tostring(alg) .. ")"
   end
-  local ok, hashlib = pcall(require, "pyssl.hashlib")
-  if not ok then return nil, "digest needs pyssl.hashlib" end
-  return hashlib.new(alg, self._der):hexdigest()
+  return require("pyssl.hashlib").new(alg, self._der):hexdigest()
 end
 
 -- IPv6 as inet_ntop writes it (Python writes every group in full).
