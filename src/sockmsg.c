@@ -396,7 +396,7 @@ static int sock_recvmsg_into(lua_State *L)
     struct msghdr msg;
     size_t ancbufsize;
     lua_Integer n, i;
-    int flags, ints;
+    int flags, ints, pins;
     lua_settop(L, 4);
     ancbufsize = check_ancbufsize(L, 3);
     flags = lua_isnil(L, 4) ? 0 : pyssl_check_int(L, 4);
@@ -408,6 +408,10 @@ static int sock_recvmsg_into(lua_State *L)
     if (n > INT_MAX)
         return pyssl_raise(L, "OSError", "recvmsg_into() argument 1 is too long");
     iov = iov_array(L, n, stack);
+    /* The buffers are pinned here: the control buffer's allocation below
+     * can run a finalizer that takes them out of the caller's list. */
+    lua_createtable(L, (int)n, 0);
+    pins = lua_gettop(L);
     for (i = 0; i < n; i++) {
         size_t len;
         unsigned char *p;
@@ -415,7 +419,7 @@ static int sock_recvmsg_into(lua_State *L)
         p = pyssl_test_bytearray(L, -1, &len);
         if (!p)
             return pyssl_raise(L, "TypeError", "%s", not_buffers);
-        lua_pop(L, 1);
+        lua_rawseti(L, pins, i + 1);
         iov[i].iov_base = p;
         iov[i].iov_len = len;
     }

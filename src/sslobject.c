@@ -292,6 +292,11 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
     lua_pushvalue(L, owner_index ? owner_index : self);
     lua_setiuservalue(L, self, PYSSL_CONN_UV_OWNER);
 
+    /* That allocation may have run a finalizer that closed the context
+     * or a MemoryBIO: check them again before OpenSSL uses them. */
+    ctx = pyssl_check_context(L, ctx_index);
+    if (in && (!in->bio || !out->bio))
+        pyssl_raise(L, "ValueError", "I/O operation on closed MemoryBIO");
     pyssl_clear_errors();
     c->ssl = SSL_new(ctx->ctx);
     if (!c->ssl)
