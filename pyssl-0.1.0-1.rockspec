@@ -38,6 +38,7 @@ build = {
             "src/context.c",
             "src/core.c",
             "src/errors.c",
+            "src/hold.c",
             "src/hostdb.c",
             "src/misc.c",
             "src/netdb.c",
