@@ -79,7 +79,7 @@ static int ctx_get_ciphers(lua_State *L)
     int i, n;
     pyssl_check_nargs(L, "_SSLContext.get_ciphers", 0);
     h = pyssl_push_hold(L);
-    self = pyssl_check_context(L, 1);
+    self = pyssl_check_context(L, 1);   /* again: the hold's allocation may have closed it */
     /* The context's own list, copied and held: a finalizer may close the
      * context or set other ciphers (freeing the list) while we push. */
     ciphers = SSL_CTX_get_ciphers(self->ctx);

@@ -561,7 +561,7 @@ static int ctx_load_cert_chain(lua_State *L)
     lua_settop(L, 4);
     lua_pushnil(L);                        /* 5: error slot for the callback */
     h = pyssl_push_hold(L);                /* 6 */
-    self = pyssl_check_context(L, 1);
+    self = pyssl_check_context(L, 1);      /* again: the hold's allocation may have closed it */
     ctx = self->ctx;
     SSL_CTX_up_ref(ctx);
     h->ctx = ctx;

@@ -648,7 +648,7 @@ static int obj_getpeercert(lua_State *L)
     int verified;
     pyssl_parse_args(L, 2, "SSLObject.getpeercert", names, 1);
     h = pyssl_push_hold(L);
-    c = check_conn(L, 1);
+    c = check_conn(L, 1);   /* again: the hold's allocation may have closed it */
     if (!SSL_is_init_finished(c->ssl))
         return pyssl_raise(L, "ValueError", "handshake not done yet");
     h->cert = SSL_get1_peer_certificate(c->ssl);
@@ -691,10 +691,8 @@ static void hold_chain(lua_State *L, pyssl_hold *h, STACK_OF(X509) *chain)
 /* get_verified_chain() -> sequence of DER strings ({} when none) */
 static int obj_get_verified_chain(lua_State *L)
 {
-    pyssl_hold *h;
+    pyssl_hold *h = pyssl_push_hold(L);   /* first: it may run a finalizer */
     pyssl_conn *c = check_conn(L, 1);
-    h = pyssl_push_hold(L);
-    c = check_conn(L, 1);
     hold_chain(L, h, SSL_get0_verified_chain(c->ssl));
     push_der_chain(L, h);
     pyssl_release_hold(L, -2);
@@ -705,11 +703,9 @@ static int obj_get_verified_chain(lua_State *L)
  * the client's certificate, which OpenSSL leaves out of the chain. */
 static int obj_get_unverified_chain(lua_State *L)
 {
-    pyssl_hold *h;
+    pyssl_hold *h = pyssl_push_hold(L);   /* first: it may run a finalizer */
     pyssl_conn *c = check_conn(L, 1);
     STACK_OF(X509) *chain;
-    h = pyssl_push_hold(L);
-    c = check_conn(L, 1);
     chain = SSL_get_peer_cert_chain(c->ssl);
     hold_chain(L, h, chain);
     if (chain && c->server_side)
@@ -749,12 +745,10 @@ static int obj_cipher(lua_State *L)
  * finalizer that closes this object) and held while it is pushed. */
 static int obj_shared_ciphers(lua_State *L)
 {
-    pyssl_hold *h;
+    pyssl_hold *h = pyssl_push_hold(L);   /* first: it may run a finalizer */
     pyssl_conn *c = check_conn(L, 1);
     STACK_OF(SSL_CIPHER) *server, *client;
     int i, j, n;
-    h = pyssl_push_hold(L);
-    c = check_conn(L, 1);
     server = SSL_get_ciphers(c->ssl);
     client = SSL_get_client_ciphers(c->ssl);
     if (!server || !client) {
@@ -913,9 +907,9 @@ static int get_server_hostname(lua_State *L)
 static int get_session(lua_State *L)
 {
     pyssl_hold *h;
-    pyssl_conn *c = check_conn(L, 1);
+    pyssl_conn *c;
     lua_settop(L, 1);
-    h = pyssl_push_hold(L);
+    h = pyssl_push_hold(L);   /* first: it may run a finalizer */
     c = check_conn(L, 1);
     if (!(h->session = SSL_get1_session(c->ssl))) {
         lua_pushnil(L);

@@ -192,7 +192,7 @@ static int ctx_get_ca_certs(lua_State *L)
     pyssl_parse_args_c(L, 2, "get_ca_certs", names, 1);
     binary = lua_toboolean(L, 2);
     h = pyssl_push_hold(L);
-    self = pyssl_check_context(L, 1);
+    self = pyssl_check_context(L, 1);   /* again: the hold's allocation may have closed it */
     ERR_clear_error();
     if (!(h->certs = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(self->ctx))))
         return pyssl_raise_nomem(L);
