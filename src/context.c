@@ -568,7 +568,10 @@ static int is_path(lua_State *L, int idx)
     return lua_type(L, idx) == LUA_TSTRING;
 }
 
-/* load_cert_chain(certfile, keyfile=None, password=None) */
+/* load_cert_chain(certfile, keyfile=None, password=None). The password
+ * callback runs Lua, which may close this context: the SSL_CTX is held
+ * (a reference of our own) for the whole load, and a context closed
+ * meanwhile is reported once OpenSSL is done with it. */
 static int ctx_load_cert_chain(lua_State *L)
 {
     static const char *const names[] = {"certfile", "keyfile", "password", NULL};
@@ -577,6 +580,8 @@ static int ctx_load_cert_chain(lua_State *L)
     pem_password_cb *old_cb;
     void *old_userdata;
     const char *certfile, *keyfile;
+    pyssl_hold *h;
+    SSL_CTX *ctx;
     int ok, saved_errno;
 
     pyssl_parse_args_c(L, 2, "load_cert_chain", names, 3);
@@ -592,28 +597,38 @@ static int ctx_load_cert_chain(lua_State *L)
     keyfile = lua_isnil(L, 3) ? certfile : lua_tostring(L, 3);
     lua_settop(L, 4);
     lua_pushnil(L);                        /* 5: error slot for the callback */
+    h = pyssl_push_hold(L);                /* 6 */
+    self = pyssl_check_context(L, 1);      /* again: the hold's allocation may have closed it */
+    ctx = self->ctx;
+    SSL_CTX_up_ref(ctx);
+    h->ctx = ctx;
 
-    old_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
-    old_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
+    old_cb = SSL_CTX_get_default_passwd_cb(ctx);
+    old_userdata = SSL_CTX_get_default_passwd_cb_userdata(ctx);
     if (!lua_isnil(L, 4)) {
-        SSL_CTX_set_default_passwd_cb(self->ctx, password_callback);
-        SSL_CTX_set_default_passwd_cb_userdata(self->ctx, &src);
+        SSL_CTX_set_default_passwd_cb(ctx, password_callback);
+        SSL_CTX_set_default_passwd_cb_userdata(ctx, &src);
     }
 
     ERR_clear_error();
     errno = 0;
-    ok = SSL_CTX_use_certificate_chain_file(self->ctx, certfile) == 1;
+    ok = SSL_CTX_use_certificate_chain_file(ctx, certfile) == 1;
     if (ok) {
         errno = 0;
-        ok = SSL_CTX_use_PrivateKey_file(self->ctx, keyfile, SSL_FILETYPE_PEM) == 1;
+        ok = SSL_CTX_use_PrivateKey_file(ctx, keyfile, SSL_FILETYPE_PEM) == 1;
     }
     saved_errno = errno;
-    SSL_CTX_set_default_passwd_cb(self->ctx, old_cb);
-    SSL_CTX_set_default_passwd_cb_userdata(self->ctx, old_userdata);
+    SSL_CTX_set_default_passwd_cb(ctx, old_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, old_userdata);
+    if (self->ctx != ctx) {
+        ERR_clear_error();
+        return pyssl_raise(L, "ValueError", "SSLContext has been closed");
+    }
     if (!ok)
         return raise_load_failure(L, &src, saved_errno);
-    if (SSL_CTX_check_private_key(self->ctx) != 1)
+    if (SSL_CTX_check_private_key(ctx) != 1)
         return pyssl_raise_queue(L, NULL, "key values mismatch", PYSSL_LOC);
+    pyssl_release_hold(L, 6);
     return 0;
 }
 
