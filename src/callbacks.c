@@ -27,18 +27,6 @@
 /* Python's PROTOCOL_TLS_CLIENT / PROTOCOL_TLS_SERVER. */
 enum { PROTO_TLS_CLIENT = 0x10, PROTO_TLS_SERVER = 0x11 };
 
-static int is_callable(lua_State *L, int idx)
-{
-    int callable;
-    if (lua_isfunction(L, idx))
-        return 1;
-    if (!luaL_getmetafield(L, idx, "__call"))
-        return 0;
-    callable = !lua_isnil(L, -1);
-    lua_pop(L, 1);
-    return callable;
-}
-
 /* Stores the value at the top of the stack in user value `slot` of the
  * context at idx (pops it). */
 static void set_slot(lua_State *L, int idx, int slot)
@@ -227,7 +215,7 @@ static int set_sni_callback(lua_State *L)
         set_slot(L, 1, PYSSL_CTX_UV_SNI);
         return 0;
     }
-    if (!is_callable(L, 2))
+    if (!pyssl_is_callable(L, 2))
         return pyssl_raise(L, "TypeError", "not a callable object");
     set_slot(L, 1, PYSSL_CTX_UV_SNI);
     SSL_CTX_set_tlsext_servername_callback(self->ctx, servername_callback);
@@ -362,7 +350,7 @@ static int ctx_set_psk_client_callback(lua_State *L)
     if (self->protocol == PROTO_TLS_SERVER)
         return pyssl_raise_located(L, "Cannot add PSK client callback to a "
                                    "PROTOCOL_TLS_SERVER context", PYSSL_LOC);
-    if (!lua_isnil(L, 2) && !is_callable(L, 2))
+    if (!lua_isnil(L, 2) && !pyssl_is_callable(L, 2))
         return pyssl_raise(L, "TypeError", "callback must be callable");
     SSL_CTX_set_psk_client_callback(self->ctx, lua_isnil(L, 2) ? NULL : psk_client_callback);
     set_slot(L, 1, PYSSL_CTX_UV_PSK_CLIENT);
@@ -388,7 +376,7 @@ static int ctx_set_psk_server_callback(lua_State *L)
     if (self->protocol == PROTO_TLS_CLIENT)
         return pyssl_raise_located(L, "Cannot add PSK server callback to a "
                                    "PROTOCOL_TLS_CLIENT context", PYSSL_LOC);
-    if (!lua_isnil(L, 2) && !is_callable(L, 2))
+    if (!lua_isnil(L, 2) && !pyssl_is_callable(L, 2))
         return pyssl_raise(L, "TypeError", "callback must be callable");
     ERR_clear_error();
     if (SSL_CTX_use_psk_identity_hint(self->ctx, hint) != 1) {

@@ -323,6 +323,38 @@ static pyssl_bytearray *check_buffer(lua_State *L, int idx, const char *fname)
     return b;
 }
 
+/* Python keeps a timeout as whole nanoseconds in a signed 64-bit count
+ * (_PyTime_FromSecondsObject with ROUND_TIMEOUT: away from zero) and
+ * answers gettimeout() from that count. pyssl keeps seconds, but rounds
+ * them the same way, so 1e-10 becomes 1e-09 and -0.0 becomes 0.0. The
+ * number at idx, in seconds (negative ones too: the caller refuses them
+ * with its own message); Python's OverflowError outside the count's range,
+ * its ValueError for NaN. */
+#define NS_PER_SEC 1000000000
+static double timeout_seconds(lua_State *L, int idx)
+{
+    long long ns;
+    if (lua_isinteger(L, idx)) {
+        lua_Integer sec = lua_tointeger(L, idx);
+        if (sec > LLONG_MAX / NS_PER_SEC || sec < LLONG_MIN / NS_PER_SEC)
+            pyssl_raise(L, "OverflowError", "timestamp too large to convert to C PyTime_t");
+        ns = (long long)sec * NS_PER_SEC;
+    } else {
+        double d = lua_tonumber(L, idx) * 1e9;
+        if (d != d)
+            pyssl_raise(L, "ValueError", "Invalid value NaN (not a number)");
+        /* 2^63 is exact as a double; every double this large is integral. */
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+            pyssl_raise(L, "OverflowError", "timestamp out of range for platform time_t");
+        ns = (long long)d;   /* toward zero, then away from it */
+        if ((double)ns != d)
+            ns += d > 0 ? 1 : -1;
+    }
+    if (ns % NS_PER_SEC == 0)
+        return (double)(ns / NS_PER_SEC);
+    return (double)ns / 1e9;
+}
+
 /* A timeout value: nil -> -1 (None), else seconds >= 0. */
 static double check_timeout(lua_State *L, int idx)
 {
@@ -334,9 +366,7 @@ static double check_timeout(lua_State *L, int idx)
     if (lua_type(L, idx) != LUA_TNUMBER)
         pyssl_raise(L, "TypeError", "'%s' object cannot be interpreted as an integer",
                     pyssl_typename(L, idx));
-    t = lua_tonumber(L, idx);
-    if (t != t)
-        pyssl_raise(L, "ValueError", "Invalid value NaN (not a number)");
+    t = timeout_seconds(L, idx);
     if (t < 0)
         pyssl_raise(L, "ValueError", "Timeout value out of range");
     return t;
@@ -1177,14 +1207,12 @@ static int l_select(lua_State *L)
             return pyssl_raise(L, "TypeError", "arguments 1-3 must be sequences");
     if (lua_isnoneornil(L, 4)) {
         timeout = -1;
+    } else if (lua_isboolean(L, 4)) {
+        timeout = lua_toboolean(L, 4) ? 1.0 : 0.0;   /* Python's bool is an int */
     } else if (lua_type(L, 4) == LUA_TNUMBER) {
-        timeout = lua_tonumber(L, 4);
-        if (timeout != timeout)
-            return pyssl_raise(L, "ValueError", "Invalid value NaN (not a number)");
+        timeout = timeout_seconds(L, 4);
         if (timeout < 0)
             return pyssl_raise(L, "ValueError", "timeout must be non-negative");
-        if (timeout > 9.2e9)
-            return pyssl_raise(L, "OverflowError", "timestamp too large to convert to C _PyTime_t");
     } else {
         return pyssl_raise(L, "TypeError", "timeout must be a float or None");
     }

@@ -265,6 +265,11 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         owner_index = lua_absindex(L, owner_index);
     if (session_index)
         session_index = lua_absindex(L, session_index);
+    /* _wrap_bio's argument parsing ("es"), before any other check. The
+     * name is always a str by now (_encode_hostname). */
+    if (hostname_index && lua_type(L, hostname_index) == LUA_TSTRING &&
+        strlen(lua_tostring(L, hostname_index)) != lua_rawlen(L, hostname_index))
+        pyssl_raise(L, "TypeError", "argument must be encoded string without null bytes, not str");
     ctx = pyssl_check_context(L, ctx_index);
     if (incoming) {
         in = pyssl_check_object(L, incoming, "MemoryBIO");

@@ -34,11 +34,7 @@ local function check_self(self, method)
   end
 end
 
-local function is_callable(v)
-  if type(v) == "function" then return true end
-  local mt = getmetatable(v)
-  return type(mt) == "table" and mt.__call ~= nil
-end
+local is_callable = core._callable
 
 ---------------------------------------------------------- protocol lists
 

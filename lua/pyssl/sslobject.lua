@@ -125,10 +125,9 @@ local function idna_encode(name)
   -- All ASCII (every usual connection): checked and returned as it is.
   if ascii_hostname(name) then return name end
   if not utf8.len(name) then
-    local _, bad = utf8.len(name)
-    raise("UnicodeError", string.format(
-      "'utf-8' codec can't decode byte 0x%02x in position %d: invalid start byte",
-      name:byte(bad), bad - 1))
+    -- Not UTF-8, so not a str: Python's bytes form, hostname.decode("ascii").
+    local bad = name:find("[\128-\255]")
+    raise("UnicodeDecodeError", "ascii", name, bad - 1, bad, "ordinal not in range(128)")
   end
   local labels, current = {}, {}
   for _, c in utf8.codes(name) do
