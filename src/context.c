@@ -156,7 +156,8 @@ static int ctx_new(lua_State *L)
 static int ctx_close(lua_State *L)
 {
     static const int callback_slots[] = {
-        PYSSL_CTX_UV_SNI, PYSSL_CTX_UV_PSK_CLIENT, PYSSL_CTX_UV_PSK_SERVER, PYSSL_CTX_UV_KEYLOG
+        PYSSL_CTX_UV_SNI, PYSSL_CTX_UV_PSK_CLIENT, PYSSL_CTX_UV_PSK_SERVER, PYSSL_CTX_UV_KEYLOG,
+        PYSSL_CTX_UV_MSG
     };
     pyssl_context *self = lua_touserdata(L, 1);
     size_t i;

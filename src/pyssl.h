@@ -245,7 +245,8 @@ enum {
     PYSSL_CTX_UV_PSK_CLIENT,    /* PSK client callback */
     PYSSL_CTX_UV_PSK_SERVER,    /* PSK server callback */
     PYSSL_CTX_UV_KEYLOG,        /* keylog_filename string */
-    PYSSL_CTX_NUV = PYSSL_CTX_UV_KEYLOG
+    PYSSL_CTX_UV_MSG,           /* _msg_callback */
+    PYSSL_CTX_NUV = PYSSL_CTX_UV_MSG
 };
 
 /* The SSLContext at idx (subclasses too); raises TypeError otherwise and
