@@ -171,9 +171,12 @@ static int sni_body(lua_State *L)
     /* The name is an A-label; Python decodes it as ASCII. */
     for (i = 0; name && name[i]; i++) {
         if ((unsigned char)name[i] >= 0x80) {
-            lua_pushfstring(L, "'ascii' codec can't decode byte 0x%02x in position %d: "
-                            "ordinal not in range(128)", (unsigned char)name[i], (int)i);
-            pyssl_push_error(L, "UnicodeError", 1);
+            lua_pushliteral(L, "ascii");
+            lua_pushstring(L, name);
+            lua_pushinteger(L, (lua_Integer)i);
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_pushliteral(L, "ordinal not in range(128)");
+            pyssl_push_error(L, "UnicodeDecodeError", 5);
             report_unraisable(L, SNI_WHERE, 4, -1);
             call->alert = SSL_AD_INTERNAL_ERROR;
             call->result = SSL_TLSEXT_ERR_ALERT_FATAL;

@@ -618,19 +618,18 @@ int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_s
         break;
     case SSL_ERROR_SYSCALL:
         p.code = SSL_ERROR_SYSCALL;
+        /* Python 3.12+ (as 3.13 answers): the socket's errno if it has one
+         * (a write to a closed peer is BrokenPipeError, SSL_write_ex having
+         * returned 0), else an EOF, memory BIOs included (3.11 made those
+         * SSLSyscallError "Some I/O error occurred"). */
         if (p.queued == 0) {
-            if (has_socket && res->ret == -1 && res->sys_errno) {
+            if (has_socket && res->sys_errno) {
                 ERR_clear_error();
                 return pyssl_raise_errno(L, res->sys_errno, NULL);
             }
-            if (res->ret == 0 || has_socket) {
-                p.code = 8; /* PY_SSL_ERROR_EOF */
-                p.cls = "SSLEOFError";
-                p.text = "EOF occurred in violation of protocol";
-            } else {
-                p.cls = "SSLSyscallError";
-                p.text = "Some I/O error occurred";
-            }
+            p.code = 8; /* PY_SSL_ERROR_EOF */
+            p.cls = "SSLEOFError";
+            p.text = "EOF occurred in violation of protocol";
         }
         break;
     case SSL_ERROR_SSL:

@@ -864,19 +864,43 @@ static int sock_gettimeout(lua_State *L)
     return 1;
 }
 
-/* setblocking(flag): true = no timeout, false = timeout 0 */
+/* Python's truth value of the Lua value at idx: nil, false, 0, "" and an
+ * empty plain table (an empty list or dict) are false. */
+static int python_truth(lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        return 0;
+    case LUA_TBOOLEAN:
+        return lua_toboolean(L, idx);
+    case LUA_TNUMBER:
+        return lua_tonumber(L, idx) != 0;
+    case LUA_TSTRING:
+        return lua_rawlen(L, idx) > 0;
+    case LUA_TTABLE:
+        if (lua_getmetatable(L, idx)) {   /* an object */
+            lua_pop(L, 1);
+            return 1;
+        }
+        lua_pushnil(L);
+        if (!lua_next(L, idx))
+            return 0;
+        lua_pop(L, 2);
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+/* setblocking(flag): true = no timeout, false = timeout 0. Any value, by
+ * its truth (3.13; 3.11 took integers only). */
 static int sock_setblocking(lua_State *L)
 {
     pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    int block;
     if (lua_gettop(L) != 2)
         return pyssl_raise(L, "TypeError", "socket.setblocking() takes exactly one argument (%d given)",
                            lua_gettop(L) - 1);
-    if (lua_isboolean(L, 2))
-        block = lua_toboolean(L, 2);
-    else
-        block = pyssl_check_index(L, 2) != 0;
-    pyssl_socket_settimeout(L, s, block ? -1.0 : 0.0);
+    pyssl_socket_settimeout(L, s, python_truth(L, 2) ? -1.0 : 0.0);
     return 0;
 }
 
