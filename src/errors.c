@@ -37,6 +37,7 @@ static const struct {
     {"ValueError", "Exception", NULL},
     {"UnicodeError", "ValueError", NULL},
     {"UnicodeDecodeError", "UnicodeError", NULL},
+    {"UnicodeEncodeError", "UnicodeError", NULL},
     {"OSError", "Exception", NULL},
     {"BlockingIOError", "OSError", NULL},
     {"ChildProcessError", "OSError", NULL},
@@ -234,6 +235,69 @@ static int unicodedecode_str(lua_State *L)
     return 1;
 }
 
+/* The code point at code point index `at` of UTF-8 text (-1 if none). */
+static long code_point_at(const char *s, size_t len, lua_Integer at)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+        long cp = extra == 0 ? c : c & (0x3F >> extra);
+        int k;
+        if (extra && i + (size_t)extra >= len)   /* cut short */
+            return -1;
+        for (k = 1; k <= extra; k++)
+            cp = cp << 6 | ((unsigned char)s[i + k] & 0x3F);
+        if (at-- == 0)
+            return cp;
+        i += (size_t)extra + 1;
+    }
+    return -1;
+}
+
+/* UnicodeEncodeError.__str__: as UnicodeDecodeError's, but `object` is
+ * text (UTF-8) and the positions count its characters. */
+static int unicodeencode_str(lua_State *L)
+{
+    lua_Integer start, end;
+    size_t len;
+    const char *obj;
+    long cp;
+    char where[96];
+    luaL_Buffer b;
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "encoding");
+    lua_getfield(L, 1, "object");
+    lua_getfield(L, 1, "start");
+    lua_getfield(L, 1, "end");
+    lua_getfield(L, 1, "reason");
+    if (lua_type(L, 2) != LUA_TSTRING || lua_type(L, 3) != LUA_TSTRING || !lua_isinteger(L, 4) ||
+        !lua_isinteger(L, 5) || lua_type(L, 6) != LUA_TSTRING) {
+        lua_settop(L, 1);
+        return base_str(L);
+    }
+    obj = lua_tolstring(L, 3, &len);
+    start = lua_tointeger(L, 4);
+    end = lua_tointeger(L, 5);
+    cp = start >= 0 ? code_point_at(obj, len, start) : -1;
+    if (cp >= 0 && end == start + 1)
+        snprintf(where, sizeof where,
+                 cp < 0x100 ? "' codec can't encode character '\\x%02lx' in position %lld: "
+                 : cp < 0x10000 ? "' codec can't encode character '\\u%04lx' in position %lld: "
+                 : "' codec can't encode character '\\U%08lx' in position %lld: ",
+                 cp, (long long)start);
+    else
+        snprintf(where, sizeof where, "' codec can't encode characters in position %lld-%lld: ",
+                 (long long)start, (long long)(end - 1));
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '\'');
+    add_str(&b, L, 2);
+    luaL_addstring(&b, where);
+    add_str(&b, L, 6);
+    luaL_pushresult(&b);
+    return 1;
+}
+
 /* Makes the instance table: args from the n values at first.., of which
  * the first `kept` stay in args; metatable the class at cls. Leaves the
  * instance at the top. */
@@ -315,8 +379,8 @@ static int oserror_new(lua_State *L)
     return 1;
 }
 
-/* UnicodeDecodeError(encoding, object, start, end, reason): the five
- * arguments are also its fields. */
+/* UnicodeDecodeError(encoding, object, start, end, reason), and
+ * UnicodeEncodeError with the same: the five arguments are also its fields. */
 static int unicodedecode_new(lua_State *L)
 {
     static const char *const fields[] = {"encoding", "object", "start", "end", "reason"};
@@ -712,6 +776,9 @@ void pyssl_open_errors(lua_State *L)
         } else if (strcmp(hierarchy[i].name, "UnicodeDecodeError") == 0) {
             set_method(L, cls, "__new", unicodedecode_new);
             set_method(L, cls, "__tostring", unicodedecode_str);
+        } else if (strcmp(hierarchy[i].name, "UnicodeEncodeError") == 0) {
+            set_method(L, cls, "__new", unicodedecode_new);
+            set_method(L, cls, "__tostring", unicodeencode_str);
         } else if (strcmp(hierarchy[i].name, "SSLError") == 0) {
             set_method(L, cls, "__tostring", sslerror_str);
         }
