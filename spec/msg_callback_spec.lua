@@ -83,7 +83,10 @@ describe("_msg_callback", function()
     assert.is_true(seen["HANDSHAKE:CLIENT_HELLO"])
     assert.is_true(seen["HANDSHAKE:FINISHED"])
     assert.is_true(seen["HEADER:APPLICATION_DATA"])
-    assert.is_true(seen["INNER_CONTENT_TYPE:FINISHED"] or seen["INNER_CONTENT_TYPE:SUPPLEMENTAL_DATA"])
+    -- the inner content type goes through _TLSMessageType too, as in ssl.py
+    assert.is_true(seen["INNER_CONTENT_TYPE:CERTIFICATE_STATUS"])   -- 22, handshake
+    assert.is_true(seen["INNER_CONTENT_TYPE:SUPPLEMENTAL_DATA"])    -- 23, application data
+    assert.is_true(seen["CHANGE_CIPHER_SPEC:CHANGE_CIPHER_SPEC"])    -- 257
   end)
 
   it("gets the conn of the call: the SSLObject", function()
@@ -93,6 +96,39 @@ describe("_msg_callback", function()
     local p = T.pair(SCENARIOS.tls13, cctx)
     T.handshake(p)
     assert.is_true(rawequal(seen, p.c))
+  end)
+
+  it("gets the SSLSocket as conn on a socket, and its errors there", function()
+    local P = require "spec.support.peers"
+    local S = require "spec.support.socket_util"
+    local bag = S.bag()
+    finally(function() bag:close() end)
+    local cctx = P.client_context()
+    local conns, directions = {}, {}
+    cctx._msg_callback = function(conn, direction)
+      conns[conn] = true
+      directions[direction] = true
+    end
+    local sc, ss = P.tls_pair(bag, {cctx = cctx})
+    assert.is_true(conns[sc])
+    assert.is_true(directions.read and directions.write)
+    sc:sendall("x")
+    assert.equal("x", ss:recv(1))
+    -- a new connection of cctx gets a raising callback: the first handshake
+    -- step (the ClientHello) raises its error, not SSLWantReadError
+    local boom = ssl.OSError(5, "from the callback")
+    cctx._msg_callback = function() error(boom) end
+    local c = P.tcp_pair(bag)
+    c:setblocking(false)
+    local tls = bag:add(cctx:wrap_socket(c, {server_hostname = "localhost", do_handshake_on_connect = false}))
+    local ok, err = pcall(tls.do_handshake, tls)
+    assert.is_false(ok)
+    assert.equal(boom, err)
+    -- the callback is looked up when it is called (as _ssl.c reads
+    -- ctx->msg_cb): the first connection now raises it too
+    ok, err = pcall(sc.sendall, sc, "y")
+    assert.is_false(ok)
+    assert.equal(boom, err)
   end)
 
   it("is read back, cleared with nil, and checked as ssl.py checks it", function()
