@@ -131,6 +131,29 @@ describe("_msg_callback", function()
     assert.equal(boom, err)
   end)
 
+  it("an SSLSocket closed from its own callback gets an error, not a crash", function()
+    local P = require "spec.support.peers"
+    local S = require "spec.support.socket_util"
+    local bag = S.bag()
+    finally(function() bag:close() end)
+    local cctx = P.client_context()
+    local closes = 0
+    cctx._msg_callback = function(conn)
+      closes = closes + 1
+      conn:close()
+    end
+    local c = P.tcp_pair(bag)
+    c:setblocking(false)
+    local tls = bag:add(cctx:wrap_socket(c, {server_hostname = "localhost", do_handshake_on_connect = false}))
+    H.raises(ssl.ValueError, "cannot close an SSLObject from its own callback", tls.do_handshake, tls)
+    assert.is_true(closes >= 1)
+    cctx._msg_callback = nil
+    -- afterwards the socket closes as any other
+    tls:close()
+    assert.equal(-1, tls:fileno())
+    collectgarbage()
+  end)
+
   it("is read back, cleared with nil, and checked as ssl.py checks it", function()
     local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     assert.is_nil(ctx._msg_callback)
