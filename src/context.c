@@ -193,7 +193,8 @@ void pyssl_push_wrapped_context(lua_State *L, SSL_CTX *ctx)
 static int ctx_close(lua_State *L)
 {
     static const int callback_slots[] = {
-        PYSSL_CTX_UV_SNI, PYSSL_CTX_UV_PSK_CLIENT, PYSSL_CTX_UV_PSK_SERVER, PYSSL_CTX_UV_KEYLOG
+        PYSSL_CTX_UV_SNI, PYSSL_CTX_UV_PSK_CLIENT, PYSSL_CTX_UV_PSK_SERVER, PYSSL_CTX_UV_KEYLOG,
+        PYSSL_CTX_UV_MSG
     };
     pyssl_context *self = lua_touserdata(L, 1);
     size_t i;
@@ -264,7 +265,13 @@ void pyssl_context_set_verify(lua_State *L, pyssl_context *self, lua_Integer mod
 static int set_verify_mode(lua_State *L)
 {
     pyssl_context *self = pyssl_check_context(L, 1);
-    pyssl_context_set_verify(L, self, pyssl_check_index(L, 2));
+    lua_Integer mode = pyssl_check_index(L, 2);
+    /* The setter parses a C int first ("i"), then checks the value. */
+    if (mode > INT_MAX)
+        return pyssl_raise(L, "OverflowError", "signed integer is greater than maximum");
+    if (mode < INT_MIN)
+        return pyssl_raise(L, "OverflowError", "signed integer is less than minimum");
+    pyssl_context_set_verify(L, self, mode);
     return 0;
 }
 
@@ -296,9 +303,13 @@ static int get_options(lua_State *L)
 static int set_options(lua_State *L)
 {
     pyssl_context *self = pyssl_check_context(L, 1);
-    uint64_t wanted = (uint64_t)pyssl_check_index(L, 2);
+    lua_Integer value = pyssl_check_index(L, 2);
+    uint64_t wanted = (uint64_t)value;
     uint64_t current = SSL_CTX_get_options(self->ctx);
     uint64_t to_set = wanted & ~current, to_clear = current & ~wanted;
+    /* 3.13's check (3.11 masked -1 to every bit) */
+    if (value < 0)
+        return pyssl_raise(L, "OverflowError", "can't convert negative int to unsigned");
     if (to_set & deprecated_protocol_options)
         deprecated(L, "ssl.OP_NO_SSL*/ssl.OP_NO_TLS* options are deprecated");
     SSL_CTX_clear_options(self->ctx, to_clear);
@@ -522,7 +533,7 @@ static int password_callback(char *buf, int size, int rwflag, void *userdata)
     (void)rwflag;
     if (src->failed)
         return -1;
-    if (lua_isfunction(L, src->value)) {
+    if (lua_type(L, src->value) != LUA_TSTRING) {   /* a callable */
         lua_pushvalue(L, src->value);
         if (lua_pcall(L, 0, 1, 0) != LUA_OK)
             return password_fail(src);
@@ -589,7 +600,7 @@ static int ctx_load_cert_chain(lua_State *L)
         return pyssl_raise(L, "TypeError", "certfile should be a valid filesystem path");
     if (!lua_isnil(L, 3) && !is_path(L, 3))
         return pyssl_raise(L, "TypeError", "keyfile should be a valid filesystem path");
-    if (!lua_isnil(L, 4) && !lua_isfunction(L, 4) && lua_type(L, 4) != LUA_TSTRING)
+    if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING && !pyssl_is_callable(L, 4))
         return pyssl_raise(L, "TypeError", "password should be a string or callable");
     if (lua_type(L, 4) == LUA_TSTRING && lua_rawlen(L, 4) > PASSWORD_MAX)
         return pyssl_raise(L, "ValueError", "password cannot be longer than %d bytes", PASSWORD_MAX);

@@ -156,6 +156,10 @@ const char *pyssl_typename(lua_State *L, int idx);
 void pyssl_add_repr(luaL_Buffer *b, const char *s, size_t len);
 /* Pushes repr() of the value at idx (strings quoted, None, True, ...). */
 const char *pyssl_push_repr(lua_State *L, int idx);
+/* Python's callable(): a function, or a value whose metatable has __call
+ * (a callable table, a class). Every argument taken as a callback is
+ * checked with this (core._callable from Lua). */
+int pyssl_is_callable(lua_State *L, int idx);
 
 /* An integer argument as Python's index protocol takes it: integers and
  * integral floats; else TypeError "'<type>' object cannot be interpreted as
@@ -266,7 +270,8 @@ enum {
     PYSSL_CTX_UV_PSK_CLIENT,    /* PSK client callback */
     PYSSL_CTX_UV_PSK_SERVER,    /* PSK server callback */
     PYSSL_CTX_UV_KEYLOG,        /* keylog_filename string */
-    PYSSL_CTX_NUV = PYSSL_CTX_UV_KEYLOG
+    PYSSL_CTX_UV_MSG,           /* _msg_callback */
+    PYSSL_CTX_NUV = PYSSL_CTX_UV_MSG
 };
 
 /* The SSLContext at idx (subclasses too); raises TypeError otherwise and

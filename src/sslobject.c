@@ -147,22 +147,39 @@ static int could_be_ip_literal(const char *hostname)
     return strpbrk(hostname, "0123456789:") != NULL;
 }
 
-/* The IDNA codec's checks on an all-ASCII name: every label but the last
- * 1..63 bytes, the last (empty after a trailing dot) below 64. */
-static void check_ascii_labels(lua_State *L, const char *name, size_t len)
+/* Raises Python 3.13's UnicodeEncodeError("idna", name, start, end, reason)
+ * for the name at name_index. */
+static void raise_idna(lua_State *L, int name_index, size_t start, size_t end, const char *reason)
+{
+    lua_pushliteral(L, "idna");
+    lua_pushvalue(L, name_index);
+    lua_pushinteger(L, (lua_Integer)start);
+    lua_pushinteger(L, (lua_Integer)end);
+    lua_pushstring(L, reason);
+    pyssl_push_error(L, "UnicodeEncodeError", 5);
+    lua_error(L);
+}
+
+/* The IDNA codec's checks on an all-ASCII name (3.13): first an empty
+ * label anywhere but last, then a label of 64 bytes or more. */
+static void check_ascii_labels(lua_State *L, int name_index, const char *name, size_t len)
 {
     size_t start = 0, i;
     for (i = 0; i < len; i++) {
         if (name[i] != '.')
             continue;
-        if (i == start || i - start >= 64)
-            pyssl_raise(L, "UnicodeError",
-                        "encoding with 'idna' codec failed (UnicodeError: label empty or too long)");
+        if (i == start)
+            raise_idna(L, name_index, start, start + 1, "label empty");
         start = i + 1;
     }
-    if (len - start >= 64)
-        pyssl_raise(L, "UnicodeError",
-                    "encoding with 'idna' codec failed (UnicodeError: label too long)");
+    start = 0;
+    for (i = 0; i <= len; i++) {
+        if (i < len && name[i] != '.')
+            continue;
+        if (i - start >= 64)
+            raise_idna(L, name_index, start, i, "label too long");
+        start = i + 1;
+    }
 }
 
 /* Is the name all ASCII? Then str.encode("idna") leaves it as it is, once
@@ -188,7 +205,7 @@ static int l_ascii_hostname(lua_State *L)
         lua_pushboolean(L, 0);
         return 1;
     }
-    check_ascii_labels(L, name, len);
+    check_ascii_labels(L, 1, name, len);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -275,6 +292,11 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         owner_index = lua_absindex(L, owner_index);
     if (session_index)
         session_index = lua_absindex(L, session_index);
+    /* _wrap_bio's argument parsing ("es"), before any other check. The
+     * name is always a str by now (_encode_hostname). */
+    if (hostname_index && lua_type(L, hostname_index) == LUA_TSTRING &&
+        strlen(lua_tostring(L, hostname_index)) != lua_rawlen(L, hostname_index))
+        pyssl_raise(L, "TypeError", "argument must be encoded string without null bytes, not str");
     ctx = pyssl_check_context(L, ctx_index);
     if (incoming) {
         in = pyssl_check_object(L, incoming, "MemoryBIO");
@@ -409,7 +431,7 @@ static void encode_hostname(lua_State *L, int self, int hostname, int is_context
         name = lua_type(L, hostname) == LUA_TSTRING ? lua_tolstring(L, hostname, &len) : NULL;
         if (lua_isnil(L, hostname) || (name && is_ascii(name, len))) {
             if (name)
-                check_ascii_labels(L, name, len);
+                check_ascii_labels(L, hostname, name, len);
             lua_pop(L, 1);
             return;
         }

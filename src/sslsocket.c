@@ -248,10 +248,13 @@ static void drop_conn(lua_State *L, int self)
 {
     self = lua_absindex(L, self);
     if (lua_getiuservalue(L, self, UV_SSLOBJ) == LUA_TUSERDATA) {
-        lua_pushnil(L);
-        lua_setiuservalue(L, self, UV_SSLOBJ);
+        /* Closed first: from a callback of this connection the close is
+         * refused (raises), and then the socket keeps its TLS state and
+         * descriptor, which OpenSSL is using. */
         if (luaL_callmeta(L, -1, "__close"))
             lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_setiuservalue(L, self, UV_SSLOBJ);
     }
     lua_pop(L, 1);
 }
