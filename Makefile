@@ -1,6 +1,7 @@
 # pyssl — CPython's ssl module for Lua.
 #   make demo    the main job: a verified TLS conversation, start to end
 #   make test    build, generate the test PKI, run every spec
+#   make test-py313  the same with Python 3.13 as the oracle (pyenv)
 #   make check   the specs under AddressSanitizer + UBSan, then valgrind, then the debug build
 #   make check-testssl  testssl.sh probes a pyssl server on the sanitized core
 #   make bench   pyssl side by side with C, Python's ssl and LuaSec
@@ -94,6 +95,19 @@ test: deps
 test-all-luas: deps
 	@tools/deps.sh $(COMPAT_PKGS)
 	@MAKE="$(MAKE)" tools/test_all_luas.sh
+
+# Every spec with Python 3.13 (pyenv) as the oracle instead of python3
+# (3.11): pyssl mirrors 3.14, so 3.13's answers are the ones to match
+# (README, "Where pyssl follows 3.14 (or 3.13) over 3.11").
+PY313 ?= env PYENV_VERSION=3.13.0 python3
+.PHONY: test-py313
+test-py313: deps
+	@$(MAKE) --no-print-directory build >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@$(PY313) -c 'import sys; assert sys.version_info[:2] == (3, 13), sys.version' \
+	  || { echo "test-py313: $(PY313) is not Python 3.13"; exit 1; }
+	@echo "== specs against $$($(PY313) -c 'import sys; print(sys.version.split()[0])')"
+	@PYSSL_PYTHON="$(PY313)" PYSSL_PYTHON_NEWER="$(PY313)" LUA=$(LUA) tools/run_specs.sh $(SPECS)
 
 demo: deps
 	@$(MAKE) --no-print-directory build >/dev/null

@@ -60,6 +60,7 @@ build = {
             "src/errors.c",
             "src/hashlib.c",
             "src/hmac.c",
+            "src/hold.c",
             "src/hostdb.c",
             "src/misc.c",
             "src/netdb.c",

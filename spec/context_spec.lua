@@ -624,7 +624,7 @@ local b = ssl.SSLContext(17)
 b:set_default_verify_paths()
 print(a:cert_store_stats().x509, b:cert_store_stats().x509, #a:get_ca_certs())
 ]], env)
-    local p = io.popen(env .. " python3 -c 'import ssl\n"
+    local p = io.popen(env .. " " .. H.PYTHON .. " -c 'import ssl\n"
       .. "a = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); a.load_default_certs()\n"
       .. "b = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); b.set_default_verify_paths()\n"
       .. "print(a.cert_store_stats()[\"x509\"], b.cert_store_stats()[\"x509\"], len(a.get_ca_certs()), sep=\"\\t\")'")

@@ -682,7 +682,7 @@ for _ in range(%d):
         pass
 ]], H.pki("leafkey.pem"), n))
     f:close()
-    local p = assert(io.popen("python3 " .. script))
+    local p = assert(io.popen(H.PYTHON .. " " .. script))
     local port = tonumber(p:read("*l"))
     return p, port, script
   end

@@ -283,6 +283,36 @@ static int l_parse_args(lua_State *L)
     return n;
 }
 
+/* Lua 5.4 follows __call through non-function values too; a few levels
+ * are all any real object has. */
+#define CALL_CHAIN_MAX 4
+
+int pyssl_is_callable(lua_State *L, int idx)
+{
+    int depth, callable = 0;
+    idx = lua_absindex(L, idx);
+    if (lua_isfunction(L, idx))
+        return 1;
+    lua_pushvalue(L, idx);
+    for (depth = 0; depth < CALL_CHAIN_MAX; depth++) {
+        if (!luaL_getmetafield(L, -1, "__call"))
+            break;
+        lua_remove(L, -2);
+        if (lua_isfunction(L, -1)) {
+            callable = 1;
+            break;
+        }
+    }
+    lua_pop(L, 1);
+    return callable;
+}
+
+static int l_callable(lua_State *L)
+{
+    lua_pushboolean(L, pyssl_is_callable(L, 1));
+    return 1;
+}
+
 static int l_typename(lua_State *L)
 {
     lua_pushstring(L, pyssl_typename(L, 1));
@@ -316,6 +346,7 @@ void pyssl_open_args(lua_State *L)
     static const luaL_Reg fns[] = {
         {"_parse_args", l_parse_args},
         {"_typename", l_typename},
+        {"_callable", l_callable},
         {"_repr", l_repr},
         {"_raise", l_raise},
         {"_table_class", l_table_class},

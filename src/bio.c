@@ -60,9 +60,9 @@ static int bio_read(lua_State *L)
         lua_pushliteral(L, "");
         return 1;
     }
-    /* what the SSL object wrote into it (outgoing) counts too */
-    account_growth(L, self, (size_t)avail);
     n = (size < 0 || size > avail) ? (size_t)avail : (size_t)size;
+    /* The bytes are copied before the collector can run (5.3 on; compat.h
+     * for older Luas): data must not be used after this push. */
     lua_pushlstring(L, data, n);
     /* Skip what was read. Not BIO_reset when everything was read: for a
      * writable memory BIO it zeroes the whole buffer (16 KiB and more per
@@ -78,6 +78,9 @@ static int bio_read(lua_State *L)
             n -= (size_t)chunk;
         }
     }
+    /* What the SSL object wrote into it (outgoing) counts too. Last: it
+     * can run the collector, and a finalizer may close this BIO. */
+    account_growth(L, self, (size_t)avail);
     return 1;
 }
 

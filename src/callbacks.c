@@ -5,6 +5,7 @@
  *   set_psk_server_callback(fn, identity_hint)
  *   _set_alpn_protocols(wire)     ALPN offer (client) and choice (server)
  *   keylog_filename               NSS key log file
+ *   _msg_callback                 every TLS message (Lua function)
  *
  * The Lua functions live in the context's user values. OpenSSL's C
  * callbacks never keep a lua_State: they find the connection being driven
@@ -26,18 +27,6 @@
 
 /* Python's PROTOCOL_TLS_CLIENT / PROTOCOL_TLS_SERVER. */
 enum { PROTO_TLS_CLIENT = 0x10, PROTO_TLS_SERVER = 0x11 };
-
-static int is_callable(lua_State *L, int idx)
-{
-    int callable;
-    if (lua_isfunction(L, idx))
-        return 1;
-    if (!luaL_getmetafield(L, idx, "__call"))
-        return 0;
-    callable = !lua_isnil(L, -1);
-    lua_pop(L, 1);
-    return callable;
-}
 
 /* Stores the value at the top of the stack in user value `slot` of the
  * context at idx (pops it). */
@@ -75,6 +64,32 @@ static int run_in_connection(const SSL *ssl, lua_CFunction body, void *data)
     PYSSL_ASSERT(conn->L == L && lua_touserdata(L, conn->self_index) == conn);
     lua_settop(L, top);
     return status == LUA_OK;
+}
+
+/* As run_in_connection, for callbacks whose errors Python raises later:
+ * an error of body (the Lua function's, or a MemoryError) is stored in the
+ * connection for the method driving it to raise once OpenSSL returns; a
+ * later one replaces it, as in CPython. */
+static void run_keeping_error(const SSL *ssl, lua_CFunction body, void *data)
+{
+    pyssl_conn *conn = pyssl_conn_of(ssl);
+    lua_State *L;
+    int top;
+    if (!conn || !conn->L || conn->self_index <= 0)
+        return;
+    L = conn->L;
+    if (!lua_checkstack(L, 4))
+        return;
+    top = lua_gettop(L);
+    lua_pushcfunction(L, body);
+    lua_pushlightuserdata(L, data);
+    lua_pushvalue(L, conn->self_index);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        /* conn is the userdata at self_index: anchored for the whole call. */
+        lua_setiuservalue(L, conn->self_index, PYSSL_CONN_UV_ERROR);
+        conn->callback_failed = 1;
+    }
+    lua_settop(L, top);
 }
 
 /* Inside a body (1: data, 2: the connection object): pushes the context
@@ -161,9 +176,12 @@ static int sni_body(lua_State *L)
     /* The name is an A-label; Python decodes it as ASCII. */
     for (i = 0; name && name[i]; i++) {
         if ((unsigned char)name[i] >= 0x80) {
-            lua_pushfstring(L, "'ascii' codec can't decode byte 0x%02x in position %d: "
-                            "ordinal not in range(128)", (unsigned char)name[i], (int)i);
-            pyssl_push_error(L, "UnicodeError", 1);
+            lua_pushliteral(L, "ascii");
+            lua_pushstring(L, name);
+            lua_pushinteger(L, (lua_Integer)i);
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_pushliteral(L, "ordinal not in range(128)");
+            pyssl_push_error(L, "UnicodeDecodeError", 5);
             report_unraisable(L, SNI_WHERE, 4, -1);
             call->alert = SSL_AD_INTERNAL_ERROR;
             call->result = SSL_TLSEXT_ERR_ALERT_FATAL;
@@ -232,7 +250,7 @@ static int set_sni_callback(lua_State *L)
         set_slot(L, 1, PYSSL_CTX_UV_SNI);
         return 0;
     }
-    if (!is_callable(L, 2))
+    if (!pyssl_is_callable(L, 2))
         return pyssl_raise(L, "TypeError", "not a callable object");
     set_slot(L, 1, PYSSL_CTX_UV_SNI);
     SSL_CTX_set_tlsext_servername_callback(self->ctx, servername_callback);
@@ -367,7 +385,7 @@ static int ctx_set_psk_client_callback(lua_State *L)
     if (self->protocol == PROTO_TLS_SERVER)
         return pyssl_raise_located(L, "Cannot add PSK client callback to a "
                                    "PROTOCOL_TLS_SERVER context", PYSSL_LOC);
-    if (!lua_isnil(L, 2) && !is_callable(L, 2))
+    if (!lua_isnil(L, 2) && !pyssl_is_callable(L, 2))
         return pyssl_raise(L, "TypeError", "callback must be callable");
     SSL_CTX_set_psk_client_callback(self->ctx, lua_isnil(L, 2) ? NULL : psk_client_callback);
     set_slot(L, 1, PYSSL_CTX_UV_PSK_CLIENT);
@@ -393,7 +411,7 @@ static int ctx_set_psk_server_callback(lua_State *L)
     if (self->protocol == PROTO_TLS_CLIENT)
         return pyssl_raise_located(L, "Cannot add PSK server callback to a "
                                    "PROTOCOL_TLS_CLIENT context", PYSSL_LOC);
-    if (!lua_isnil(L, 2) && !is_callable(L, 2))
+    if (!lua_isnil(L, 2) && !pyssl_is_callable(L, 2))
         return pyssl_raise(L, "TypeError", "callback must be callable");
     ERR_clear_error();
     if (SSL_CTX_use_psk_identity_hint(self->ctx, hint) != 1) {
@@ -475,6 +493,91 @@ static int ctx_set_alpn_protocols_wire(lua_State *L)
     return 0;
 }
 
+/* ---------------------------------------------------- message callback */
+
+/* CPython's message type of a ChangeCipherSpec record (not a handshake
+ * type: _TLSMessageType.CHANGE_CIPHER_SPEC). */
+#define MSG_TYPE_CHANGE_CIPHER_SPEC 0x0101
+
+typedef struct msg_call {
+    int write_p, version, content_type;
+    const void *buf;
+    size_t len;
+} msg_call;
+
+/* fn(conn, "read"|"write", version, content_type, msg_type, data). The
+ * message type is read as CPython reads it, from a signed char: a type
+ * byte >= 0x80 comes out negative there, and here. */
+static int msg_body(lua_State *L)
+{
+    msg_call *call = lua_touserdata(L, 1);
+    const signed char *bytes = call->buf;
+    int version = call->version, msg_type;
+    if (!push_callback(L, PYSSL_CTX_UV_MSG))
+        return 0;
+    switch (call->content_type) {
+    case SSL3_RT_CHANGE_CIPHER_SPEC:
+        msg_type = MSG_TYPE_CHANGE_CIPHER_SPEC;
+        break;
+    case SSL3_RT_ALERT:             /* level, description */
+        msg_type = call->len >= 2 ? bytes[1] : -1;
+        break;
+    case SSL3_RT_HANDSHAKE:
+    case SSL3_RT_INNER_CONTENT_TYPE:
+        msg_type = call->len >= 1 ? bytes[0] : -1;
+        break;
+    case SSL3_RT_HEADER:            /* type, version (2 bytes), length */
+        if (call->len >= 3)
+            version = bytes[1] << 8 | bytes[2];
+        msg_type = call->len >= 1 ? bytes[0] : -1;
+        break;
+    default:
+        msg_type = -1;
+        break;
+    }
+    lua_pushvalue(L, 4);
+    lua_pushvalue(L, 5);
+    lua_pushstring(L, call->write_p ? "write" : "read");
+    lua_pushinteger(L, version);
+    lua_pushinteger(L, call->content_type);
+    lua_pushinteger(L, msg_type);
+    lua_pushlstring(L, call->buf, call->len);
+    lua_call(L, 6, 0);
+    return 0;
+}
+
+static void msg_callback(int write_p, int version, int content_type, const void *buf,
+                         size_t len, SSL *ssl, void *arg)
+{
+    msg_call call = {write_p, version, content_type, buf, len};
+    (void)arg;
+    run_keeping_error(ssl, msg_body, &call);
+}
+
+static int get_msg_callback(lua_State *L)
+{
+    pyssl_check_context(L, 1);
+    lua_getiuservalue(L, 1, PYSSL_CTX_UV_MSG);
+    return 1;
+}
+
+/* _msg_callback = fn: OpenSSL copies the context's callback into each
+ * connection when it is made, so it applies to connections made after. */
+static int set_msg_callback(lua_State *L)
+{
+    pyssl_context *self = pyssl_check_context(L, 1);
+    lua_settop(L, 2);
+    if (!lua_isnil(L, 2) && !pyssl_is_callable(L, 2)) {
+        SSL_CTX_set_msg_callback(self->ctx, NULL);
+        lua_pushnil(L);
+        set_slot(L, 1, PYSSL_CTX_UV_MSG);
+        return pyssl_raise(L, "TypeError", "not a callable object");
+    }
+    SSL_CTX_set_msg_callback(self->ctx, lua_isnil(L, 2) ? NULL : msg_callback);
+    set_slot(L, 1, PYSSL_CTX_UV_MSG);
+    return 0;
+}
+
 /* ------------------------------------------------------------- keylog */
 
 static void keylog_callback(const SSL *ssl, const char *line)
@@ -547,11 +650,13 @@ void pyssl_open_callbacks(lua_State *L)
     static const luaL_Reg getters[] = {
         {"sni_callback", get_sni_callback},
         {"keylog_filename", get_keylog_filename},
+        {"_msg_callback", get_msg_callback},
         {NULL, NULL}
     };
     static const luaL_Reg setters[] = {
         {"sni_callback", set_sni_callback},
         {"keylog_filename", set_keylog_filename},
+        {"_msg_callback", set_msg_callback},
         {NULL, NULL}
     };
     pyssl_class_extend(L, CLASS, methods, getters, setters);

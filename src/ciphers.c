@@ -75,16 +75,23 @@ static int ctx_get_ciphers(lua_State *L)
 {
     pyssl_context *self = pyssl_check_context(L, 1);
     STACK_OF(SSL_CIPHER) *ciphers;
+    pyssl_hold *h;
     int i, n;
     pyssl_check_nargs(L, "_SSLContext.get_ciphers", 0);
-    /* The context's own list (what SSL_new copies): nothing to free. */
+    h = pyssl_push_hold(L);
+    self = pyssl_check_context(L, 1);   /* again: the hold's allocation may have closed it */
+    /* The context's own list, copied and held: a finalizer may close the
+     * context or set other ciphers (freeing the list) while we push. */
     ciphers = SSL_CTX_get_ciphers(self->ctx);
-    n = ciphers ? sk_SSL_CIPHER_num(ciphers) : 0;
+    if (ciphers && !(h->ciphers = sk_SSL_CIPHER_dup(ciphers)))
+        return pyssl_raise_nomem(L);
+    n = h->ciphers ? sk_SSL_CIPHER_num(h->ciphers) : 0;
     lua_createtable(L, n, 0);
     for (i = 0; i < n; i++) {
-        push_cipher(L, sk_SSL_CIPHER_value(ciphers, i));
+        push_cipher(L, sk_SSL_CIPHER_value(h->ciphers, i));
         lua_rawseti(L, -2, i + 1);
     }
+    pyssl_release_hold(L, 2);
     return 1;
 }
 

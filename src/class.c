@@ -178,12 +178,14 @@ static void class_and_key(lua_State *L, int cls, const char *field, int key,
     *class_name = lua_tostring(L, -1);
 }
 
-static int raise_no_attribute(lua_State *L, int cls, int key)
+/* `setting`: the error of an assignment, which 3.13 words its own way. */
+static int raise_no_attribute(lua_State *L, int cls, int key, int setting)
 {
     const char *class_name, *key_name;
     class_and_key(L, cls, "__typename", key, &class_name, &key_name);
-    return pyssl_raise(L, "AttributeError", "'%s' object has no attribute '%s'",
-                       class_name, key_name);
+    return pyssl_raise(L, "AttributeError", "'%s' object has no attribute '%s'%s",
+                       class_name, key_name,
+                       setting ? " and no __dict__ for setting new attributes" : "");
 }
 
 /* obj[key]: upvalues 1 state, 2 class table, 3 getters. */
@@ -206,7 +208,7 @@ static int object_index(lua_State *L)
         if (lua_rawget(L, -2) != LUA_TNIL)
             return 1;
     }
-    return raise_no_attribute(L, lua_upvalueindex(2), 2);
+    return raise_no_attribute(L, lua_upvalueindex(2), 2, 0);
 }
 
 /* __index of an object whose attribute table hides class attributes:
@@ -327,7 +329,7 @@ static int object_newindex(lua_State *L)
     lua_pop(L, 1);
     if (!takes_attribute(L, lua_upvalueindex(5), 2)) {
         if (kind == LUA_TNIL)
-            return raise_no_attribute(L, lua_upvalueindex(2), 2);
+            return raise_no_attribute(L, lua_upvalueindex(2), 2, 1);
         class_and_key(L, lua_upvalueindex(2), "__typename", 2, &class_name, &key_name);
         return pyssl_raise(L, "AttributeError", "'%s' object attribute '%s' is read-only",
                            class_name, key_name);

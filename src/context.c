@@ -193,7 +193,8 @@ void pyssl_push_wrapped_context(lua_State *L, SSL_CTX *ctx)
 static int ctx_close(lua_State *L)
 {
     static const int callback_slots[] = {
-        PYSSL_CTX_UV_SNI, PYSSL_CTX_UV_PSK_CLIENT, PYSSL_CTX_UV_PSK_SERVER, PYSSL_CTX_UV_KEYLOG
+        PYSSL_CTX_UV_SNI, PYSSL_CTX_UV_PSK_CLIENT, PYSSL_CTX_UV_PSK_SERVER, PYSSL_CTX_UV_KEYLOG,
+        PYSSL_CTX_UV_MSG
     };
     pyssl_context *self = lua_touserdata(L, 1);
     size_t i;
@@ -264,7 +265,13 @@ void pyssl_context_set_verify(lua_State *L, pyssl_context *self, lua_Integer mod
 static int set_verify_mode(lua_State *L)
 {
     pyssl_context *self = pyssl_check_context(L, 1);
-    pyssl_context_set_verify(L, self, pyssl_check_index(L, 2));
+    lua_Integer mode = pyssl_check_index(L, 2);
+    /* The setter parses a C int first ("i"), then checks the value. */
+    if (mode > INT_MAX)
+        return pyssl_raise(L, "OverflowError", "signed integer is greater than maximum");
+    if (mode < INT_MIN)
+        return pyssl_raise(L, "OverflowError", "signed integer is less than minimum");
+    pyssl_context_set_verify(L, self, mode);
     return 0;
 }
 
@@ -296,9 +303,13 @@ static int get_options(lua_State *L)
 static int set_options(lua_State *L)
 {
     pyssl_context *self = pyssl_check_context(L, 1);
-    uint64_t wanted = (uint64_t)pyssl_check_index(L, 2);
+    lua_Integer value = pyssl_check_index(L, 2);
+    uint64_t wanted = (uint64_t)value;
     uint64_t current = SSL_CTX_get_options(self->ctx);
     uint64_t to_set = wanted & ~current, to_clear = current & ~wanted;
+    /* 3.13's check (3.11 masked -1 to every bit) */
+    if (value < 0)
+        return pyssl_raise(L, "OverflowError", "can't convert negative int to unsigned");
     if (to_set & deprecated_protocol_options)
         deprecated(L, "ssl.OP_NO_SSL*/ssl.OP_NO_TLS* options are deprecated");
     SSL_CTX_clear_options(self->ctx, to_clear);
@@ -522,7 +533,7 @@ static int password_callback(char *buf, int size, int rwflag, void *userdata)
     (void)rwflag;
     if (src->failed)
         return -1;
-    if (lua_isfunction(L, src->value)) {
+    if (lua_type(L, src->value) != LUA_TSTRING) {   /* a callable */
         lua_pushvalue(L, src->value);
         if (lua_pcall(L, 0, 1, 0) != LUA_OK)
             return password_fail(src);
@@ -568,7 +579,10 @@ static int is_path(lua_State *L, int idx)
     return lua_type(L, idx) == LUA_TSTRING;
 }
 
-/* load_cert_chain(certfile, keyfile=None, password=None) */
+/* load_cert_chain(certfile, keyfile=None, password=None). The password
+ * callback runs Lua, which may close this context: the SSL_CTX is held
+ * (a reference of our own) for the whole load, and a context closed
+ * meanwhile is reported once OpenSSL is done with it. */
 static int ctx_load_cert_chain(lua_State *L)
 {
     static const char *const names[] = {"certfile", "keyfile", "password", NULL};
@@ -577,6 +591,8 @@ static int ctx_load_cert_chain(lua_State *L)
     pem_password_cb *old_cb;
     void *old_userdata;
     const char *certfile, *keyfile;
+    pyssl_hold *h;
+    SSL_CTX *ctx;
     int ok, saved_errno;
 
     pyssl_parse_args_c(L, 2, "load_cert_chain", names, 3);
@@ -584,7 +600,7 @@ static int ctx_load_cert_chain(lua_State *L)
         return pyssl_raise(L, "TypeError", "certfile should be a valid filesystem path");
     if (!lua_isnil(L, 3) && !is_path(L, 3))
         return pyssl_raise(L, "TypeError", "keyfile should be a valid filesystem path");
-    if (!lua_isnil(L, 4) && !lua_isfunction(L, 4) && lua_type(L, 4) != LUA_TSTRING)
+    if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING && !pyssl_is_callable(L, 4))
         return pyssl_raise(L, "TypeError", "password should be a string or callable");
     if (lua_type(L, 4) == LUA_TSTRING && lua_rawlen(L, 4) > PASSWORD_MAX)
         return pyssl_raise(L, "ValueError", "password cannot be longer than %d bytes", PASSWORD_MAX);
@@ -592,28 +608,38 @@ static int ctx_load_cert_chain(lua_State *L)
     keyfile = lua_isnil(L, 3) ? certfile : lua_tostring(L, 3);
     lua_settop(L, 4);
     lua_pushnil(L);                        /* 5: error slot for the callback */
+    h = pyssl_push_hold(L);                /* 6 */
+    self = pyssl_check_context(L, 1);      /* again: the hold's allocation may have closed it */
+    ctx = self->ctx;
+    SSL_CTX_up_ref(ctx);
+    h->ctx = ctx;
 
-    old_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
-    old_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
+    old_cb = SSL_CTX_get_default_passwd_cb(ctx);
+    old_userdata = SSL_CTX_get_default_passwd_cb_userdata(ctx);
     if (!lua_isnil(L, 4)) {
-        SSL_CTX_set_default_passwd_cb(self->ctx, password_callback);
-        SSL_CTX_set_default_passwd_cb_userdata(self->ctx, &src);
+        SSL_CTX_set_default_passwd_cb(ctx, password_callback);
+        SSL_CTX_set_default_passwd_cb_userdata(ctx, &src);
     }
 
     ERR_clear_error();
     errno = 0;
-    ok = SSL_CTX_use_certificate_chain_file(self->ctx, certfile) == 1;
+    ok = SSL_CTX_use_certificate_chain_file(ctx, certfile) == 1;
     if (ok) {
         errno = 0;
-        ok = SSL_CTX_use_PrivateKey_file(self->ctx, keyfile, SSL_FILETYPE_PEM) == 1;
+        ok = SSL_CTX_use_PrivateKey_file(ctx, keyfile, SSL_FILETYPE_PEM) == 1;
     }
     saved_errno = errno;
-    SSL_CTX_set_default_passwd_cb(self->ctx, old_cb);
-    SSL_CTX_set_default_passwd_cb_userdata(self->ctx, old_userdata);
+    SSL_CTX_set_default_passwd_cb(ctx, old_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, old_userdata);
+    if (self->ctx != ctx) {
+        ERR_clear_error();
+        return pyssl_raise(L, "ValueError", "SSLContext has been closed");
+    }
     if (!ok)
         return raise_load_failure(L, &src, saved_errno);
-    if (SSL_CTX_check_private_key(self->ctx) != 1)
+    if (SSL_CTX_check_private_key(ctx) != 1)
         return pyssl_raise_queue(L, NULL, "key values mismatch", PYSSL_LOC);
+    pyssl_release_hold(L, 6);
     return 0;
 }
 

@@ -48,6 +48,7 @@ int luaopen_pyssl_core(lua_State *L)
     pyssl_open_args(L);
     pyssl_open_errors(L);
     pyssl_open_constants(L);
+    pyssl_open_hold(L);
     pyssl_open_x509(L);
     pyssl_open_misc(L);
     pyssl_open_bio(L);

@@ -43,6 +43,7 @@ static const struct {
     {"SystemError", "Exception", NULL},
     {"UnicodeError", "ValueError", NULL},
     {"UnicodeDecodeError", "UnicodeError", NULL},
+    {"UnicodeEncodeError", "UnicodeError", NULL},
     {"OSError", "Exception", NULL},
     {"BlockingIOError", "OSError", NULL},
     {"ChildProcessError", "OSError", NULL},
@@ -230,6 +231,69 @@ static int unicodedecode_str(lua_State *L)
                  (unsigned char)obj[start], (long long)start);
     else
         snprintf(where, sizeof where, "' codec can't decode bytes in position %lld-%lld: ",
+                 (long long)start, (long long)(end - 1));
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '\'');
+    add_str(&b, L, 2);
+    luaL_addstring(&b, where);
+    add_str(&b, L, 6);
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* The code point at code point index `at` of UTF-8 text (-1 if none). */
+static long code_point_at(const char *s, size_t len, lua_Integer at)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+        long cp = extra == 0 ? c : c & (0x3F >> extra);
+        int k;
+        if (extra && i + (size_t)extra >= len)   /* cut short */
+            return -1;
+        for (k = 1; k <= extra; k++)
+            cp = cp << 6 | ((unsigned char)s[i + k] & 0x3F);
+        if (at-- == 0)
+            return cp;
+        i += (size_t)extra + 1;
+    }
+    return -1;
+}
+
+/* UnicodeEncodeError.__str__: as UnicodeDecodeError's, but `object` is
+ * text (UTF-8) and the positions count its characters. */
+static int unicodeencode_str(lua_State *L)
+{
+    lua_Integer start, end;
+    size_t len;
+    const char *obj;
+    long cp;
+    char where[96];
+    luaL_Buffer b;
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "encoding");
+    lua_getfield(L, 1, "object");
+    lua_getfield(L, 1, "start");
+    lua_getfield(L, 1, "end");
+    lua_getfield(L, 1, "reason");
+    if (lua_type(L, 2) != LUA_TSTRING || lua_type(L, 3) != LUA_TSTRING || !lua_isinteger(L, 4) ||
+        !lua_isinteger(L, 5) || lua_type(L, 6) != LUA_TSTRING) {
+        lua_settop(L, 1);
+        return base_str(L);
+    }
+    obj = lua_tolstring(L, 3, &len);
+    start = lua_tointeger(L, 4);
+    end = lua_tointeger(L, 5);
+    cp = start >= 0 ? code_point_at(obj, len, start) : -1;
+    if (cp >= 0 && end == start + 1)
+        snprintf(where, sizeof where,
+                 cp < 0x100 ? "' codec can't encode character '\\x%02lx' in position %lld: "
+                 : cp < 0x10000 ? "' codec can't encode character '\\u%04lx' in position %lld: "
+                 : "' codec can't encode character '\\U%08lx' in position %lld: ",
+                 cp, (long long)start);
+    else
+        snprintf(where, sizeof where, "' codec can't encode characters in position %lld-%lld: ",
                  (long long)start, (long long)(end - 1));
     luaL_buffinit(L, &b);
     luaL_addchar(&b, '\'');
@@ -558,8 +622,8 @@ static int oserror_new(lua_State *L)
     return 1;
 }
 
-/* UnicodeDecodeError(encoding, object, start, end, reason): the five
- * arguments are also its fields. */
+/* UnicodeDecodeError(encoding, object, start, end, reason), and
+ * UnicodeEncodeError with the same: the five arguments are also its fields. */
 static int unicodedecode_new(lua_State *L)
 {
     static const char *const fields[] = {"encoding", "object", "start", "end", "reason"};
@@ -884,19 +948,18 @@ int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_s
         break;
     case SSL_ERROR_SYSCALL:
         p.code = SSL_ERROR_SYSCALL;
+        /* Python 3.12+ (as 3.13 answers): the socket's errno if it has one
+         * (a write to a closed peer is BrokenPipeError, SSL_write_ex having
+         * returned 0), else an EOF, memory BIOs included (3.11 made those
+         * SSLSyscallError "Some I/O error occurred"). */
         if (p.queued == 0) {
-            if (has_socket && res->ret == -1 && res->sys_errno) {
+            if (has_socket && res->sys_errno) {
                 ERR_clear_error();
                 return pyssl_raise_errno(L, res->sys_errno, NULL);
             }
-            if (res->ret == 0 || has_socket) {
-                p.code = 8; /* PY_SSL_ERROR_EOF */
-                p.cls = "SSLEOFError";
-                p.text = "EOF occurred in violation of protocol";
-            } else {
-                p.cls = "SSLSyscallError";
-                p.text = "Some I/O error occurred";
-            }
+            p.code = 8; /* PY_SSL_ERROR_EOF */
+            p.cls = "SSLEOFError";
+            p.text = "EOF occurred in violation of protocol";
         }
         break;
     case SSL_ERROR_SSL:
@@ -1011,6 +1074,9 @@ void pyssl_open_errors(lua_State *L)
         } else if (strcmp(hierarchy[i].name, "UnicodeDecodeError") == 0) {
             set_method(L, cls, "__new", unicodedecode_new);
             set_method(L, cls, "__str", unicodedecode_str);
+        } else if (strcmp(hierarchy[i].name, "UnicodeEncodeError") == 0) {
+            set_method(L, cls, "__new", unicodedecode_new);
+            set_method(L, cls, "__str", unicodeencode_str);
         } else if (strcmp(hierarchy[i].name, "SSLError") == 0) {
             set_method(L, cls, "__str", sslerror_str);
         }

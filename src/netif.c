@@ -54,7 +54,7 @@ static int l_if_nameindex(lua_State *L)
 static int l_if_nametoindex(lua_State *L)
 {
     unsigned int index;
-    pyssl_check_one_arg(L, "if_nametoindex");
+    pyssl_check_function_nargs(L, "_socket.if_nametoindex", 1);   /* 3.13's clinic wording */
     index = if_nametoindex(pyssl_check_path(L, 1));
     if (index == 0)
         return pyssl_raise(L, "OSError", "no interface with this name");

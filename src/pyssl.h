@@ -71,6 +71,7 @@ extern int pyssl_context_exdata_index;
 void pyssl_open_args(lua_State *L);
 void pyssl_open_errors(lua_State *L);
 void pyssl_open_constants(lua_State *L);
+void pyssl_open_hold(lua_State *L);
 void pyssl_open_x509(lua_State *L);
 void pyssl_open_misc(lua_State *L);
 void pyssl_open_bio(lua_State *L);
@@ -159,6 +160,10 @@ const char *pyssl_typename(lua_State *L, int idx);
 void pyssl_add_repr(luaL_Buffer *b, const char *s, size_t len);
 /* Pushes repr() of the value at idx (strings quoted, None, True, ...). */
 const char *pyssl_push_repr(lua_State *L, int idx);
+/* Python's callable(): a function, or a value whose metatable has __call
+ * (a callable table, a class). Every argument taken as a callback is
+ * checked with this (core._callable from Lua). */
+int pyssl_is_callable(lua_State *L, int idx);
 
 /* An integer argument as Python's index protocol takes it: integers and
  * integral floats; else TypeError "'<type>' object cannot be interpreted as
@@ -269,7 +274,8 @@ enum {
     PYSSL_CTX_UV_PSK_CLIENT,    /* PSK client callback */
     PYSSL_CTX_UV_PSK_SERVER,    /* PSK server callback */
     PYSSL_CTX_UV_KEYLOG,        /* keylog_filename string */
-    PYSSL_CTX_NUV = PYSSL_CTX_UV_KEYLOG
+    PYSSL_CTX_UV_MSG,           /* _msg_callback */
+    PYSSL_CTX_NUV = PYSSL_CTX_UV_MSG
 };
 
 /* The SSLContext at idx (subclasses too); raises TypeError otherwise and
@@ -454,9 +460,33 @@ void pyssl_open_hostdb(lua_State *L);
 /* Adds if_nameindex, if_nametoindex and if_indextoname to the table on top. */
 void pyssl_open_netif(lua_State *L);
 
+/* ----------------------------------------------------------------- hold.c */
+
+/* References a C function owns for the length of one call, so that a
+ * finalizer closing the object they came from cannot free them under it
+ * (HACKING.md, "Memory safety"). Push the hold first, then take the
+ * references into it; its __gc frees them if the call raises. */
+typedef struct pyssl_hold {
+    SSL_CTX *ctx;                     /* SSL_CTX_up_ref'd */
+    X509 *cert;                       /* SSL_get1_peer_certificate, X509_up_ref */
+    STACK_OF(X509) *certs;            /* X509_chain_up_ref, X509_STORE_get1_all_certs */
+    STACK_OF(SSL_CIPHER) *ciphers;    /* a copy of a list (the ciphers are static) */
+    SSL_SESSION *session;             /* SSL_get1_session */
+} pyssl_hold;
+
+/* Pushes an empty hold and returns it. */
+pyssl_hold *pyssl_push_hold(lua_State *L);
+/* Frees what the hold at idx holds, now (it stays on the stack, empty). */
+void pyssl_release_hold(lua_State *L, int idx);
+/* Raises Lua's own out-of-memory error ("not enough memory"), for an
+ * OpenSSL allocation that failed. */
+int pyssl_raise_nomem(lua_State *L);
+
 /* ---------------------------------------------------------------- x509.c */
 
-/* Pushes Python's getpeercert()-style table for cert (_decode_certificate). */
+/* Pushes Python's getpeercert()-style table for cert (_decode_certificate).
+ * Both allocate while they read cert: the caller owns a reference to it
+ * (a hold) unless no Lua code can free it. */
 void pyssl_push_cert_dict(lua_State *L, X509 *cert);
 /* Pushes the DER encoding of cert as a string. */
 void pyssl_push_cert_der(lua_State *L, X509 *cert);

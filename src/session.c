@@ -63,7 +63,13 @@ static int get_id(lua_State *L)
 {
     unsigned int len = 0;
     const unsigned char *id = SSL_SESSION_get_id(check_session(L), &len);
-    lua_pushlstring(L, (const char *)id, len);
+    char copy[SSL_MAX_SSL_SESSION_ID_LENGTH];
+    /* Copied first: Lua before 5.3 may collect (and run a finalizer that
+     * closes this session) before a push copies its bytes. */
+    if (len > sizeof copy)
+        len = sizeof copy;
+    memcpy(copy, id, len);
+    lua_pushlstring(L, copy, len);
     return 1;
 }
 

@@ -325,6 +325,38 @@ static pyssl_bytearray *check_buffer(lua_State *L, int idx, const char *fname)
     return b;
 }
 
+/* Python keeps a timeout as whole nanoseconds in a signed 64-bit count
+ * (_PyTime_FromSecondsObject with ROUND_TIMEOUT: away from zero) and
+ * answers gettimeout() from that count. pyssl keeps seconds, but rounds
+ * them the same way, so 1e-10 becomes 1e-09 and -0.0 becomes 0.0. The
+ * number at idx, in seconds (negative ones too: the caller refuses them
+ * with its own message); Python's OverflowError outside the count's range,
+ * its ValueError for NaN. */
+#define NS_PER_SEC 1000000000
+static double timeout_seconds(lua_State *L, int idx)
+{
+    long long ns;
+    if (lua_isinteger(L, idx)) {
+        lua_Integer sec = lua_tointeger(L, idx);
+        if (sec > LLONG_MAX / NS_PER_SEC || sec < LLONG_MIN / NS_PER_SEC)
+            pyssl_raise(L, "OverflowError", "timestamp too large to convert to C PyTime_t");
+        ns = (long long)sec * NS_PER_SEC;
+    } else {
+        double d = lua_tonumber(L, idx) * 1e9;
+        if (d != d)
+            pyssl_raise(L, "ValueError", "Invalid value NaN (not a number)");
+        /* 2^63 is exact as a double; every double this large is integral. */
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+            pyssl_raise(L, "OverflowError", "timestamp out of range for platform time_t");
+        ns = (long long)d;   /* toward zero, then away from it */
+        if ((double)ns != d)
+            ns += d > 0 ? 1 : -1;
+    }
+    if (ns % NS_PER_SEC == 0)
+        return (double)(ns / NS_PER_SEC);
+    return (double)ns / 1e9;
+}
+
 /* A timeout value: nil -> -1 (None), else seconds >= 0. */
 static double check_timeout(lua_State *L, int idx)
 {
@@ -336,9 +368,7 @@ static double check_timeout(lua_State *L, int idx)
     if (lua_type(L, idx) != LUA_TNUMBER)
         pyssl_raise(L, "TypeError", "'%s' object cannot be interpreted as an integer",
                     pyssl_typename(L, idx));
-    t = lua_tonumber(L, idx);
-    if (t != t)
-        pyssl_raise(L, "ValueError", "Invalid value NaN (not a number)");
+    t = timeout_seconds(L, idx);
     if (t < 0)
         pyssl_raise(L, "ValueError", "Timeout value out of range");
     return t;
@@ -836,19 +866,43 @@ static int sock_gettimeout(lua_State *L)
     return 1;
 }
 
-/* setblocking(flag): true = no timeout, false = timeout 0 */
+/* Python's truth value of the Lua value at idx: nil, false, 0, "" and an
+ * empty plain table (an empty list or dict) are false. */
+static int python_truth(lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        return 0;
+    case LUA_TBOOLEAN:
+        return lua_toboolean(L, idx);
+    case LUA_TNUMBER:
+        return lua_tonumber(L, idx) != 0;
+    case LUA_TSTRING:
+        return lua_rawlen(L, idx) > 0;
+    case LUA_TTABLE:
+        if (lua_getmetatable(L, idx)) {   /* an object */
+            lua_pop(L, 1);
+            return 1;
+        }
+        lua_pushnil(L);
+        if (!lua_next(L, idx))
+            return 0;
+        lua_pop(L, 2);
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+/* setblocking(flag): true = no timeout, false = timeout 0. Any value, by
+ * its truth (3.13; 3.11 took integers only). */
 static int sock_setblocking(lua_State *L)
 {
     pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    int block;
     if (lua_gettop(L) != 2)
         return pyssl_raise(L, "TypeError", "socket.setblocking() takes exactly one argument (%d given)",
                            lua_gettop(L) - 1);
-    if (lua_isboolean(L, 2))
-        block = lua_toboolean(L, 2);
-    else
-        block = pyssl_check_index(L, 2) != 0;
-    pyssl_socket_settimeout(L, s, block ? -1.0 : 0.0);
+    pyssl_socket_settimeout(L, s, python_truth(L, 2) ? -1.0 : 0.0);
     return 0;
 }
 
@@ -1179,14 +1233,12 @@ static int l_select(lua_State *L)
             return pyssl_raise(L, "TypeError", "arguments 1-3 must be sequences");
     if (lua_isnoneornil(L, 4)) {
         timeout = -1;
+    } else if (lua_isboolean(L, 4)) {
+        timeout = lua_toboolean(L, 4) ? 1.0 : 0.0;   /* Python's bool is an int */
     } else if (lua_type(L, 4) == LUA_TNUMBER) {
-        timeout = lua_tonumber(L, 4);
-        if (timeout != timeout)
-            return pyssl_raise(L, "ValueError", "Invalid value NaN (not a number)");
+        timeout = timeout_seconds(L, 4);
         if (timeout < 0)
             return pyssl_raise(L, "ValueError", "timeout must be non-negative");
-        if (timeout > 9.2e9)
-            return pyssl_raise(L, "OverflowError", "timestamp too large to convert to C _PyTime_t");
     } else {
         return pyssl_raise(L, "TypeError", "timeout must be a float or None");
     }

@@ -83,10 +83,17 @@ static const void *item_bytes(lua_State *L, int idx, size_t *len)
 
 /* --------------------------------------------------------- sending */
 
-/* The iovecs of sendmsg()'s buffers argument at idx. */
+/* sendmsg() reads each Lua value of its arguments once and pins it in a
+ * table of its own on the stack before using its bytes: the allocations
+ * that follow can run a finalizer that changes the caller's tables, and
+ * a string no longer referenced by them could then be collected under a
+ * pointer kept here (HACKING.md, "Memory safety"). */
+
+/* The iovecs of sendmsg()'s buffers argument at idx; leaves the table
+ * that pins the buffers (and the iovec array, if not `stack`) on the stack. */
 static struct iovec *send_iov(lua_State *L, int idx, struct iovec *stack, size_t *count)
 {
-    int ints;
+    int ints, pins;
     lua_Integer n = iterable_len(L, idx, &ints), i;
     struct iovec *iov;
     if (n < 0)
@@ -96,6 +103,8 @@ static struct iovec *send_iov(lua_State *L, int idx, struct iovec *stack, size_t
     if (n > INT_MAX)
         pyssl_raise(L, "OSError", "sendmsg() argument 1 is too long");
     iov = iov_array(L, n, stack);
+    lua_createtable(L, (int)n, 0);
+    pins = lua_gettop(L);
     for (i = 0; i < n; i++) {
         size_t len;
         const void *p;
@@ -104,7 +113,7 @@ static struct iovec *send_iov(lua_State *L, int idx, struct iovec *stack, size_t
         if (!p)
             pyssl_raise(L, "TypeError", "a bytes-like object is required, not '%s'",
                         pyssl_typename(L, -1));
-        lua_pop(L, 1);   /* still referenced by the table */
+        lua_rawseti(L, pins, i + 1);
         iov[i].iov_base = (void *)p;
         iov[i].iov_len = len;
     }
@@ -114,13 +123,12 @@ static struct iovec *send_iov(lua_State *L, int idx, struct iovec *stack, size_t
 
 #define ANC_ITEM "[sendmsg() ancillary data items]()"
 
-/* Item i of the ancillary data list at idx: level, type and data, with
- * Python's errors. The data stays referenced by the list. */
-static const void *anc_item(lua_State *L, int idx, lua_Integer i, int *level, int *type,
-                            size_t *len)
+/* Reads item i of the ancillary data list at idx, with Python's errors,
+ * into pins[3i-2..3i] (level, type, data); returns the data's length. */
+static size_t anc_item(lua_State *L, int idx, lua_Integer i, int pins)
 {
-    int ints, item, n;
-    const void *p;
+    int ints, item, n, level, type;
+    size_t len;
     lua_rawgeti(L, idx, i);
     item = lua_gettop(L);
     n = (int)iterable_len(L, item, &ints);
@@ -132,23 +140,29 @@ static const void *anc_item(lua_State *L, int idx, lua_Integer i, int *level, in
     if (ints)   /* a 3-byte string: level and type are ints, data is not bytes */
         pyssl_raise(L, "TypeError", "a bytes-like object is required, not 'int'");
     lua_rawgeti(L, item, 1);
-    *level = pyssl_check_int(L, -1);
+    level = pyssl_check_int(L, -1);
     lua_rawgeti(L, item, 2);
-    *type = pyssl_check_int(L, -1);
+    type = pyssl_check_int(L, -1);
     lua_rawgeti(L, item, 3);
-    p = item_bytes(L, -1, len);
-    if (!p)
+    if (!item_bytes(L, -1, &len))
         pyssl_raise(L, "TypeError", "a bytes-like object is required, not '%s'",
                     pyssl_typename(L, -1));
+    lua_rawseti(L, pins, 3 * i);
+    lua_pushinteger(L, level);
+    lua_rawseti(L, pins, 3 * i - 2);
+    lua_pushinteger(L, type);
+    lua_rawseti(L, pins, 3 * i - 1);
     lua_settop(L, item - 1);
-    return p;
+    return len;
 }
 
-/* Builds msg's control data from the ancillary data list at idx (two
- * passes: sizes and checks, then the copy into a zeroed userdata). */
+/* Builds msg's control data from the ancillary data list at idx: every
+ * item is checked and pinned (sizes summed), then the control buffer is
+ * allocated (a zeroed userdata) and filled from the pinned values. Leaves
+ * the pins and the buffer on the stack. */
 static void send_control(lua_State *L, int idx, struct msghdr *msg)
 {
-    int ints, level, type;
+    int ints, pins;
     lua_Integer n = iterable_len(L, idx, &ints), i;
     size_t total = 0, len;
     unsigned char *buf;
@@ -157,8 +171,12 @@ static void send_control(lua_State *L, int idx, struct msghdr *msg)
         pyssl_raise(L, "TypeError", "sendmsg() argument 2 must be an iterable");
     if (n > 0 && ints)
         pyssl_raise(L, "TypeError", ANC_ITEM " argument must be 3-item sequence, not int");
+    if (n > INT_MAX / 3)
+        pyssl_raise(L, "OSError", "too much ancillary data");
+    lua_createtable(L, (int)(3 * n), 0);
+    pins = lua_gettop(L);
     for (i = 1; i <= n; i++) {
-        anc_item(L, idx, i, &level, &type, &len);
+        len = anc_item(L, idx, i, pins);
         if (len > SOCKLEN_LIMIT - CMSG_SPACE(1))
             pyssl_raise(L, "OSError", "ancillary data item too large");
         if (CMSG_SPACE(len) > SOCKLEN_LIMIT - total)
@@ -173,9 +191,14 @@ static void send_control(lua_State *L, int idx, struct msghdr *msg)
     msg->msg_controllen = total;
     c = CMSG_FIRSTHDR(msg);
     for (i = 1; i <= n && c; i++) {
-        const void *p = anc_item(L, idx, i, &level, &type, &len);
-        c->cmsg_level = level;
-        c->cmsg_type = type;
+        const void *p;
+        lua_rawgeti(L, pins, 3 * i - 2);
+        c->cmsg_level = (int)lua_tointeger(L, -1);
+        lua_rawgeti(L, pins, 3 * i - 1);
+        c->cmsg_type = (int)lua_tointeger(L, -1);
+        lua_rawgeti(L, pins, 3 * i);
+        p = item_bytes(L, -1, &len);
+        lua_pop(L, 3);   /* still pinned */
         c->cmsg_len = CMSG_LEN(len);
         if (len)
             memcpy(CMSG_DATA(c), p, len);
@@ -373,7 +396,7 @@ static int sock_recvmsg_into(lua_State *L)
     struct msghdr msg;
     size_t ancbufsize;
     lua_Integer n, i;
-    int flags, ints;
+    int flags, ints, pins;
     lua_settop(L, 4);
     ancbufsize = check_ancbufsize(L, 3);
     flags = lua_isnil(L, 4) ? 0 : pyssl_check_int(L, 4);
@@ -385,6 +408,10 @@ static int sock_recvmsg_into(lua_State *L)
     if (n > INT_MAX)
         return pyssl_raise(L, "OSError", "recvmsg_into() argument 1 is too long");
     iov = iov_array(L, n, stack);
+    /* The buffers are pinned here: the control buffer's allocation below
+     * can run a finalizer that takes them out of the caller's list. */
+    lua_createtable(L, (int)n, 0);
+    pins = lua_gettop(L);
     for (i = 0; i < n; i++) {
         size_t len;
         unsigned char *p;
@@ -392,7 +419,7 @@ static int sock_recvmsg_into(lua_State *L)
         p = pyssl_test_bytearray(L, -1, &len);
         if (!p)
             return pyssl_raise(L, "TypeError", "%s", not_buffers);
-        lua_pop(L, 1);
+        lua_rawseti(L, pins, i + 1);
         iov[i].iov_base = p;
         iov[i].iov_len = len;
     }

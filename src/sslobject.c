@@ -147,22 +147,39 @@ static int could_be_ip_literal(const char *hostname)
     return strpbrk(hostname, "0123456789:") != NULL;
 }
 
-/* The IDNA codec's checks on an all-ASCII name: every label but the last
- * 1..63 bytes, the last (empty after a trailing dot) below 64. */
-static void check_ascii_labels(lua_State *L, const char *name, size_t len)
+/* Raises Python 3.13's UnicodeEncodeError("idna", name, start, end, reason)
+ * for the name at name_index. */
+static void raise_idna(lua_State *L, int name_index, size_t start, size_t end, const char *reason)
+{
+    lua_pushliteral(L, "idna");
+    lua_pushvalue(L, name_index);
+    lua_pushinteger(L, (lua_Integer)start);
+    lua_pushinteger(L, (lua_Integer)end);
+    lua_pushstring(L, reason);
+    pyssl_push_error(L, "UnicodeEncodeError", 5);
+    lua_error(L);
+}
+
+/* The IDNA codec's checks on an all-ASCII name (3.13): first an empty
+ * label anywhere but last, then a label of 64 bytes or more. */
+static void check_ascii_labels(lua_State *L, int name_index, const char *name, size_t len)
 {
     size_t start = 0, i;
     for (i = 0; i < len; i++) {
         if (name[i] != '.')
             continue;
-        if (i == start || i - start >= 64)
-            pyssl_raise(L, "UnicodeError",
-                        "encoding with 'idna' codec failed (UnicodeError: label empty or too long)");
+        if (i == start)
+            raise_idna(L, name_index, start, start + 1, "label empty");
         start = i + 1;
     }
-    if (len - start >= 64)
-        pyssl_raise(L, "UnicodeError",
-                    "encoding with 'idna' codec failed (UnicodeError: label too long)");
+    start = 0;
+    for (i = 0; i <= len; i++) {
+        if (i < len && name[i] != '.')
+            continue;
+        if (i - start >= 64)
+            raise_idna(L, name_index, start, i, "label too long");
+        start = i + 1;
+    }
 }
 
 /* Is the name all ASCII? Then str.encode("idna") leaves it as it is, once
@@ -188,7 +205,7 @@ static int l_ascii_hostname(lua_State *L)
         lua_pushboolean(L, 0);
         return 1;
     }
-    check_ascii_labels(L, name, len);
+    check_ascii_labels(L, 1, name, len);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -275,6 +292,11 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         owner_index = lua_absindex(L, owner_index);
     if (session_index)
         session_index = lua_absindex(L, session_index);
+    /* _wrap_bio's argument parsing ("es"), before any other check. The
+     * name is always a str by now (_encode_hostname). */
+    if (hostname_index && lua_type(L, hostname_index) == LUA_TSTRING &&
+        strlen(lua_tostring(L, hostname_index)) != lua_rawlen(L, hostname_index))
+        pyssl_raise(L, "TypeError", "argument must be encoded string without null bytes, not str");
     ctx = pyssl_check_context(L, ctx_index);
     if (incoming) {
         in = pyssl_check_object(L, incoming, "MemoryBIO");
@@ -302,6 +324,11 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
     lua_pushvalue(L, owner_index ? owner_index : self);
     lua_setiuservalue(L, self, PYSSL_CONN_UV_OWNER);
 
+    /* That allocation may have run a finalizer that closed the context
+     * or a MemoryBIO: check them again before OpenSSL uses them. */
+    ctx = pyssl_check_context(L, ctx_index);
+    if (in && (!in->bio || !out->bio))
+        pyssl_raise(L, "ValueError", "I/O operation on closed MemoryBIO");
     pyssl_clear_errors();
     c->ssl = SSL_new(ctx->ctx);
     if (!c->ssl)
@@ -404,7 +431,7 @@ static void encode_hostname(lua_State *L, int self, int hostname, int is_context
         name = lua_type(L, hostname) == LUA_TSTRING ? lua_tolstring(L, hostname, &len) : NULL;
         if (lua_isnil(L, hostname) || (name && is_ascii(name, len))) {
             if (name)
-                check_ascii_labels(L, name, len);
+                check_ascii_labels(L, hostname, name, len);
             lua_pop(L, 1);
             return;
         }
@@ -643,48 +670,65 @@ static int obj_verify_client_post_handshake(lua_State *L)
 
 /* ---------------------------------------------------------- inspection */
 
-/* getpeercert(binary_form=False) */
+/* getpeercert(binary_form=False). The certificate is held (a reference
+ * of our own) while the result is built: a finalizer may close this
+ * object meanwhile (HACKING.md, "Memory safety"). */
 static int obj_getpeercert(lua_State *L)
 {
     static const char *const names[] = {"binary_form", NULL};
     pyssl_conn *c = check_conn(L, 1);
-    X509 *cert;
+    pyssl_hold *h;
+    int verified;
     pyssl_parse_args(L, 2, "SSLObject.getpeercert", names, 1);
+    h = pyssl_push_hold(L);
+    c = check_conn(L, 1);   /* again: the hold's allocation may have closed it */
     if (!SSL_is_init_finished(c->ssl))
         return pyssl_raise(L, "ValueError", "handshake not done yet");
-    cert = SSL_get0_peer_certificate(c->ssl);
-    if (!cert) {
+    h->cert = SSL_get1_peer_certificate(c->ssl);
+    verified = (SSL_CTX_get_verify_mode(SSL_get_SSL_CTX(c->ssl)) & SSL_VERIFY_PEER) != 0;
+    if (!h->cert)
         lua_pushnil(L);
-    } else if (lua_toboolean(L, 2)) {
-        pyssl_push_cert_der(L, cert);
-    } else if (!(SSL_CTX_get_verify_mode(SSL_get_SSL_CTX(c->ssl)) & SSL_VERIFY_PEER)) {
+    else if (lua_toboolean(L, 2))
+        pyssl_push_cert_der(L, h->cert);
+    else if (!verified)
         lua_newtable(L);   /* received but not verified: {} */
-    } else {
-        pyssl_push_cert_dict(L, cert);
-    }
+    else
+        pyssl_push_cert_dict(L, h->cert);
+    pyssl_release_hold(L, 3);
     return 1;
 }
 
-/* Pushes a sequence of DER strings, `first` (if not NULL) then `chain`. */
-static void push_der_chain(lua_State *L, X509 *first, STACK_OF(X509) *chain)
+/* Pushes a sequence of DER strings: the held certificate (if any), then
+ * the held chain (if any). */
+static void push_der_chain(lua_State *L, const pyssl_hold *h)
 {
-    int i, n = chain ? sk_X509_num(chain) : 0, k = 0;
-    lua_createtable(L, n + (first != NULL), 0);
-    if (first) {
-        pyssl_push_cert_der(L, first);
+    int i, n = h->certs ? sk_X509_num(h->certs) : 0, k = 0;
+    lua_createtable(L, n + (h->cert != NULL), 0);
+    if (h->cert) {
+        pyssl_push_cert_der(L, h->cert);
         lua_rawseti(L, -2, ++k);
     }
     for (i = 0; i < n; i++) {
-        pyssl_push_cert_der(L, sk_X509_value(chain, i));
+        pyssl_push_cert_der(L, sk_X509_value(h->certs, i));
         lua_rawseti(L, -2, ++k);
     }
+}
+
+/* Holds a copy of chain (each certificate up-ref'd) in h. */
+static void hold_chain(lua_State *L, pyssl_hold *h, STACK_OF(X509) *chain)
+{
+    if (chain && !(h->certs = X509_chain_up_ref(chain)))
+        pyssl_raise_nomem(L);
 }
 
 /* get_verified_chain() -> sequence of DER strings ({} when none) */
 static int obj_get_verified_chain(lua_State *L)
 {
+    pyssl_hold *h = pyssl_push_hold(L);   /* first: it may run a finalizer */
     pyssl_conn *c = check_conn(L, 1);
-    push_der_chain(L, NULL, SSL_get0_verified_chain(c->ssl));
+    hold_chain(L, h, SSL_get0_verified_chain(c->ssl));
+    push_der_chain(L, h);
+    pyssl_release_hold(L, -2);
     return 1;
 }
 
@@ -692,12 +736,15 @@ static int obj_get_verified_chain(lua_State *L)
  * the client's certificate, which OpenSSL leaves out of the chain. */
 static int obj_get_unverified_chain(lua_State *L)
 {
+    pyssl_hold *h = pyssl_push_hold(L);   /* first: it may run a finalizer */
     pyssl_conn *c = check_conn(L, 1);
-    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
-    X509 *first = NULL;
+    STACK_OF(X509) *chain;
+    chain = SSL_get_peer_cert_chain(c->ssl);
+    hold_chain(L, h, chain);
     if (chain && c->server_side)
-        first = SSL_get0_peer_certificate(c->ssl);
-    push_der_chain(L, first, chain);
+        h->cert = SSL_get1_peer_certificate(c->ssl);
+    push_der_chain(L, h);
+    pyssl_release_hold(L, -2);
     return 1;
 }
 
@@ -726,29 +773,41 @@ static int obj_cipher(lua_State *L)
 }
 
 /* shared_ciphers(): the server's ciphers that the client offered, in the
- * server's order; nil on a client or before the ClientHello. */
+ * server's order; nil on a client or before the ClientHello. The list is
+ * computed before anything can run Lua (the SSL's lists may go with a
+ * finalizer that closes this object) and held while it is pushed. */
 static int obj_shared_ciphers(lua_State *L)
 {
+    pyssl_hold *h = pyssl_push_hold(L);   /* first: it may run a finalizer */
     pyssl_conn *c = check_conn(L, 1);
-    STACK_OF(SSL_CIPHER) *server = SSL_get_ciphers(c->ssl);
-    STACK_OF(SSL_CIPHER) *client = SSL_get_client_ciphers(c->ssl);
-    int i, j, k = 0;
+    STACK_OF(SSL_CIPHER) *server, *client;
+    int i, j, n;
+    server = SSL_get_ciphers(c->ssl);
+    client = SSL_get_client_ciphers(c->ssl);
     if (!server || !client) {
         lua_pushnil(L);
         return 1;
     }
-    lua_newtable(L);
+    if (!(h->ciphers = sk_SSL_CIPHER_new_null()))
+        return pyssl_raise_nomem(L);
     for (i = 0; i < sk_SSL_CIPHER_num(server); i++) {
         const SSL_CIPHER *cipher = sk_SSL_CIPHER_value(server, i);
         uint32_t id = SSL_CIPHER_get_id(cipher);
         for (j = 0; j < sk_SSL_CIPHER_num(client); j++) {
             if (SSL_CIPHER_get_id(sk_SSL_CIPHER_value(client, j)) == id) {
-                push_cipher(L, cipher);
-                lua_rawseti(L, -2, ++k);
+                if (!sk_SSL_CIPHER_push(h->ciphers, cipher))
+                    return pyssl_raise_nomem(L);
                 break;
             }
         }
     }
+    n = sk_SSL_CIPHER_num(h->ciphers);
+    lua_createtable(L, n, 0);
+    for (i = 0; i < n; i++) {
+        push_cipher(L, sk_SSL_CIPHER_value(h->ciphers, i));
+        lua_rawseti(L, -2, i + 1);
+    }
+    pyssl_release_hold(L, -2);
     return 1;
 }
 
@@ -834,11 +893,16 @@ static int obj_selected_alpn_protocol(lua_State *L)
     pyssl_conn *c = check_conn(L, 1);
     const unsigned char *proto = NULL;
     unsigned int len = 0;
+    char copy[255];   /* an ALPN name is at most 255 bytes */
     SSL_get0_alpn_selected(c->ssl, &proto, &len);
-    if (!proto)
+    if (!proto || len > sizeof copy) {
         lua_pushnil(L);
-    else
-        lua_pushlstring(L, (const char *)proto, len);
+        return 1;
+    }
+    /* Lua 5.1, 5.2 and LuaJIT may collect (and run finalizers) before a
+     * push copies its bytes: never push from OpenSSL's memory. */
+    memcpy(copy, proto, len);
+    lua_pushlstring(L, copy, len);
     return 1;
 }
 
@@ -911,17 +975,22 @@ static int get_server_hostname(lua_State *L)
     return 1;
 }
 
+/* The reference SSL_get1_session gives is held: the SSLSession's
+ * allocation may raise (out of memory) or close this object. */
 static int get_session(lua_State *L)
 {
-    pyssl_conn *c = check_conn(L, 1);
-    SSL_SESSION *session = SSL_get1_session(c->ssl);
-    if (!session) {
+    pyssl_hold *h;
+    pyssl_conn *c;
+    lua_settop(L, 1);
+    h = pyssl_push_hold(L);   /* first: it may run a finalizer */
+    c = check_conn(L, 1);
+    if (!(h->session = SSL_get1_session(c->ssl))) {
         lua_pushnil(L);
         return 1;
     }
     lua_getiuservalue(L, 1, PYSSL_CONN_UV_CONTEXT);
-    pyssl_push_session(L, session, lua_gettop(L));
-    SSL_SESSION_free(session);
+    pyssl_push_session(L, h->session, 3);
+    pyssl_release_hold(L, 2);
     return 1;
 }
 

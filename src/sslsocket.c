@@ -248,10 +248,13 @@ static void drop_conn(lua_State *L, int self)
 {
     self = lua_absindex(L, self);
     if (lua_getiuservalue(L, self, UV_SSLOBJ) == LUA_TUSERDATA) {
-        lua_pushnil(L);
-        lua_setiuservalue(L, self, UV_SSLOBJ);
+        /* Closed first: from a callback of this connection the close is
+         * refused (raises), and then the socket keeps its TLS state and
+         * descriptor, which OpenSSL is using. */
         if (luaL_callmeta(L, -1, "__close"))
             lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_setiuservalue(L, self, UV_SSLOBJ);
     }
     lua_pop(L, 1);
 }
@@ -899,8 +902,8 @@ static const char *const INIT_ATTRIBUTES[] = {
  * per growth. Private: ssl.py's SSLSocket._create. */
 static int sslsock_from_socket(lua_State *L)
 {
-    pyssl_socket *old = pyssl_test_socket(L, 1);
-    int i;
+    pyssl_socket *old = pyssl_test_socket(L, 1), *s;
+    int i, fd;
     if (!old)
         return pyssl_raise(L, "TypeError", "expected a socket, not %s", pyssl_typename(L, 1));
     if (old->fd < 0)
@@ -913,8 +916,17 @@ static int sslsock_from_socket(lua_State *L)
     }
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "_closed");
-    pyssl_new_socket(L, CLASS, old->fd, old->family, old->type, old->proto, old->timeout)
-        ->type_is_kernels = old->type_is_kernels;
+    fd = old->fd;   /* again: the allocations above may have closed `old` */
+    if (fd < 0)
+        return pyssl_raise_errno(L, EBADF, NULL);
+    s = pyssl_new_socket(L, CLASS, fd, old->family, old->type, old->proto, old->timeout);
+    if (old->fd != fd) {
+        /* A finalizer closed `old`, and its descriptor, while the object
+         * was allocated: the number is no longer ours to own. */
+        s->fd = -1;
+        return pyssl_raise_errno(L, EBADF, NULL);
+    }
+    s->type_is_kernels = old->type_is_kernels;
     old->fd = -1;
     lua_insert(L, -2);
     lua_setiuservalue(L, -2, PYSSL_UV_DICT);

@@ -46,8 +46,13 @@ static int add_ca_certs(lua_State *L, pyssl_context *self, const char *data, siz
         return pyssl_raise_queue(L, NULL, "cannot allocate a memory BIO", PYSSL_LOC);
     ERR_clear_error();
     for (;;) {
-        X509 *cert = pem ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : d2i_X509_bio(bio, NULL);
+        X509 *cert;
         int added;
+        /* DER ends where the data ends: anything after the last certificate
+         * is an error (Python 3.12+; 3.11 ignored a bad header there). */
+        if (!pem && BIO_eof(bio))
+            break;
+        cert = pem ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : d2i_X509_bio(bio, NULL);
         if (!cert)
             break;
         added = X509_STORE_add_cert(store, cert);
@@ -63,8 +68,8 @@ static int add_ca_certs(lua_State *L, pyssl_context *self, const char *data, siz
         }
         loaded++;
     }
-    /* The reader stops with an error; at the end of the data it is the
-     * one that means "nothing more". */
+    /* The PEM reader stops with an error; at the end of the data it is
+     * the one that means "nothing more". */
     err = ERR_peek_last_error();
     BIO_free(bio);
     if (loaded == 0) {
@@ -73,8 +78,7 @@ static int add_ca_certs(lua_State *L, pyssl_context *self, const char *data, siz
                                           : "not enough data: cadata does not contain a certificate",
                                    PYSSL_LOC);
     }
-    if (pem ? (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE)
-            : (ERR_GET_LIB(err) == ERR_LIB_ASN1 && ERR_GET_REASON(err) == ASN1_R_HEADER_TOO_LONG)) {
+    if (pem && ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE) {
         ERR_clear_error();
         return 0;
     }
@@ -180,23 +184,25 @@ static int ctx_set_default_verify_paths(lua_State *L)
 }
 
 /* get_ca_certs(binary_form=False) -> the loaded certificates that are CAs,
- * as getpeercert()-style dicts or DER strings. */
+ * as getpeercert()-style dicts or DER strings. The store's certificates
+ * are held (a copy of the list, each up-ref'd) while the result is built:
+ * a finalizer may close the context or add to its store meanwhile. */
 static int ctx_get_ca_certs(lua_State *L)
 {
     static const char *const names[] = {"binary_form", NULL};
     pyssl_context *self = pyssl_check_context(L, 1);
-    STACK_OF(X509_OBJECT) *objs;
+    pyssl_hold *h;
     int i, n = 0, binary;
     pyssl_parse_args_c(L, 2, "get_ca_certs", names, 1);
     binary = lua_toboolean(L, 2);
-    objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(self->ctx));
+    h = pyssl_push_hold(L);
+    self = pyssl_check_context(L, 1);   /* again: the hold's allocation may have closed it */
+    ERR_clear_error();
+    if (!(h->certs = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(self->ctx))))
+        return pyssl_raise_nomem(L);
     lua_newtable(L);
-    for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
-        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
-        X509 *cert;
-        if (X509_OBJECT_get_type(obj) != X509_LU_X509)
-            continue;
-        cert = X509_OBJECT_get0_X509(obj);
+    for (i = 0; i < sk_X509_num(h->certs); i++) {
+        X509 *cert = sk_X509_value(h->certs, i);
         if (!X509_check_ca(cert))
             continue;
         if (binary)
@@ -205,6 +211,7 @@ static int ctx_get_ca_certs(lua_State *L)
             pyssl_push_cert_dict(L, cert);
         lua_rawseti(L, -2, ++n);
     }
+    pyssl_release_hold(L, 3);
     return 1;
 }
 

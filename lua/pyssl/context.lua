@@ -36,11 +36,7 @@ local function check_self(self, method)
   end
 end
 
-local function is_callable(v)
-  if type(v) == "function" then return true end
-  local mt = getmetatable(v)
-  return type(mt) == "table" and mt.__call ~= nil
-end
+local is_callable = core._callable
 
 ---------------------------------------------------------- protocol lists
 
@@ -205,6 +201,19 @@ function SSLContext.load_default_certs(self, ...)
     end
   end
   self:set_default_verify_paths()
+end
+
+------------------------------------------------------------ _msg_callback
+
+-- ctx._msg_callback = fn: ssl.py's property checks the value itself, with
+-- its own message, before _ssl's setter (whose enum conversion of the
+-- arguments is the identity here: members are plain integers).
+local set_msg_callback = SSLContext.__setters._msg_callback
+SSLContext.__setters._msg_callback = function(self, callback)
+  if callback ~= nil and not is_callable(callback) then
+    raise("TypeError", python_str(callback) .. " is not callable.")
+  end
+  set_msg_callback(self, callback)
 end
 
 ------------------------------------------------------------ versions

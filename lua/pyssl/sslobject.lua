@@ -92,45 +92,46 @@ local function fold(c, out)
   out[#out + 1] = c
 end
 
-local function idna_error(why)
-  raise("UnicodeError", "encoding with 'idna' codec failed (UnicodeError: " .. why .. ")")
+-- One label (code points) of a non-ASCII name, Python 3.13's
+-- encodings.idna.ToASCII: the ASCII label, or nil and the error's start,
+-- end (in the label) and reason.
+local function check_length(label, n)
+  if #label > 0 and #label < 64 then return label end
+  if n == 0 then return nil, 0, 1, "label empty" end
+  return nil, 0, n, "label too long"
 end
 
-local function check_label(label)
-  if #label == 0 or #label >= 64 then idna_error("label empty or too long") end
-  return label
-end
-
--- One label of a non-ASCII name (Python's encodings.idna.ToASCII).
-local function to_ascii(cps)
-  local ascii = true
+local function all_ascii(cps)
   for _, c in ipairs(cps) do
-    if c >= 128 then ascii = false break end
+    if c >= 128 then return false end
   end
-  if ascii then return check_label(utf8.char(unpack(cps))) end
+  return true
+end
+
+local function to_ascii(cps)
+  if all_ascii(cps) then return check_length(utf8.char(unpack(cps)), #cps) end
   local folded = {}
   for _, c in ipairs(cps) do fold(c, folded) end
-  ascii = true
-  for _, c in ipairs(folded) do
-    if c >= 128 then ascii = false break end
-  end
-  if ascii then return check_label(utf8.char(unpack(folded))) end
+  if all_ascii(folded) then return check_length(utf8.char(unpack(folded)), #folded) end
   local prefix = utf8.char(unpack(folded, 1, math.min(4, #folded))):lower()
-  if prefix == "xn--" then idna_error("Label starts with ACE prefix") end
-  return check_label("xn--" .. punycode(folded))
+  if prefix == "xn--" then return nil, 0, 4, "Label starts with ACE prefix" end
+  local label = "xn--" .. punycode(folded)
+  if #label < 64 then return label end
+  return nil, 0, #folded, "label too long"
 end
 
 local DOTS = {[0x2E] = true, [0x3002] = true, [0xFF0E] = true, [0xFF61] = true}
 
--- Python's str.encode("idna") for a server_hostname.
+-- Python's str.encode("idna") for a server_hostname; its errors are 3.13's
+-- UnicodeEncodeError("idna", name, start, end, reason), positions counted
+-- in characters of the whole name.
 local function idna_encode(name)
   -- All ASCII (every usual connection): checked and returned as it is.
   if ascii_hostname(name) then return name end
   if not utf8.len(name) then
-    local _, bad = utf8.len(name)
-    raise("UnicodeError", string.format(
-      "'utf-8' codec can't decode byte 0x%02x in position %d: invalid start byte",
-      name:byte(bad), bad - 1))
+    -- Not UTF-8, so not a str: Python's bytes form, hostname.decode("ascii").
+    local bad = name:find("[\128-\255]")
+    raise("UnicodeDecodeError", "ascii", name, bad - 1, bad, "ordinal not in range(128)")
   end
   local labels, current = {}, {}
   for _, c in utf8.codes(name) do
@@ -147,8 +148,13 @@ local function idna_encode(name)
     trailing = "."
     labels[#labels] = nil
   end
-  local out = {}
-  for i, label in ipairs(labels) do out[i] = to_ascii(label) end
+  local out, offset = {}, 0
+  for i, label in ipairs(labels) do
+    local ascii, start, stop, reason = to_ascii(label)
+    if not ascii then raise("UnicodeEncodeError", "idna", name, offset + start, offset + stop, reason) end
+    out[i] = ascii
+    offset = offset + #label + 1
+  end
   return table.concat(out, ".") .. trailing
 end
 

@@ -41,8 +41,9 @@ local function class_repr()
   return tostring(SSLSocket)
 end
 
-local function no_attribute(name)
-  raise("AttributeError", "'NoneType' object has no attribute '" .. name .. "'")
+local function no_attribute(name, setting)
+  raise("AttributeError", "'NoneType' object has no attribute '" .. name .. "'" ..
+    (setting and " and no __dict__ for setting new attributes" or ""))
 end
 
 local function no_wrapper(self)
@@ -247,7 +248,7 @@ end
 SSLSocket.__setters.context = function(self, ctx)
   self._context = ctx
   local obj = self._sslobj
-  if obj == nil then no_attribute("context") end
+  if obj == nil then no_attribute("context", true) end
   obj.context = ctx
 end
 

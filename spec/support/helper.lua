@@ -44,15 +44,22 @@ function H.raises(cls, msg, fn, ...)
   return err
 end
 
--- Runs python3 on `code` (with PKI = path of the test PKI defined) and
--- returns what it prints as JSON, decoded. The script must print exactly
--- one JSON document.
-function H.python(code)
+-- The oracle: the command that runs Python, read once. PYSSL_PYTHON picks
+-- another one for a whole run (`make test-py313`: Python 3.13 through
+-- pyenv). H.PYTHON_NEWER is the one to compare with where pyssl follows
+-- 3.12+ over 3.11 (README, "Where pyssl follows 3.14 (or 3.13) over 3.11").
+H.PYTHON = os.getenv("PYSSL_PYTHON") or "python3"
+H.PYTHON_NEWER = os.getenv("PYSSL_PYTHON_NEWER") or "env PYENV_VERSION=3.13.0 python3"
+
+-- Runs the oracle (H.PYTHON, or H.PYTHON_NEWER when `newer`) on `code`
+-- (with PKI = path of the test PKI defined) and returns what it prints as
+-- JSON, decoded. The script must print exactly one JSON document.
+function H.python(code, newer)
   local path = os.tmpname()
   local f = assert(io.open(path, "w"))
   f:write("import json, ssl, sys\nPKI = ", string.format("%q", H.PKI .. "/"), "\n", code)
   f:close()
-  local p = assert(io.popen("python3 -W ignore " .. path .. " 2>&1"))
+  local p = assert(io.popen((newer and H.PYTHON_NEWER or H.PYTHON) .. " -W ignore " .. path .. " 2>&1"))
   local out = p:read("*a")
   p:close()
   os.remove(path)

@@ -143,7 +143,7 @@ end
 
 -- CPython's own test certificates (Lib/test/certdata), or nil.
 function M.cpython_certdata()
-  local p = io.popen("python3 -c 'import os, test; print(os.path.join(os.path.dirname(test.__file__), \"certdata\"))' 2>/dev/null")
+  local p = io.popen(H.PYTHON .. " -c 'import os, test; print(os.path.join(os.path.dirname(test.__file__), \"certdata\"))' 2>/dev/null")
   local dir = p and p:read("*l")
   if p then p:close() end
   if dir and io.open(dir .. "/keycert.pem", "r") then return dir end

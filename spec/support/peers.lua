@@ -123,9 +123,9 @@ def emit(v):
 
 -- Starts python3 on `code` (after the preamble) with `args`, running on
 -- while this process goes on (read its output with P.json_line).
-function P.python_async(code, args, limit)
+function P.python_async(code, args, limit, newer)
   local path = tempfile(string.format(P.PY_PREAMBLE, H.PKI .. "/") .. code)
-  local cmd = "python3 -W ignore " .. P.quote(path)
+  local cmd = (newer and H.PYTHON_NEWER or H.PYTHON) .. " -W ignore " .. P.quote(path)
   for _, a in ipairs(args or {}) do cmd = cmd .. " " .. P.quote(a) end
   return P.spawn(cmd, limit)
 end

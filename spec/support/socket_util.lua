@@ -102,7 +102,7 @@ function S.python_peer(code)
   local f = assert(io.open(path, "w"))
   f:write("import socket, sys, json, time\n", code)
   f:close()
-  local p = assert(io.popen("timeout 30 python3 -W ignore " .. path .. " 2>&1"))
+  local p = assert(io.popen("timeout 30 " .. H.PYTHON .. " -W ignore " .. path .. " 2>&1"))
   local first = p:read("*l")
   return first, function()
     local rest = p:read("*a")
@@ -116,7 +116,7 @@ end
 -- `setup_py` is Python code that defines the objects the cases use;
 -- `cases` is a sequence of {name, lua = function() ... end, py = "expr"}.
 -- Returns a list of mismatches (empty when all agree).
-function S.compare_errors(setup_py, cases)
+function S.compare_errors(setup_py, cases, newer)
   local lines = {setup_py, "out = {}", "def run(name, f):",
     "    try:",
     "        f()",
@@ -127,7 +127,7 @@ function S.compare_errors(setup_py, cases)
     lines[#lines + 1] = string.format("run(%q, lambda: %s)", case[1], case.py)
   end
   lines[#lines + 1] = "print(json.dumps(out))"
-  local expected = H.python(table.concat(lines, "\n") .. "\n")
+  local expected = H.python(table.concat(lines, "\n") .. "\n", newer)
   local problems = {}
   for _, case in ipairs(cases) do
     local want = expected[case[1]]

@@ -215,17 +215,18 @@ def attempt(f, *a):
 ]==]
 
 -- Runs `code` in Python after the harness; the scenario is `scn` there.
-function T.python(scn, code)
+-- `newer`: in H.PYTHON_NEWER (where pyssl follows 3.12+ over 3.11).
+function T.python(scn, code, newer)
   return H.python(T.PY .. "\nscn = json.loads(" .. string.format("%q", H.json.encode(scn or {})) ..
-    ")\n" .. code)
+    ")\n" .. code, newer)
 end
 
 -- Runs `code` once per scenario of the table `scns` (name -> scenario):
 -- in Python, `code` defines run(scn) returning a JSON-able value; the
 -- result is a table name -> value (JSON nulls turned into nil).
-function T.python_each(scns, code)
+function T.python_each(scns, code, newer)
   local out = T.python(scns, code ..
-    "\nprint(json.dumps({name: run(s) for name, s in scn.items()}))\n")
+    "\nprint(json.dumps({name: run(s) for name, s in scn.items()}))\n", newer)
   return T.denull(out)
 end
 
