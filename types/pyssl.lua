@@ -753,4 +753,14 @@ ssl.MemoryError = MemoryError
 local SystemError = {}
 ssl.SystemError = SystemError
 
+---Python's UnicodeEncodeError (IDNA encoding of server_hostname); its end
+---position is e["end"] (`end` is a Lua keyword).
+---@class pyssl.UnicodeEncodeError : pyssl.UnicodeError
+---@field encoding string
+---@field object string
+---@field start integer
+---@field reason string
+local UnicodeEncodeError = {}
+ssl.UnicodeEncodeError = UnicodeEncodeError
+
 return ssl
