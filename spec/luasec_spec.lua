@@ -279,3 +279,81 @@ describe("pyssl.luasec arguments", function()
     assert.are.same({nil, "error loading certificate"}, {luasec.loadcertificate("garbage")})
   end)
 end)
+
+describe("pyssl.luasec in this process (over pyssl.socket.socketpair)", function()
+  local luasec = require "pyssl.luasec"
+  local ssl = require "pyssl"
+  local core = require "pyssl.core"
+
+  -- A handshaken pair: server and client connections.
+  local function pair(sparams, cparams, name)
+    local a, b = ssl.socket.socketpair()
+    local sc = assert(luasec.wrap(a, sparams))
+    local cc = assert(luasec.wrap(b, cparams))
+    if name then cc:sni(name) end
+    sc:settimeout(0)
+    cc:settimeout(0)
+    local sdone, cdone, serr, cerr
+    for _ = 1, 100 do
+      if cdone == nil then
+        local ok, e = cc:dohandshake()
+        if ok then cdone = true elseif e ~= "wantread" and e ~= "wantwrite" then cdone, cerr = false, e end
+      end
+      if sdone == nil then
+        local ok, e = sc:dohandshake()
+        if ok then sdone = true elseif e ~= "wantread" and e ~= "wantwrite" then sdone, serr = false, e end
+      end
+      if sdone ~= nil and cdone ~= nil then break end
+    end
+    return sc, cc, {cdone, cerr, sdone, serr}
+  end
+  local server = {mode = "server", protocol = "any", key = H.pki("leaf.key"), certificate = H.pki("leaf.pem")}
+  local client = {mode = "client", protocol = "any", cafile = H.pki("ca.pem"), verify = "peer"}
+
+  it("decodes the peer's certificate, verification and Finished messages", function()
+    local sc, cc, result = pair(server, client, "localhost")
+    finally(function() sc:close(); cc:close() end)
+    assert.are.same({true, nil, true, nil}, result)
+    local cert = cc:getpeercertificate()
+    assert.are.equal("localhost", cert:subject()[3].value)
+    assert.are.equal(cert:serial(), ssl._ssl._test_decode_cert(H.pki("leaf.pem")).serialNumber)
+    assert.are.equal(40, #cert:digest())
+    assert.are.same({true}, {cc:getpeerverification()})
+    assert.are.equal(cc:getfinished(), sc:getpeerfinished())
+    assert.are.equal(sc:getfinished(), cc:getpeerfinished())
+    local _, kind, bits = cert:pubkey()
+    assert.are.same({"RSA", 2048}, {kind, bits})
+  end)
+
+  it("records a failed verification under verify = none", function()
+    local other = {mode = "server", protocol = "any", key = H.pki("selfsigned.key"),
+                   certificate = H.pki("selfsigned.pem")}
+    local sc, cc, result = pair(other, {mode = "client", protocol = "any", verify = "none"})
+    finally(function() sc:close(); cc:close() end)
+    assert.are.same({true, nil, true, nil}, result)
+    assert.are.same({false, "self-signed certificate"}, {cc:getpeerverification()})
+  end)
+
+  it("limits the chain with depth", function()
+    local chain = {mode = "server", protocol = "any", key = H.pki("chain.key"), certificate = H.pki("chain.pem")}
+    local shallow = {mode = "client", protocol = "any", cafile = H.pki("ca.pem"), verify = "peer", depth = 0}
+    local sc, cc, result = pair(chain, shallow, "localhost")
+    finally(function() sc:close(); cc:close() end)
+    assert.are.same({false, "certificate verify failed"}, {result[1], result[2]})
+  end)
+
+  it("the core's helpers refuse bad input with Python's errors", function()
+    H.raises(ssl.TypeError, "a bytes-like object is required, not 'NoneType'", core._der_cert_dict, nil)
+    H.raises(ssl.SSLError, "('Error decoding DER-encoded certificate',)", core._der_cert_dict, "garbage")
+    H.raises(ssl.SSLError, "('Error decoding DER-encoded certificate',)", core._der_cert_dict, "")
+    local sc, cc = pair(server, client, "localhost")
+    finally(function() sc:close(); cc:close() end)
+    local obj = cc:sslsocket()._sslobj
+    H.raises(ssl.ValueError, nil, obj._set_verify_depth, obj, -1)
+    H.raises(ssl.TypeError, nil, obj._set_verify_depth, obj, "x")
+    assert.are.same({0, "ok"}, {obj:_verify_result()})
+    assert.are.equal(48, #obj:_finished(true))
+    cc:close()
+    H.raises(ssl.ValueError, "SSLObject has been closed", obj._verify_result, obj)
+  end)
+end)
