@@ -34,7 +34,7 @@ local x509 = require "pyssl.luasec.x509"
 
 local type, tostring, pairs, ipairs, pcall, error, setmetatable, next =
   type, tostring, pairs, ipairs, pcall, error, setmetatable, next
-local lower, upper, gsub, sub, format = string.lower, string.upper, string.gsub, string.sub, string.format
+local lower, gsub, sub = string.lower, string.gsub, string.sub
 local isinstance, bor = ssl.isinstance, compat.bor
 local wait_select = select_module.select
 

@@ -32,7 +32,7 @@
 --
 -- Plain Lua 5.1 code: runs on every Lua.
 local type, tostring, error, floor = type, tostring, error, math.floor
-local concat, find, gsub, sub = table.concat, string.find, string.gsub, string.sub
+local find, gsub, sub = string.find, string.gsub, string.sub
 
 local buffer = {}
 buffer.__index = buffer
