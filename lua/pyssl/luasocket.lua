@@ -135,15 +135,17 @@ end
 local function cqueues_loop()
   local cqueues = need("cqueues", "pyssl.luasocket's cqueues loop")
   return {
-    -- cqueues.poll takes any object with pollfd, events and timeout
-    -- (fields or methods); inside a controller's coroutine it yields.
+    -- cqueues.poll takes any object with pollfd and events (fields or
+    -- methods), and a number as the time limit, which it returns when
+    -- the time is up; inside a controller's coroutine it yields.
     wait = function(conn, what, timeout)
       local p = conn._pollable
       if not p then
         p = {}
         conn._pollable = p
       end
-      p.pollfd, p.events, p.timeout = conn.sslsocket:fileno(), what, timeout
+      p.pollfd, p.events = conn.sslsocket:fileno(), what
+      if timeout then return cqueues.poll(p, timeout) == p end
       return cqueues.poll(p) == p
     end,
     -- cqueues keeps the descriptor in its epoll set: forget it first, or
@@ -204,6 +206,7 @@ local function run(self, fn, a, direction)
     elseif isinstance(res, WANT_WRITE) then what = "w"
     elseif isinstance(res, BLOCKING) then what = direction
     else return nil, message(res), res end
+    self.want = what
     if not self.loop.wait(self, what, retry(self)) then
       if not self.tls then return nil, "timeout" end
       return nil, what == "r" and "wantread" or "wantwrite"
@@ -384,6 +387,12 @@ function Conn:getfd()
   if self.closed then return -1 end
   return self.sslsocket:fileno()
 end
+
+-- cqueues' protocol, so that cqueues.poll(conn) waits on it: the
+-- descriptor and what the connection last waited for ("r" at first).
+function Conn:pollfd() return self:getfd() end
+function Conn:events() return self.want or "r" end
+function Conn:timeout() return nil end
 
 -- Bytes a receive returns without waiting (buffered here or inside TLS).
 function Conn:dirty()
