@@ -103,6 +103,7 @@ M._need = need
 local Standin = {}
 Standin.__index = Standin
 function Standin:getfd() return self.conn:getfd() end
+function Standin:fileno() return self.conn:fileno() end
 function Standin:dirty() return false end
 function Standin:settimeout() return 1 end
 function Standin:receive()
@@ -383,14 +384,20 @@ function Conn:gettimeout()
   return self.block + 0.0, self.total + 0.0
 end
 
+-- getfd(): the descriptor as LuaSocket gives it (a float on 5.3+, -1
+-- once closed); fileno(): Python's, an integer.
 function Conn:getfd()
+  return self:fileno() + 0.0
+end
+
+function Conn:fileno()
   if self.closed then return -1 end
   return self.sslsocket:fileno()
 end
 
 -- cqueues' protocol, so that cqueues.poll(conn) waits on it: the
 -- descriptor and what the connection last waited for ("r" at first).
-function Conn:pollfd() return self:getfd() end
+function Conn:pollfd() return self:fileno() end
 function Conn:events() return self.want or "r" end
 function Conn:timeout() return nil end
 
