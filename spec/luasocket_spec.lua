@@ -310,4 +310,37 @@ emit(out)
     assert.same({"HELLO 0\n", "HELLO 1\n", "HELLO 2\n", "HELLO 3\n", "HELLO 4\n"}, P.json_line(clients))
     for _, c in ipairs(conns) do c:close() end
   end)
+
+  it("names the missing library and its packages when one is not installed", function()
+    -- the facade and the core only: no system module directories
+    local function only_ours(path)
+      local kept = {}
+      for template in path:gmatch("[^;]+") do
+        if template:find("/lua/", 1, true) and not template:find("^/usr") or template:find("/build", 1, true) then
+          kept[#kept + 1] = template
+        end
+      end
+      return table.concat(kept, ";")
+    end
+    local script = P.tempfile([[
+local function try(f) local ok, e = pcall(f) print(ok, (tostring(e):match("^[^\n]*"))) end
+try(function() return require "pyssl.cqueues" end)
+try(function() return require "pyssl.luv" end)
+try(function() return require("pyssl.luasocket").connect("127.0.0.1", 1, {loop = "copas"}) end)
+try(function() return require("pyssl.luasocket").request("https://localhost/") end)
+]])
+    local cmd = "LUA_PATH=" .. P.quote(only_ours(package.path)) .. " LUA_CPATH=" .. P.quote(only_ours(package.cpath))
+                .. " timeout 30 " .. P.quote(LUA) .. " " .. P.quote(script) .. " 2>&1"
+    local p = io.popen(cmd)
+    local out = p:read("*a")
+    p:close()
+    local lines = {}
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = (line:gsub("\t[^\t]-:%d+: ", "\t", 1)) end
+    assert.same({
+      "false\tpyssl.cqueues needs the 'cqueues' module (Debian: lua-cqueues, LuaRocks: cqueues), which failed to load:",
+      "false\tpyssl.luv needs the 'luv' module (Debian: lua-luv, LuaRocks: luv), which failed to load:",
+      "false\tpyssl.luasocket's copas loop needs the 'copas' module (Debian: lua-copas, LuaRocks: copas), which failed to load:",
+      "false\tpyssl.luasocket.request needs the 'socket.http' module (Debian: lua-socket, LuaRocks: luasocket), which failed to load:",
+    }, lines)
+  end)
 end)

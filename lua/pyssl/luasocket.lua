@@ -86,12 +86,19 @@ loops.select = {
   end,
 }
 
--- A library a loop needs, or a clear error naming its package.
+-- The Debian package and the rock of each library a helper may load.
+local PACKAGES = {
+  copas = {"lua-copas", "copas"}, cqueues = {"lua-cqueues", "cqueues"}, luv = {"lua-luv", "luv"},
+  ["socket.http"] = {"lua-socket", "luasocket"},
+}
+
+-- A library a helper needs, or a clear error naming its packages.
 local function need(name, who)
   local ok, lib = pcall(require, name)
   if not ok then
-    error(who .. " needs the '" .. name .. "' module (Debian: lua-" .. name .. ", LuaRocks: "
-          .. name .. "), which failed to load:\n" .. tostring(lib), 3)
+    local pkg = PACKAGES[name] or {"lua-" .. name, name}
+    error(who .. " needs the '" .. name .. "' module (Debian: " .. pkg[1] .. ", LuaRocks: "
+          .. pkg[2] .. "), which failed to load:\n" .. tostring(lib), 3)
   end
   return lib
 end

@@ -112,7 +112,10 @@ end
 function M.wrap(tcp, context, options, callback)
   options = options or {}
   if type(callback) ~= "function" then
-    core._raise("TypeError", "pyssl.luv.wrap() needs a callback function")
+    core._raise("TypeError", "pyssl.luv.wrap() needs a callback function, not " .. core._typename(callback))
+  end
+  if not isinstance(context, ssl.SSLContext) then
+    core._raise("TypeError", "pyssl.luv.wrap() needs an SSLContext, not " .. core._typename(context))
   end
   local incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
   local obj = context:wrap_bio(incoming, outgoing, {server_side = options.server_side and true or false,
@@ -208,6 +211,9 @@ end
 -- host), session. callback(err, conn) after the handshake.
 function M.connect(host, port, options, callback)
   options = options or {}
+  if type(callback) ~= "function" then
+    core._raise("TypeError", "pyssl.luv.connect() needs a callback function, not " .. core._typename(callback))
+  end
   local ctx = client_context(options)
   local hostname = options.server_hostname
   if hostname == nil then hostname = host end
@@ -235,6 +241,12 @@ end
 -- TCP handle: callback(err, conn) for each client after its handshake
 -- (a failed handshake gives err and closes that client).
 function M.listen(host, port, context, callback, backlog)
+  if not isinstance(context, ssl.SSLContext) then
+    core._raise("TypeError", "pyssl.luv.listen() needs an SSLContext, not " .. core._typename(context))
+  end
+  if type(callback) ~= "function" then
+    core._raise("TypeError", "pyssl.luv.listen() needs a callback function, not " .. core._typename(callback))
+  end
   local server = uv.new_tcp()
   assert(server:bind(host, port))
   assert(server:listen(backlog or 128, function(err)
