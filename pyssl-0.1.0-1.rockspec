@@ -65,6 +65,9 @@ build = {
       ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
       ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",
+      ["pyssl.luasocket"] = "lua/pyssl/luasocket.lua",
+      ["pyssl.cqueues"] = "lua/pyssl/cqueues.lua",
+      ["pyssl.luv"] = "lua/pyssl/luv.lua",
    },
    -- The C API header for host programs (luarocks has no include
    -- directory: it goes to the rock's conf dir,
