@@ -109,4 +109,38 @@ describe("pyssl.luv", function()
     assert.equal("ECONNREFUSED", got[1])
     assert.is_nil(got[2])
   end)
+
+  it("reads as blocking code inside a coroutine (connect, read, write_all)", function()
+    local uv = require "luv"
+    local tls = require "pyssl.luv"
+    local server = tls.listen("127.0.0.1", 0, server_context(), function(err, conn)
+      if err then return end     -- the second client's failed handshake
+      conn:read_start(function(_, data)
+        if data then conn:write(data:upper()) else conn:shutdown(function() conn:close() end) end
+      end)
+    end)
+    finally(function() if not server:is_closing() then server:close() end uv.run("nowait") end)
+    local port = server:getsockname().port
+    local got, bad
+    coroutine.wrap(function()
+      local conn = assert(tls.connect("127.0.0.1", port, {cafile = H.pki("ca.pem"), server_hostname = "localhost"}))
+      assert(conn:write_all("one "))
+      local text = ""
+      while #text < 4 do text = text .. assert(conn:read()) end
+      assert(conn:write_all("two"))
+      while #text < 7 do text = text .. assert(conn:read()) end
+      conn:shutdown()
+      local rest = conn:read()     -- the server's close_notify: the end
+      got = {text, rest}
+      conn:close()
+      bad = {tls.connect("127.0.0.1", port, {server_hostname = "localhost"})}
+    end)()
+    run(uv, function() return bad ~= nil end, 30)
+    assert.same({"ONE TWO"}, got)
+    assert.is_nil(bad[1])
+    assert.is_true(ssl.isinstance(bad[2], ssl.SSLCertVerificationError))
+    -- outside a coroutine: a clear error
+    H.raises(ssl.RuntimeError, "pyssl.luv.connect() without a callback must run inside a coroutine",
+             tls.connect, "127.0.0.1", port, {})
+  end)
 end)

@@ -14,6 +14,9 @@
 --   end)
 --   uv.run()
 --
+-- Inside a coroutine the same reads as blocking code: connect(host, port,
+-- options) without a callback, conn:read(), conn:write_all(data).
+--
 -- Errors given to callbacks: luv's strings ("ECONNREFUSED",
 -- "ECONNRESET") for the transport, pyssl's error objects for TLS
 -- (ssl.SSLCertVerificationError, ...: tostring() gives the text).
@@ -26,7 +29,8 @@ local uv = luasocket._need("luv", "pyssl.luv")
 
 local isinstance = core.isinstance
 local WANT_READ, WANT_WRITE = ssl.SSLWantReadError, ssl.SSLWantWriteError
-local pcall, setmetatable, type = pcall, setmetatable, type
+local pcall, setmetatable, type, select = pcall, setmetatable, type, select
+local unpack = table.unpack or unpack
 
 local STEP = 16384   -- bytes taken from the TLS connection per read
 
@@ -190,6 +194,53 @@ function Conn:close(cb)
   if not self.tcp:is_closing() then self.tcp:close(cb) end
 end
 
+------------------------------------------------------------- coroutines
+
+-- Runs start(cb) and waits, inside the running coroutine, until cb is
+-- called (perhaps at once, before start returns); returns cb's arguments.
+local function await(who, start)
+  local co, main = coroutine.running()
+  if co == nil or main then
+    core._raise("RuntimeError", who .. " without a callback must run inside a coroutine")
+  end
+  local done, waiting, result = false, false, nil
+  start(function(...)
+    if done then return end
+    done = true
+    result = {n = select("#", ...), ...}
+    if waiting then
+      local ok, err = coroutine.resume(co)
+      if not ok then error(err, 0) end
+    end
+  end)
+  if not done then
+    waiting = true
+    coroutine.yield()
+  end
+  return unpack(result, 1, result.n)
+end
+
+-- conn:read() inside a coroutine -> data | nil at the end of the stream |
+-- nil, err: the next piece of plaintext, waiting for it.
+function Conn:read()
+  local err, data = await("conn:read()", function(cb)
+    self:read_start(function(e, d)
+      self:read_stop()
+      cb(e, d)
+    end)
+  end)
+  if err then return nil, err end
+  return data
+end
+
+-- conn:write_all(data) inside a coroutine -> true | nil, err, once uv
+-- has written it.
+function Conn:write_all(data)
+  local err = await("conn:write_all()", function(cb) self:write(data, cb) end)
+  if err then return nil, err end
+  return true
+end
+
 -- TLS details, as the SSLObject gives them.
 function Conn:version() return self.obj:version() end
 function Conn:cipher() return self.obj:cipher() end
@@ -206,11 +257,18 @@ local function client_context(options)
   return ctx
 end
 
--- connect(host, port, options, callback): a verified TLS client; options:
--- context (or cafile, capath, cadata, alpn), server_hostname (default
--- host), session. callback(err, conn) after the handshake.
+-- connect(host, port, options [, callback]): a verified TLS client;
+-- options: context (or cafile, capath, cadata, alpn), server_hostname
+-- (default host), session. callback(err, conn) after the handshake;
+-- without one, inside a coroutine: returns conn | nil, err.
 function M.connect(host, port, options, callback)
   options = options or {}
+  if callback == nil then
+    -- inside a coroutine: conn | nil, err
+    local err, conn = await("pyssl.luv.connect()", function(cb) M.connect(host, port, options, cb) end)
+    if err then return nil, err end
+    return conn
+  end
   if type(callback) ~= "function" then
     core._raise("TypeError", "pyssl.luv.connect() needs a callback function, not " .. core._typename(callback))
   end
