@@ -378,6 +378,9 @@ end
 -- settimeout(seconds|nil [, "b"|"t"]) as LuaSocket: "b" bounds each wait,
 -- "t" the whole call; nil or a negative value: no bound.
 function Conn:settimeout(t, mode)
+  if t ~= nil and tonumber(t) == nil then
+    raise("TypeError", "bad argument #2 to 'settimeout' (number expected, got " .. core._typename(t) .. ")")
+  end
   t = tonumber(t) or -1
   mode = mode == nil and "b" or tostring(mode)
   local m = mode:sub(1, 1)
