@@ -111,6 +111,8 @@ describe("pyssl.cqueues", function()
     end)
     cq:wrap(function()
       local conn = assert(tls.connect("127.0.0.1", port, {cafile = H.pki("ca.pem"), server_hostname = "localhost"}))
+      -- a connection is itself a cqueues pollable (pollfd, events, timeout)
+      assert.equal(conn, cqueues.poll(conn, 5))
       conn:settimeout(0.3)
       got = {conn:receive("*l")}
       conn:close()
