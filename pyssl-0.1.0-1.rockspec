@@ -93,6 +93,9 @@ build = {
       ["pyssl.luasec.buffer"] = "lua/pyssl/luasec/buffer.lua",
       ["pyssl.luasec.x509"] = "lua/pyssl/luasec/x509.lua",
       ["pyssl.luasec.https"] = "lua/pyssl/luasec/https.lua",
+      ["pyssl.luasocket"] = "lua/pyssl/luasocket.lua",
+      ["pyssl.cqueues"] = "lua/pyssl/cqueues.lua",
+      ["pyssl.luv"] = "lua/pyssl/luv.lua",
    },
    -- The C API header for host programs (luarocks has no include
    -- directory: it goes to the rock's conf dir,

@@ -737,6 +737,25 @@ static int sock_fileno(lua_State *L)
     return 1;
 }
 
+/* getfd() -> the descriptor, as fileno(): LuaSocket's name for it, so that
+ * LuaSocket's socket.select and what builds on it (copas) can wait on a
+ * pyssl socket (-1 once closed, as both say). */
+static int sock_getfd(lua_State *L)
+{
+    pyssl_socket *s = check_call(L, "getfd", ARGS_NONE, 0, 0);
+    lua_pushinteger(L, s->fd);
+    return 1;
+}
+
+/* dirty() -> false: a plain socket buffers nothing (LuaSocket's select
+ * asks; SSLSocket's own dirty() says whether TLS holds decrypted bytes). */
+static int sock_dirty(lua_State *L)
+{
+    check_call(L, "dirty", ARGS_NONE, 0, 0);
+    lua_pushboolean(L, 0);
+    return 1;
+}
+
 /* dup() -> a new socket on a duplicate descriptor, same timeout */
 static int sock_dup(lua_State *L)
 {
@@ -1176,6 +1195,24 @@ static int l_dup(lua_State *L)
 
 /* ------------------------------------------------------------ select */
 
+/* A float with an integral value in lua_Integer's range, as LuaSocket's
+ * getfd() returns on 5.3+ (lua_pushnumber): *out gets it. */
+static int integral_float(lua_State *L, int idx, lua_Integer *out)
+{
+    lua_Number n;
+    if (lua_type(L, idx) != LUA_TNUMBER)
+        return 0;
+    n = lua_tonumber(L, idx);
+    /* -2^63 <= n < 2^63, written so that NaN fails too */
+    if (!(n >= -9223372036854775808.0 && n < 9223372036854775808.0) || (lua_Number)(lua_Integer)n != n)
+        return 0;
+    *out = (lua_Integer)n;
+    return 1;
+}
+
+/* The descriptor of a select() argument: an integer, a pyssl socket, or
+ * any object with fileno() (Python's rule) or getfd() (LuaSocket's, whose
+ * integral float result counts too). */
 int pyssl_fileno_of(lua_State *L, int idx)
 {
     pyssl_socket *s;
@@ -1187,7 +1224,7 @@ int pyssl_fileno_of(lua_State *L, int idx)
         fd = s->fd;
     } else {
         int t = lua_type(L, idx);
-        int found = 0;
+        int found = 0, is_getfd = 0;
         /* A userdata without __index cannot be indexed without an error. */
         if ((t == LUA_TTABLE ||
              (t == LUA_TUSERDATA && luaL_getmetafield(L, idx, "__index") != LUA_TNIL &&
@@ -1198,7 +1235,7 @@ int pyssl_fileno_of(lua_State *L, int idx)
             else {
                 lua_pop(L, 1);
                 if (lua_getfield(L, idx, "getfd") == LUA_TFUNCTION)
-                    found = 1;
+                    found = is_getfd = 1;
                 else
                     lua_pop(L, 1);
             }
@@ -1207,9 +1244,10 @@ int pyssl_fileno_of(lua_State *L, int idx)
             return pyssl_raise(L, "TypeError", "argument must be an int, or have a fileno() method.");
         lua_pushvalue(L, idx);
         lua_call(L, 1, 1);
-        if (!lua_isinteger(L, -1))
+        if (lua_isinteger(L, -1))
+            fd = lua_tointeger(L, -1);
+        else if (!(is_getfd && integral_float(L, -1, &fd)))
             return pyssl_raise(L, "TypeError", "fileno() returned a non-integer");
-        fd = lua_tointeger(L, -1);
         lua_pop(L, 1);
     }
     if (fd > INT_MAX)
@@ -1536,6 +1574,8 @@ void pyssl_open_socket(lua_State *L)
         {"detach", sock_detach},
         {"dup", sock_dup},
         {"fileno", sock_fileno},
+        {"getfd", sock_getfd},
+        {"dirty", sock_dirty},
         {"get_inheritable", sock_get_inheritable},
         {"getblocking", sock_getblocking},
         {"getpeername", sock_getpeername},

@@ -858,6 +858,20 @@ static int sslsock_pending(lua_State *L)
     return 1;
 }
 
+/* dirty() -> whether TLS holds decrypted bytes a read returns without
+ * waiting (SSL_pending > 0), as LuaSec's dirty(): LuaSocket's
+ * socket.select counts such a socket readable at once. Not
+ * SSL_has_pending: a partial record it also counts needs the socket. */
+static int sslsock_dirty(lua_State *L)
+{
+    pyssl_conn *c;
+    check_sslsocket(L, 1);
+    lua_settop(L, 1);
+    c = push_conn(L, 1);
+    lua_pushboolean(L, c != NULL && SSL_pending(c->ssl) > 0);
+    return 1;
+}
+
 /* _real_close(): Python's SSLSocket._real_close: drop the TLS state (no
  * close_notify), then close the descriptor as socket.close() does. */
 static int sslsock_real_close(lua_State *L)
@@ -1175,6 +1189,7 @@ void pyssl_open_sslsocket(lua_State *L)
         {"send", sslsock_send},
         {"sendall", sslsock_sendall},
         {"pending", sslsock_pending},
+        {"dirty", sslsock_dirty},
         {NULL, NULL}
     };
     static const luaL_Reg getters[] = {

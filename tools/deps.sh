@@ -4,8 +4,10 @@
 # usage: tools/deps.sh [extra packages...]
 set -eu
 need="lua5.4 liblua5.4-dev libssl-dev openssl lua-busted lua-dkjson lua-socket luarocks pkg-config gcc make $*"
-# LuaSec, run side by side with pyssl.luasec (spec/luasec_spec.lua).
-need="$need lua-sec"
+# The libraries of the ecosystem specs (pyssl.luasocket, .cqueues, .luv,
+# copas, LuaSec side by side); Debian builds them for every Lua it has
+# (copas for 5.1 and 5.2 only).
+need="$need lua-sec lua-copas lua-cqueues lua-luv"
 # python3 (the oracle of the differential tests) may come from elsewhere.
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 missing=""

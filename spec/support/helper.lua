@@ -87,6 +87,14 @@ local RULES = {
   ["5.3+"] = H.compat.has_integers,                     -- integer and float subtypes
   ["5.2+"] = H.compat.version ~= "5.1",                 -- __gc on tables, goto, __pairs
   ["doubles"] = not H.compat.has_integers,              -- 5.1, 5.2, LuaJIT: numbers are doubles
+  -- Debian packages copas (lua-copas) for 5.1 and 5.2 only (LuaJIT uses 5.1's)
+  ["copas"] = (function()
+    for template in package.path:gmatch("[^;]+") do
+      local f = io.open((template:gsub("%?", "copas")), "r")
+      if f then f:close() return true end
+    end
+    return false
+  end)(),
 }
 
 -- H.only(rule) first in a case named "... (<rule> only)": on a Lua
