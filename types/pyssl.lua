@@ -400,6 +400,13 @@ function SSLSocket:write(data) end
 ---Python's SSLSocket.pending(): bytes already decrypted and waiting.
 ---@return integer
 function SSLSocket:pending() end
+---LuaSocket's buffered-data test: true while decrypted bytes wait in OpenSSL (SSL_pending > 0),
+---so a select loop reads them before waiting on the descriptor.
+---@return boolean
+function SSLSocket:dirty() end
+---LuaSocket's name for fileno().
+---@return integer
+function SSLSocket:getfd() end
 
 ---Python's SSLSocket.unwrap(): close_notify both ways; returns the plain socket.
 ---@return pyssl.socket.socket

@@ -252,6 +252,12 @@ function socket:detach() end
 function socket:dup() end
 ---@return integer
 function socket:fileno() end
+---LuaSocket's name for fileno(), so LuaSocket's socket.select and copas can wait on it.
+---@return integer
+function socket:getfd() end
+---LuaSocket's buffered-data test: always false (a plain socket buffers nothing).
+---@return boolean
+function socket:dirty() end
 ---@return boolean
 function socket:get_inheritable() end
 ---@param inheritable boolean
