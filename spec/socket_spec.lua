@@ -644,6 +644,9 @@ s6 = socket.socket(socket.AF_INET6); ba = bytearray(3)]]
       {"sockstr", lua = function() socket.socket("x") end, py = 'socket.socket("x")'},
       {"sockfdneg", lua = function() socket.socket(nil, nil, nil, -1) end, py = "socket.socket(fileno=-1)"},
       {"sockfdbad", lua = function() socket.socket(nil, nil, nil, 12345) end, py = "socket.socket(fileno=12345)"},
+      -- a descriptor is checked even when family, type and proto are given
+      {"sockfdbad3", lua = function() socket.socket(AF_INET, SOCK_STREAM, 0, 12345) end,
+       py = "socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, 12345)"},
       {"gaihost", lua = function() socket.getaddrinfo(1, 80) end, py = "socket.getaddrinfo(1, 80)"},
       {"gaiport", lua = function() socket.getaddrinfo("localhost", 1.5) end, py = 'socket.getaddrinfo("localhost", 1.5)'},
       {"gaiserv", lua = function() socket.getaddrinfo("localhost", "nosuchservice") end,

@@ -21,6 +21,11 @@ local MODULES = {
 }
 -- pyssl.luasec.https needs LuaSocket: declared and checked when it loads.
 if pcall(require, "socket.http") then MODULES[#MODULES + 1] = "pyssl.luasec.https" end
+-- pyssl.luasocket loads without its libraries; pyssl.cqueues and pyssl.luv
+-- fail at require without cqueues / luv: checked when those load.
+MODULES[#MODULES + 1] = "pyssl.luasocket"
+if pcall(require, "cqueues") then MODULES[#MODULES + 1] = "pyssl.cqueues" end
+if pcall(require, "luv") then MODULES[#MODULES + 1] = "pyssl.luv" end
 
 local function path_of(module)
   return "types/" .. module:gsub("%.", "/") .. ".lua"

@@ -1059,6 +1059,17 @@ int pyssl_socket_tostring(lua_State *L)
     return 1;
 }
 
+/* Whether getsockname() says fd is closed (EBADF) or no socket
+ * (ENOTSOCK); errno tells which. */
+static int fileno_is_no_socket(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+        return 0;
+    return errno == EBADF || errno == ENOTSOCK;
+}
+
 /* socket(family=AF_INET, type=SOCK_STREAM, proto=0, fileno=nil) */
 static int sock_new(lua_State *L)
 {
@@ -1076,6 +1087,11 @@ static int sock_new(lua_State *L)
         fd = pyssl_check_int(L, 5);
         if (fd < 0)
             return pyssl_raise(L, "ValueError", "negative file descriptor");
+        /* As Python: fd must be a socket even when family, type and proto
+         * are given, so every write of a socket (an SSLSocket's BIO too)
+         * is a send() with MSG_NOSIGNAL, never a write() into a pipe. */
+        if (fileno_is_no_socket(fd))
+            return pyssl_raise_errno(L, errno, NULL);
         len = sizeof family;
         if (family == -1 && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0)
             return pyssl_raise_errno(L, errno, NULL);
