@@ -60,5 +60,6 @@ int luaopen_pyssl_core(lua_State *L)
     pyssl_open_socket(L);
     pyssl_open_sslsocket(L);
     pyssl_open_capi(L);
+    pyssl_open_epoll(L);
     return 1;
 }

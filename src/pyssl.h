@@ -79,6 +79,7 @@ void pyssl_open_sslobject(lua_State *L);
 void pyssl_open_socket(lua_State *L);
 void pyssl_open_sslsocket(lua_State *L);    /* after socket: SSLSocket derives from it */
 void pyssl_open_capi(lua_State *L);         /* core._capi: pyssl_api.h's table */
+void pyssl_open_epoll(lua_State *L);        /* core._select: epoll, _poll (epoll.c) */
 
 /* ----------------------------------------------------------------- class.c */
 

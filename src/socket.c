@@ -1153,7 +1153,9 @@ int pyssl_fileno_of(lua_State *L, int idx)
             return pyssl_raise(L, "TypeError", "argument must be an int, or have a fileno() method.");
         lua_pushvalue(L, idx);
         lua_call(L, 1, 1);
-        if (!lua_isinteger(L, -1))
+        /* LuaSocket's getfd() returns a float on 5.3+: an integral float
+         * is a descriptor (lua_tointeger converts only those). */
+        if (lua_type(L, -1) != LUA_TNUMBER || (lua_tointegerx(L, -1, &found), !found))
             return pyssl_raise(L, "TypeError", "fileno() returned a non-integer");
         fd = lua_tointeger(L, -1);
         lua_pop(L, 1);
