@@ -1155,9 +1155,12 @@ int pyssl_fileno_of(lua_State *L, int idx)
         lua_call(L, 1, 1);
         /* LuaSocket's getfd() returns a float on 5.3+: an integral float
          * is a descriptor (lua_tointeger converts only those). */
-        if (lua_type(L, -1) != LUA_TNUMBER || (lua_tointegerx(L, -1, &found), !found))
+        if (lua_isinteger(L, -1))
+            fd = lua_tointeger(L, -1);
+        else if (!(lua_type(L, -1) == LUA_TNUMBER &&
+                   lua_numbertointeger(lua_tonumber(L, -1), &fd) &&
+                   (lua_Number)fd == lua_tonumber(L, -1)))
             return pyssl_raise(L, "TypeError", "fileno() returned a non-integer");
-        fd = lua_tointeger(L, -1);
         lua_pop(L, 1);
     }
     if (fd > INT_MAX)

@@ -342,11 +342,12 @@ function BaseSelectorImpl:get_map()
   return self._map
 end
 
--- Python's timeout checks before its comparisons: a non-number fails
--- `timeout <= 0` with TypeError.
-local function check_timeout(timeout)
+-- Python's comparison of a timeout with 0: a non-number fails `timeout
+-- <= 0` (poll, epoll) or max(timeout, 0) (select) with a TypeError.
+local function check_timeout(timeout, in_max)
   if type(timeout) ~= "number" then
-    raise("TypeError", format("'<=' not supported between instances of '%s' and 'int'",
+    raise("TypeError", format(in_max and "'>' not supported between instances of 'int' and '%s'"
+                              or "'<=' not supported between instances of '%s' and 'int'",
                               core._typename(timeout)))
   end
 end
@@ -386,7 +387,7 @@ end
 
 function SelectSelector:select(timeout)
   if timeout ~= nil then
-    check_timeout(timeout)
+    check_timeout(timeout, true)
     if timeout < 0 then timeout = 0 end
   end
   local ready = {}
