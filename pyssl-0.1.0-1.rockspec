@@ -38,6 +38,7 @@ build = {
             "src/constants.c",
             "src/context.c",
             "src/core.c",
+            "src/epoll.c",
             "src/errors.c",
             "src/hostdb.c",
             "src/misc.c",
@@ -64,6 +65,7 @@ build = {
       ["pyssl._compat"] = "lua/pyssl/_compat.lua",
       ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
+      ["pyssl.selectors"] = "lua/pyssl/selectors.lua",
       ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",
    },
    -- The C API header for host programs (luarocks has no include
