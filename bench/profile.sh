@@ -27,7 +27,7 @@ unset SSLKEYLOGFILE
 python=$(python3 -c 'import sys; print(sys.executable)')   # past any shim
 
 size() {   # the amount of work for `count` operations
-  if [ "$workload" = bulk-mem ]; then echo "--bytes $(($1 * 16384))"; else echo "--count $1"; fi
+  if [ "$workload" = bulk-mem ] || [ "$workload" = bulk-mem-into ]; then echo "--bytes $(($1 * 16384))"; else echo "--count $1"; fi
 }
 instructions() {
   file=$1

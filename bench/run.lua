@@ -92,6 +92,8 @@ local KiB, MiB, GiB = 1024, 1024 * 1024, 1024 * 1024 * 1024
 local WORKLOADS = {
   {name = "bulk-mem", kind = "mem", args = {workload = "bulk-mem", bytes = GiB},
    quick = {bytes = 96 * MiB}, target = 0.97},
+  {name = "bulk-mem-into", kind = "mem", args = {workload = "bulk-mem-into", bytes = GiB},
+   quick = {bytes = 96 * MiB}, target = 0.97},
   {name = "hs-mem-ecdsa", kind = "mem", args = {workload = "hs-mem", key = "ec", count = 800},
    quick = {count = 200}, target = 0.97},
   {name = "hs-mem-rsa", kind = "mem", args = {workload = "hs-mem", key = "rsa", count = 600},

@@ -160,7 +160,7 @@ const char *pyssl_push_repr(lua_State *L, int idx);
  * integral floats; else TypeError "'<type>' object cannot be interpreted as
  * an integer". */
 lua_Integer pyssl_check_index(lua_State *L, int idx);
-/* A bytes-like argument (Lua string); else TypeError "a bytes-like object is
+/* A bytes-like argument (Lua string or pyssl bytearray); else TypeError "a bytes-like object is
  * required, not '<type>'". */
 const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len);
 /* A filesystem path as Python's PyUnicode_FSConverter takes it: a string

@@ -72,7 +72,7 @@ end
 -- The speed workloads of the Lua scripts that speak Python's API: pyssl's
 -- (bench/pyssl) and the Lua floor's (bench/luafloor), call for call the
 -- same loops. `bind` gives what differs between the two bindings:
---   make_ctx(server), check_cipher(conn);
+--   make_ctx(server), check_cipher(conn), bytearray (Python's, or nil);
 --   memory BIOs: memconn(ctx, server, session) -> {obj, incoming,
 --     outgoing} with __close; step_handshake(obj) -> done (false: wants
 --     input); drain(obj) (reads the session tickets); session(obj),
@@ -125,6 +125,30 @@ function M.speed_workloads(W, opt, R, bind)
       local got = 0
       while got < chunk do
         got = got + #server:read(chunk)
+      end
+    end
+    local dt = M.now() - t0
+    R.report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk, M.SUITE)
+  end
+
+  -- bulk-mem through the calls Python offers to avoid copies: write()
+  -- from a bytearray, read(len, buffer) into one (returns the count).
+  W["bulk-mem-into"] = function()
+    if not bind.bytearray then R.unavailable("no bytearray in this binding") end
+    local c, s = connected_pair()
+    local chunk = opt.chunk
+    local payload, buffer = bind.bytearray(string.rep("x", chunk)), bind.bytearray(chunk)
+    local chunks = opt.bytes // chunk
+    local warm = M.warmup_of(opt, chunks // 16 + 1)
+    local client, server, c_out, s_in = c.obj, s.obj, c.outgoing, s.incoming
+    local t0 = 0
+    for i = -warm, chunks - 1 do
+      if i == 0 then t0 = M.now() end
+      client:write(payload)
+      s_in:write(c_out:read())
+      local got = 0
+      while got < chunk do
+        got = got + server:read(chunk, buffer)
       end
     end
     local dt = M.now() - t0

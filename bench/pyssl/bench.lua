@@ -110,7 +110,7 @@ end
 -- floor (lib.speed_workloads); pyssl's steps are the functions above.
 local W = {}
 local helpers = lib.speed_workloads(W, opt, R, {
-  make_ctx = make_ctx, check_cipher = check_cipher,
+  make_ctx = make_ctx, check_cipher = check_cipher, bytearray = socket.bytearray,
   memconn = memconn, step_handshake = step_handshake, drain = drain,
   session = function(obj) return obj.session end,
   session_reused = function(obj) return obj.session_reused end,
