@@ -140,7 +140,7 @@ local function idle_mem(keep_server)
   lib.collect()
   local rss, heap = rss_bytes() - rss0, heap_bytes() - heap0
   local lua_heap = (collectgarbage("count") - lua0) * 1024
-  R.report_memory("B/conn", heap / opt.count, rss // opt.count, heap // opt.count, opt.count,
+  R.report_memory("B/conn", heap / opt.count, math.floor(rss / opt.count), math.floor(heap / opt.count), opt.count,
                   math.floor(lua_heap / opt.count))
   for _, conn in ipairs(kept) do conn:__close() end
 end
@@ -183,7 +183,7 @@ local function idle_tcp(measure_server)
     lib.collect()
     local rss, heap = rss_bytes() - rss0, heap_bytes() - heap0
     local lua_heap = (collectgarbage("count") - lua0) * 1024
-    R.report_memory("B/conn", heap / opt.count, rss // opt.count, heap // opt.count, opt.count,
+    R.report_memory("B/conn", heap / opt.count, math.floor(rss / opt.count), math.floor(heap / opt.count), opt.count,
                     math.floor(lua_heap / opt.count))
   else
     kept[#kept]:recv(1)
