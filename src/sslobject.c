@@ -538,15 +538,19 @@ static int obj_read(lua_State *L)
 {
     static const char *const names[] = {"len", "buffer", NULL};
     pyssl_conn *c = check_conn(L, 1);
+    PYSSL_COUNT_CALL(L, c, CLASS);
     lua_Integer len = 1024;
     unsigned char *buffer = NULL;
     size_t buffer_len = 0, count;
 
-    if (lua_gettop(L) > 2 || lua_istable(L, lua_gettop(L)))
+    int top = lua_gettop(L);
+    if (top > 2 || lua_type(L, top) == LUA_TTABLE) {
         pyssl_parse_args(L, 2, "SSLObject.read", names, 2);
-    if (!lua_isnoneornil(L, 2))
+        top = 3;
+    }
+    if (top >= 2 && !lua_isnil(L, 2))
         len = pyssl_check_index(L, 2);
-    if (!lua_isnoneornil(L, 3)) {
+    if (top >= 3 && !lua_isnil(L, 3)) {
         buffer = pyssl_test_bytearray(L, 3, &buffer_len);
         if (!buffer)
             return pyssl_raise(L, "TypeError", "read() argument 2 must be read-write bytes-like object, not %s",
@@ -579,6 +583,7 @@ static int obj_read(lua_State *L)
 static int obj_write(lua_State *L)
 {
     pyssl_conn *c = check_conn(L, 1);
+    PYSSL_COUNT_CALL(L, c, CLASS);
     pyssl_io_result res;
     size_t len, count = 0;
     const char *data = pyssl_check_bytes(L, 2, &len);
