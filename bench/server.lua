@@ -48,7 +48,7 @@ do
   opt.out = capture("cd " .. sh_quote(opt.out) .. " && pwd")
 end
 local HS_CLIENTS, RR_CONNS = 500, 1000
-if opt.smoke then opt.idle, opt.seconds, HS_CLIENTS, RR_CONNS = 50, 1, 20, 50 end
+if opt.smoke then opt.idle, opt.seconds, HS_CLIENTS, RR_CONNS = 50, 0.3, 20, 50 end
 
 local WORK = capture("mktemp -d /tmp/pyssl-server.XXXXXX")
 assert(WORK:match("^/tmp/pyssl%-server%."), "mktemp failed")
@@ -217,7 +217,7 @@ end
 local results = {}
 local t_start = os.time()
 local raw = assert(io.open(opt.out .. "/server.jsonl", "w"))
-io.stderr:write(string.format("pyssl server rows: idle %d, %d s per timed row\n", opt.idle, opt.seconds))
+io.stderr:write(string.format("pyssl server rows: idle %d, %g s per timed row\n", opt.idle, opt.seconds))
 for _, im in ipairs(selected) do
   io.stderr:write(string.format("  %-14s", im.id))
   local res = {}
@@ -227,11 +227,11 @@ for _, im in ipairs(selected) do
   else
     res.idle = run_idle(s)
     io.stderr:write(".")
-    res.hs = run_load(s, string.format("--mode hs --conns %d --seconds %d", HS_CLIENTS, opt.seconds))
+    res.hs = run_load(s, string.format("--mode hs --conns %d --seconds %g", HS_CLIENTS, opt.seconds))
     io.stderr:write(".")
-    res.resume = run_load(s, string.format("--mode hs --resume 1 --conns %d --seconds %d", HS_CLIENTS, opt.seconds))
+    res.resume = run_load(s, string.format("--mode hs --resume 1 --conns %d --seconds %g", HS_CLIENTS, opt.seconds))
     io.stderr:write(".")
-    res.rr = run_load(s, string.format("--mode rr --conns %d --seconds %d", RR_CONNS, opt.seconds))
+    res.rr = run_load(s, string.format("--mode rr --conns %d --seconds %g", RR_CONNS, opt.seconds))
     io.stderr:write(".")
     if not io.open("/proc/" .. s.pid .. "/status") then
       res.error = "the server died: " .. capture("tail -c 300 " .. sh_quote(s.out))
@@ -301,7 +301,7 @@ for _, im in ipairs(selected) do
 end
 local head = string.format(
   "Server rows (`make -C bench server`), %s; %s; server on CPU 0, bench-load on CPU 1; "
-  .. "idle %d connections, %d s per timed row; took %d s.\n"
+  .. "idle %d connections, %g s per timed row; took %d s.\n"
   .. "Ratios: pyssl's figure over the other's (memory and latency: the other's over pyssl's), so > 1 is pyssl ahead.",
   opt.smoke and "smoke (not a measurement)" or "one run",
   os.date("!%Y-%m-%d %H:%M UTC"), opt.idle, opt.seconds, os.time() - t_start)

@@ -82,4 +82,36 @@ describe("make bench", function()
     assert.truthy(table_text:find("Mode: smoke", 1, true))
     assert.falsy(table_text:find("| error |", 1, true))
   end)
+
+  it("runs the server rows of every server against the client load, nothing lost (5.4 only)", function()
+    H.only("5.4")
+    local out, ok = sh("make --no-print-directory build >/dev/null && "
+      .. "make --no-print-directory build LUA=luajit >/dev/null && "
+      .. "make --no-print-directory -C bench deps all OUT=../" .. OUT .. " >/dev/null")
+    assert(ok, "building the benchmarks failed:\n" .. out)
+    local with_nginx = select(2, sh("command -v nginx")) and true or false
+    local impls = "c,python,pyssl,pyssl-luajit" .. (with_nginx and ",nginx" or "")
+    local text
+    text, ok = sh("timeout 200 lua5.4 bench/server.lua --smoke --impls " .. impls .. " --out " .. OUT)
+    assert(ok, "bench/server.lua --smoke failed:\n" .. text)
+    local titles = {"C", "Python ssl", "pyssl", "pyssl LuaJIT", "pyssl vs Python", "pyssl vs nginx"}
+    if with_nginx then titles[#titles + 1] = "nginx" end
+    for _, title in ipairs(titles) do
+      assert.truthy(text:find("| " .. title .. " |", 1, true), "no column " .. title .. " in\n" .. text)
+    end
+    assert.falsy(text:find("| error |", 1, true), text)
+    assert.falsy(text:find("failed", 1, true), text)
+    -- every server answered every idle connection, and measured every row
+    local n = 0
+    for line in io.lines(OUT .. "/server.jsonl") do
+      local r = H.json.decode(line)
+      n = n + 1
+      assert.is_nil(r.error, r.impl)
+      assert.equal(r.idle.connected, r.idle.answered, r.impl)
+      assert.equal(50, r.idle.connected, r.impl)
+      assert.is_true(r.hs.hs_per_s > 0 and r.resume.hs_per_s > 0 and r.rr.rps > 0, r.impl)
+      assert.equal(r.resume.handshakes, r.resume.reused, r.impl .. ": every resumed handshake resumed")
+    end
+    assert.equal(with_nginx and 5 or 4, n)
+  end)
 end)

@@ -51,8 +51,9 @@ typedef struct conn {
 
 static struct {
     const char *mode, *certdir;
-    int port, conns, seconds, resume;
-} opt = {"rr", NULL, 0, 100, 5, 0};
+    int port, conns, resume;
+    double seconds;
+} opt = {"rr", NULL, 0, 100, 0, 5};
 
 static SSL_CTX *ctx;
 static SSL_SESSION *saved;
@@ -305,7 +306,7 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "certdir")) opt.certdir = v;
         else if (!strcmp(k, "port")) opt.port = atoi(v);
         else if (!strcmp(k, "conns")) opt.conns = atoi(v);
-        else if (!strcmp(k, "seconds")) opt.seconds = atoi(v);
+        else if (!strcmp(k, "seconds")) opt.seconds = atof(v);
         else if (!strcmp(k, "resume")) opt.resume = atoi(v);
         else {
             fprintf(stderr, "bench-load: unknown option %s\n", argv[i]);
