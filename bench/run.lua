@@ -137,7 +137,7 @@ if opt.only then
   for w in opt.only:gmatch("[^,]+") do only[w] = true end
 end
 
-local ROUNDS = opt.rounds or (opt.smoke and 1 or opt.quick and 3 or 5)
+local ROUNDS = opt.rounds or (opt.smoke and 1 or opt.quick and 3 or 4)
 -- Rounds of C or pyssl spread wider than this share of their median make
 -- a target verdict "(noisy)".
 local NOISY_SPREAD = 0.15
