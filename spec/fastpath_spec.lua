@@ -105,3 +105,39 @@ describe("zero-copy calls", function()
     assert.equal(string.rep("z", 5000), tostring(buf):sub(1, 5000))
   end)
 end)
+
+describe("the error queue", function()
+  it("an error another library left queued does not turn a wait into an SSLError (luajit only)", function()
+    H.only("luajit")
+    local ffi = require "ffi"
+    ffi.cdef [[
+      void ERR_new(void);
+      void ERR_set_debug(const char *file, int line, const char *func);
+      void ERR_set_error(int lib, int reason, const char *fmt, ...);
+      unsigned long ERR_peek_error(void);
+      void ERR_clear_error(void);
+    ]]
+    local crypto = ffi.load("libcrypto.so.3")
+    local function leave_an_error()
+      crypto.ERR_new()
+      crypto.ERR_set_debug("elsewhere.c", 1, "elsewhere")
+      crypto.ERR_set_error(20, 100, nil)   -- ERR_LIB_SSL, any reason
+      assert(crypto.ERR_peek_error() ~= 0, "the error was not queued")
+    end
+    local cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx:load_verify_locations(H.pki("ca.pem"))
+    local obj = cctx:wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), {server_hostname = "localhost"})
+    leave_an_error()
+    H.raises(ssl.SSLWantReadError, nil, obj.do_handshake, obj)
+    assert.equal(0, tonumber(crypto.ERR_peek_error()))
+    -- a read that must wait, after a whole handshake and the tickets (a
+    -- handshake step or a ticket clears the queue itself: OpenSSL's
+    -- state machine starts with ERR_clear_error)
+    local c, s = pair()
+    H.raises(ssl.SSLWantReadError, nil, c.obj.read, c.obj, 1)
+    leave_an_error()
+    H.raises(ssl.SSLWantReadError, nil, c.obj.read, c.obj, 10)
+    pingpong(c, s, 2, "after")
+    crypto.ERR_clear_error()
+  end)
+end)
