@@ -11,6 +11,7 @@
 #   sh bench/profile.sh pingpong-mem 10000
 #   sh bench/profile.sh resume-mem 200 "c pyssl"
 #   sh bench/profile.sh bulk-mem 2000 "c luafloor pyssl"   (the Lua floor too)
+#   sh bench/profile.sh pingpong-mem 5000 "c pyssl pyssl-luajit"   (pyssl on LuaJIT)
 set -eu
 workload=$1
 n=${2:-1000}
@@ -27,20 +28,23 @@ unset SSLKEYLOGFILE
 python=$(python3 -c 'import sys; print(sys.executable)')   # past any shim
 
 size() {   # the amount of work for `count` operations
-  if [ "$workload" = bulk-mem ]; then echo "--bytes $(($1 * 16384))"; else echo "--count $1"; fi
+  if [ "$workload" = bulk-mem ] || [ "$workload" = bulk-mem-into ]; then echo "--bytes $(($1 * 16384))"; else echo "--count $1"; fi
 }
 instructions() {
   file=$1
   shift
-  valgrind --tool=callgrind --callgrind-out-file="$file" "$@" 2>&1 >/dev/null |
+  LUA_CPATH=${cpath:-$LUA_CPATH} valgrind --tool=callgrind --callgrind-out-file="$file" "$@" 2>&1 >/dev/null |
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 for impl in $impls; do
+  cpath=
   case $impl in
     c) cmd="$top/build/bench/bench-c" ;;
     python) cmd="$python $bench/py/bench.py" ;;
     pyssl) cmd="lua5.4 $bench/pyssl/bench.lua" ;;
     luafloor) cmd="lua5.4 $bench/luafloor/bench.lua" ;;
+    pyssl-luajit) cmd="luajit $bench/pyssl/bench.lua"
+                  cpath="$top/build/luajit/?.so;$top/build/bench/luajit/?.so;;" ;;
     *) echo "profile.sh: unknown implementation $impl" >&2; exit 2 ;;
   esac
   a=$(instructions "$out/$workload.$impl.1" $cmd --workload "$workload" --certdir "$out/certs" --warmup 0 $(size "$n"))

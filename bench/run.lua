@@ -7,7 +7,7 @@
 -- is the most any binding of Python's API reaches on this Lua.
 --
 --   lua5.4 bench/run.lua --out build/bench [--quick | --smoke] [--rounds N]
---        [--only w1,w2] [--impls c,python,luasec,pyssl,luafloor] [--readme FILE]
+--        [--only w1,w2] [--impls c,python,luasec,pyssl,luafloor,pyssl-luajit] [--readme FILE]
 --
 -- Certificates (ECDSA P-256 and RSA-2048 chains for "localhost") and an
 -- OpenSSL config that pins TLS 1.3, TLS_AES_128_GCM_SHA256 and X25519 for
@@ -27,7 +27,7 @@ local TOP = abspath(BENCH .. "/..")
 ---------------------------------------------------------------- options
 
 local opt = {out = TOP .. "/build/bench", rounds = nil, quick = false, smoke = false, only = nil,
-             impls = "c,python,luasec,pyssl,luafloor", readme = nil}
+             impls = "c,python,luasec,pyssl,luafloor,pyssl-luajit", readme = nil}
 do
   local i = 1
   while i <= #arg do
@@ -72,6 +72,11 @@ local IMPLS = {
   {id = "luasec", title = "LuaSec", cmd = "lua5.4 " .. sh_quote(BENCH .. "/luasec/bench.lua")},
   {id = "pyssl", title = "pyssl", cmd = "lua5.4 " .. sh_quote(BENCH .. "/pyssl/bench.lua")},
   {id = "luafloor", title = "Lua floor", cmd = "lua5.4 " .. sh_quote(BENCH .. "/luafloor/bench.lua")},
+  -- pyssl's script on LuaJIT (OpenResty's luajit2): the core of `make build
+  -- LUA=luajit` (build/luajit/) and benchutil built for it (OUT/luajit/).
+  {id = "pyssl-luajit", title = "pyssl LuaJIT",
+   cmd = "env LUA_CPATH=" .. sh_quote(TOP .. "/build/luajit/?.so;" .. opt.out .. "/luajit/?.so;;")
+         .. " luajit " .. sh_quote(BENCH .. "/pyssl/bench.lua")},
 }
 local IMPL_BY_ID = {}
 for _, im in ipairs(IMPLS) do IMPL_BY_ID[im.id] = im end
@@ -90,7 +95,9 @@ end
 local KiB, MiB, GiB = 1024, 1024 * 1024, 1024 * 1024 * 1024
 
 local WORKLOADS = {
-  {name = "bulk-mem", kind = "mem", args = {workload = "bulk-mem", bytes = GiB},
+  {name = "bulk-mem", kind = "mem", args = {workload = "bulk-mem", bytes = 512 * MiB},
+   quick = {bytes = 96 * MiB}, target = 0.97},
+  {name = "bulk-mem-into", kind = "mem", args = {workload = "bulk-mem-into", bytes = 512 * MiB},
    quick = {bytes = 96 * MiB}, target = 0.97},
   {name = "hs-mem-ecdsa", kind = "mem", args = {workload = "hs-mem", key = "ec", count = 800},
    quick = {count = 200}, target = 0.97},
@@ -133,7 +140,7 @@ if opt.only then
   for w in opt.only:gmatch("[^,]+") do only[w] = true end
 end
 
-local ROUNDS = opt.rounds or (opt.smoke and 1 or opt.quick and 3 or 5)
+local ROUNDS = opt.rounds or (opt.smoke and 1 or opt.quick and 3 or 4)
 -- Rounds of C or pyssl spread wider than this share of their median make
 -- a target verdict "(noisy)".
 local NOISY_SPREAD = 0.15
@@ -471,7 +478,7 @@ for _, w in ipairs(WORKLOADS) do
           if os.time() - t1 > 20 then
             io.stderr:write(string.format("\n    (%s took %d s)\n", im.id, os.time() - t1))
           end
-          o.impl = o.impl or im.id
+          o.impl = im.id   -- the column (pyssl-luajit runs pyssl's script, which says "pyssl")
           o.bench = w.name
           raw:write(json.encode(o), "\n")
           if o.status then

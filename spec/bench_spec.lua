@@ -1,6 +1,6 @@
 -- `make bench` end to end with tiny counts (bench/run.lua --smoke): the C
 -- program and the Lua floor module build, every implementation runs every
--- workload it can (Python's ssl, LuaSec, pyssl, the Lua floor, C), says
+-- workload it can (Python's ssl, LuaSec, pyssl on 5.4 and on LuaJIT, the Lua floor, C), says
 -- "unavailable" for those it cannot, and the table has all its columns
 -- and no error. Not a measurement: one round of ten operations each.
 -- The bench scripts are Lua 5.4 programs run by lua5.4 against build/'s
@@ -9,6 +9,7 @@ local H = require "spec.support.helper"
 
 local OUT = "build/bench-smoke"
 
+local MEM_INTO = {"bulk-mem-into"}   -- needs a bytearray: not LuaSec's, not the floor's
 local MEM_SPEED = {"bulk-mem", "hs-mem-ecdsa", "hs-mem-rsa", "resume-mem", "pingpong-mem"}
 local TCP_SPEED = {"bulk-tcp-1cpu", "bulk-tcp-2cpu", "hs-tcp-1cpu", "hs-tcp-2cpu",
                    "pingpong-tcp-1cpu", "pingpong-tcp-2cpu"}
@@ -34,14 +35,16 @@ local function expected(ncpu)
       if ncpu > 1 or not name:match("%-2cpu$") then want[name] = answers end
     end
   end
+  set(MEM_INTO, {c = "measured", python = "measured", pyssl = "measured",
+                 luasec = "unavailable", luafloor = "unavailable", ["pyssl-luajit"] = "measured"})
   set(MEM_SPEED, {c = "measured", python = "measured", pyssl = "measured",
-                  luasec = "unavailable", luafloor = "measured"})
+                  luasec = "unavailable", luafloor = "measured", ["pyssl-luajit"] = "measured"})
   set(TCP_SPEED, {c = "measured", python = "measured", pyssl = "measured",
-                  luasec = "measured", luafloor = "measured"})
+                  luasec = "measured", luafloor = "measured", ["pyssl-luajit"] = "measured"})
   set(MEM_MEMORY, {c = "measured", python = "measured", pyssl = "measured",
-                   luasec = "unavailable", luafloor = "unavailable"})
+                   luasec = "unavailable", luafloor = "unavailable", ["pyssl-luajit"] = "measured"})
   set(TCP_MEMORY, {c = "measured", python = "measured", pyssl = "measured",
-                   luasec = "measured", luafloor = "unavailable"})
+                   luasec = "measured", luafloor = "unavailable", ["pyssl-luajit"] = "measured"})
   set(HASHING, {c = "measured", python = "measured", pyssl = "measured",
                 luasec = "unavailable", luafloor = "unavailable"})
   return want
@@ -62,6 +65,7 @@ describe("make bench", function()
     -- The benchmarks run the plain 5.4 build, whatever interpreter runs the
     -- specs (make check-asan: its sanitized host, exported as LUA).
     local out, ok = sh("LUA=lua5.4 make --no-print-directory build >/dev/null && "
+      .. "make --no-print-directory build LUA=luajit >/dev/null && "
       .. "LUA=lua5.4 make --no-print-directory -C bench deps all OUT=" .. "../" .. OUT .. " >/dev/null")
     assert(ok, "building the benchmarks failed:\n" .. out)
     local table_text
@@ -77,10 +81,42 @@ describe("make bench", function()
     local ncpu = tonumber((sh("nproc")))
     assert.same(expected(ncpu), got)
 
-    for _, title in ipairs({"C", "Python ssl", "LuaSec", "pyssl", "Lua floor", "pyssl target"}) do
+    for _, title in ipairs({"C", "Python ssl", "LuaSec", "pyssl", "Lua floor", "pyssl LuaJIT", "pyssl target"}) do
       assert.truthy(table_text:find("| " .. title .. " |", 1, true), "no column " .. title)
     end
     assert.truthy(table_text:find("Mode: smoke", 1, true))
     assert.falsy(table_text:find("| error |", 1, true))
+  end)
+
+  it("runs the server rows of every server against the client load, nothing lost (5.4 only)", function()
+    H.only("5.4")
+    local out, ok = sh("make --no-print-directory build >/dev/null && "
+      .. "make --no-print-directory build LUA=luajit >/dev/null && "
+      .. "make --no-print-directory -C bench deps all OUT=../" .. OUT .. " >/dev/null")
+    assert(ok, "building the benchmarks failed:\n" .. out)
+    local with_nginx = select(2, sh("command -v nginx")) and true or false
+    local impls = "c,python,pyssl,pyssl-luajit" .. (with_nginx and ",nginx" or "")
+    local text
+    text, ok = sh("timeout 200 lua5.4 bench/server.lua --smoke --impls " .. impls .. " --out " .. OUT)
+    assert(ok, "bench/server.lua --smoke failed:\n" .. text)
+    local titles = {"C", "Python ssl", "pyssl", "pyssl LuaJIT", "pyssl vs Python", "pyssl vs nginx"}
+    if with_nginx then titles[#titles + 1] = "nginx" end
+    for _, title in ipairs(titles) do
+      assert.truthy(text:find("| " .. title .. " |", 1, true), "no column " .. title .. " in\n" .. text)
+    end
+    assert.falsy(text:find("| error |", 1, true), text)
+    assert.falsy(text:find("failed", 1, true), text)
+    -- every server answered every idle connection, and measured every row
+    local n = 0
+    for line in io.lines(OUT .. "/server.jsonl") do
+      local r = H.json.decode(line)
+      n = n + 1
+      assert.is_nil(r.error, r.impl)
+      assert.equal(r.idle.connected, r.idle.answered, r.impl)
+      assert.equal(50, r.idle.connected, r.impl)
+      assert.is_true(r.hs.hs_per_s > 0 and r.resume.hs_per_s > 0 and r.rr.rps > 0, r.impl)
+      assert.equal(r.resume.handshakes, r.resume.reused, r.impl .. ": every resumed handshake resumed")
+    end
+    assert.equal(with_nginx and 5 or 4, n)
   end)
 end)

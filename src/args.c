@@ -125,10 +125,16 @@ lua_Integer pyssl_check_index(lua_State *L, int idx)
 
 const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len)
 {
-    if (lua_type(L, idx) != LUA_TSTRING)
-        pyssl_raise(L, "TypeError", "a bytes-like object is required, not '%s'",
-                    pyssl_typename(L, idx));
-    return lua_tolstring(L, idx, len);
+    const unsigned char *b;
+    if (lua_type(L, idx) == LUA_TSTRING)
+        return lua_tolstring(L, idx, len);
+    /* A bytearray is bytes-like too (fixed size: its bytes stay put while
+     * it is on the stack, whatever Lua runs meanwhile). */
+    if ((b = pyssl_test_bytearray(L, idx, len)) != NULL)
+        return (const char *)b;
+    pyssl_raise(L, "TypeError", "a bytes-like object is required, not '%s'",
+                pyssl_typename(L, idx));
+    return NULL;
 }
 
 const char *pyssl_check_path(lua_State *L, int idx)

@@ -52,6 +52,7 @@ static void account_growth(lua_State *L, pyssl_bio *self, size_t buffered)
 static int bio_read(lua_State *L)
 {
     pyssl_bio *self = check_bio(L);
+    PYSSL_COUNT_CALL(L, self, CLASS);
     lua_Integer size = lua_isnoneornil(L, 2) ? -1 : pyssl_check_index(L, 2);
     char *data;
     long avail = BIO_get_mem_data(self->bio, &data);
@@ -88,6 +89,7 @@ static int bio_read(lua_State *L)
 static int bio_write(lua_State *L)
 {
     pyssl_bio *self = check_bio(L);
+    PYSSL_COUNT_CALL(L, self, CLASS);
     size_t len;
     const char *data = pyssl_check_bytes(L, 2, &len);
     if (len > INT_MAX)
@@ -96,7 +98,13 @@ static int bio_write(lua_State *L)
         return pyssl_raise_bare(L, "SSLError", "cannot write() after write_eof()");
     if (len > 0 && BIO_write(self->bio, data, (int)len) != (int)len)
         return pyssl_raise_queue(L, NULL, "failed to write to the memory BIO", PYSSL_LOC);
-    account_growth(L, self, BIO_ctrl_pending(self->bio));
+    /* Growth is counted in whole KiB: the buffer cannot have grown by one
+     * before a KiB was written (saves a BIO_ctrl per small write). */
+    self->unchecked += len;
+    if (self->unchecked >= 1024) {
+        self->unchecked = 0;
+        account_growth(L, self, BIO_ctrl_pending(self->bio));
+    }
     lua_pushinteger(L, (lua_Integer)len);
     return 1;
 }

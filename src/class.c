@@ -24,6 +24,7 @@
 #define MT_NAME_SLOT 1
 #define MT_NUV_SLOT 2
 #define MT_SHADOWING_SLOT 3      /* true in the metatables made by use_shadowing_index */
+#define MT_FAST_SLOT 4           /* true in the own metatable of a busy object (pyssl_make_fast) */
 #define STATE_KEY "pyssl.state"
 #define SHADOWING_KEY "pyssl.shadowing"   /* metatable -> its shadowing copy (weak keys) */
 
@@ -188,14 +189,11 @@ static int raise_no_attribute(lua_State *L, int cls, int key, int setting)
                        setting ? " and no __dict__ for setting new attributes" : "");
 }
 
-/* obj[key]: upvalues 1 state, 2 class table, 3 getters. */
-static int object_index(lua_State *L)
+/* obj[key] once the class has no such method: a getter's value, an
+ * attribute, or AttributeError. Upvalues 1 state, 2 class table, 3 getters;
+ * the stack is exactly (obj, key). */
+static int index_not_method(lua_State *L)
 {
-    /* Called as a metamethod: the stack is exactly (obj, key). */
-    lua_pushvalue(L, 2);
-    if (lua_gettable(L, lua_upvalueindex(2)) != LUA_TNIL)
-        return 1;                       /* a method (the hot path) */
-    lua_pop(L, 1);
     lua_pushvalue(L, 2);
     if (lua_gettable(L, lua_upvalueindex(3)) != LUA_TNIL) {
         lua_pushvalue(L, 1);
@@ -209,6 +207,83 @@ static int object_index(lua_State *L)
             return 1;
     }
     return raise_no_attribute(L, lua_upvalueindex(2), 2, 0);
+}
+
+/* obj[key]: upvalues 1 state, 2 class table, 3 getters. */
+static int object_index(lua_State *L)
+{
+    /* Called as a metamethod: the stack is exactly (obj, key). */
+    lua_pushvalue(L, 2);
+    if (lua_gettable(L, lua_upvalueindex(2)) != LUA_TNIL)
+        return 1;                       /* a method (the hot path) */
+    lua_pop(L, 1);
+    return index_not_method(L);
+}
+
+/* Busy objects (pyssl_make_fast): Lua calls an __index *function* for
+ * every method lookup (some 200 instructions, a fifth of a MemoryBIO
+ * read), while an __index *table* is a plain table read. A busy object
+ * gets a metatable of its own whose __index is a table caching the
+ * methods it looks up; what the cache lacks comes here. Upvalues 1 state,
+ * 2 class table, 3 getters, 4 the object; called as (cache, key). */
+static int fast_index(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_gettable(L, lua_upvalueindex(2)) != LUA_TNIL) {
+        if (lua_type(L, -1) == LUA_TFUNCTION) {   /* a method: cache it */
+            lua_pushvalue(L, 2);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, 1);
+        }
+        return 1;
+    }
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(4));
+    lua_replace(L, 1);
+    return index_not_method(L);
+}
+
+void pyssl_make_fast(lua_State *L, int idx, const char *name)
+{
+    int mt, fast, cache;
+    idx = lua_absindex(L, idx);
+    if (!lua_getmetatable(L, idx))
+        return;
+    mt = lua_gettop(L);
+    /* Only an object with its class's own metatable: not a Lua subclass
+     * instance, nor one whose attributes hide methods (its metatable
+     * looks in the attribute table first). */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, name);
+    if (!lua_rawequal(L, -1, mt)) {
+        lua_settop(L, mt - 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_createtable(L, MT_FAST_SLOT, 16);
+    fast = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, mt)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, fast);
+    }
+    lua_pushboolean(L, 1);
+    lua_rawseti(L, fast, MT_FAST_SLOT);
+    lua_newtable(L);
+    cache = lua_gettop(L);
+    lua_createtable(L, 0, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+    lua_getfield(L, mt, "__class");
+    lua_getfield(L, -1, "__getters");
+    lua_pushvalue(L, idx);
+    lua_pushcclosure(L, fast_index, 4);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, cache);
+    lua_setfield(L, fast, "__index");
+    lua_pushvalue(L, fast);
+    lua_setmetatable(L, idx);
+    lua_settop(L, mt - 1);
 }
 
 /* __index of an object whose attribute table hides class attributes:

@@ -62,5 +62,6 @@ int luaopen_pyssl_core(lua_State *L)
     pyssl_open_sslsocket(L);
     pyssl_open_capi(L);
     pyssl_open_hashlib(L);
+    pyssl_open_epoll(L);
     return 1;
 }

@@ -85,6 +85,7 @@ void pyssl_open_socket(lua_State *L);
 void pyssl_open_sslsocket(lua_State *L);    /* after socket: SSLSocket derives from it */
 void pyssl_open_capi(lua_State *L);         /* core._capi: pyssl_api.h's table */
 void pyssl_open_hashlib(lua_State *L);      /* core._hashlib, hmac.c's part included */
+void pyssl_open_epoll(lua_State *L);        /* core._select: epoll, _poll (epoll.c) */
 
 /* ----------------------------------------------------------------- class.c */
 
@@ -139,6 +140,19 @@ int pyssl_instance_of(lua_State *L, int obj, int cls);
 const char *pyssl_object_classname(lua_State *L, int idx);
 /* Pushes the attribute table of the object at idx, creating it if needed. */
 void pyssl_push_dict(lua_State *L, int idx);
+/* Gives the object at idx (of class `name`, with the class's own
+ * metatable; else nothing happens) a metatable of its own whose __index
+ * table caches the methods it looks up: for objects in a hot loop (method
+ * lookups through a function cost ~200 instructions each). A method the
+ * object has looked up is not looked up again: a method replaced in the
+ * class table afterwards is not seen by it. */
+void pyssl_make_fast(lua_State *L, int idx, const char *name);
+/* The read/write calls after which a MemoryBIO or SSLObject is made fast
+ * (an idle or short-lived connection keeps the shared metatable). */
+#define PYSSL_HOT_CALLS 64
+#define PYSSL_COUNT_CALL(L, obj, name) \
+    ((obj)->calls < PYSSL_HOT_CALLS && ++(obj)->calls == PYSSL_HOT_CALLS \
+     ? pyssl_make_fast((L), 1, (name)) : (void)0)
 
 /* Table classes: instances are plain tables whose metatable is the class
  * table (errors, named tuples). Creates the class from the table at the
@@ -169,7 +183,7 @@ int pyssl_is_callable(lua_State *L, int idx);
  * integral floats; else TypeError "'<type>' object cannot be interpreted as
  * an integer". */
 lua_Integer pyssl_check_index(lua_State *L, int idx);
-/* A bytes-like argument (Lua string); else TypeError "a bytes-like object is
+/* A bytes-like argument (Lua string or pyssl bytearray); else TypeError "a bytes-like object is
  * required, not '<type>'". */
 const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len);
 /* A filesystem path as Python's PyUnicode_FSConverter takes it: a string
@@ -253,6 +267,8 @@ typedef struct pyssl_bio {
     BIO *bio;           /* a memory BIO; NULL once closed */
     int eof_written;    /* write_eof() was called */
     size_t counted;     /* buffered bytes already counted as collector debt */
+    unsigned calls;     /* read/write calls, up to PYSSL_HOT_CALLS (pyssl_make_fast) */
+    size_t unchecked;   /* bytes written since the buffer size was last looked at */
 } pyssl_bio;
 
 /* --------------------------------------------------------------- context.c */
@@ -295,6 +311,7 @@ void pyssl_context_set_verify(lua_State *L, pyssl_context *self, lua_Integer mod
  * SSLSocket over a file descriptor. */
 typedef struct pyssl_conn {
     SSL *ssl;                 /* NULL once closed */
+    unsigned calls;           /* SSLObject read/write calls, up to PYSSL_HOT_CALLS */
     int server_side;
     int socket_fd;            /* descriptor for SSLSocket, -1 for BIO mode */
     /* The Lua call currently inside OpenSSL: callbacks find their state

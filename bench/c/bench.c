@@ -684,6 +684,8 @@ int main(int argc, char **argv)
     if (!opt.workload || !opt.certdir || opt.chunk <= 0 || opt.count <= 0 || opt.size <= 0)
         usage();
     if (!strcmp(opt.workload, "bulk-mem")) bulk_mem();
+    /* C has no copy to avoid: bulk-mem-into is bulk-mem (SSL_read into a buffer). */
+    else if (!strcmp(opt.workload, "bulk-mem-into")) bulk_mem();
     else if (!strcmp(opt.workload, "hs-mem")) handshakes_mem(0);
     else if (!strcmp(opt.workload, "resume-mem")) handshakes_mem(1);
     else if (!strcmp(opt.workload, "pingpong-mem")) pingpong_mem();

@@ -1,20 +1,30 @@
 -- bench/lua/benchlib.lua — what the Lua benchmark scripts share: the
 -- command line (the same as bench/c/bench.c and bench/py/bench.py), JSON
 -- output, the clock and the memory figures (from benchutil.so).
+-- Runs on Lua 5.1 to 5.4 and LuaJIT (pyssl's script runs on each; the Lua
+-- floor's on 5.4): no integer division, shifts or <close> here.
 local bu = require "benchutil"
+
+local floor = math.floor
+-- a // b for the counts (non-negative integers)
+local function idiv(a, b) return floor(a / b) end
+-- an integral number, or nil
+local function tointeger(v)
+  if type(v) == "number" and v == floor(v) and v > -2 ^ 53 and v < 2 ^ 53 then return floor(v) end
+end
 
 local M = {now = bu.now, heap = bu.heap, rss = bu.rss, SUITE = "TLS_AES_128_GCM_SHA256"}
 
 local NUMERIC = {bytes = true, chunk = true, count = true, warmup = true, size = true, port = true}
 
 function M.parse_args(argv)
-  local opt = {key = "ec", role = "client", bytes = 1 << 30, chunk = 16384, count = 1000,
+  local opt = {key = "ec", role = "client", bytes = 1073741824, chunk = 16384, count = 1000,
                warmup = -1, size = 64, port = 0}
   local i = 1
   while i <= #argv do
     local name, value = argv[i]:match("^%-%-(.+)$"), argv[i + 1]
     if not name or value == nil then error("usage: bench.lua --workload NAME --certdir DIR [...]") end
-    opt[name] = NUMERIC[name] and math.tointeger(tonumber(value)) or value
+    opt[name] = NUMERIC[name] and tointeger(tonumber(value)) or value
     i = i + 2
   end
   assert(opt.workload and opt.certdir, "--workload and --certdir are required")
@@ -24,7 +34,9 @@ end
 local function encode(v)
   local t = type(v)
   if t == "string" then return string.format("%q", v) end
-  if math.type(v) == "integer" then return tostring(v) end
+  if tointeger(v) and (math.type == nil or math.type(v) == "integer") then
+    return string.format("%d", v)
+  end
   if t == "number" then return string.format("%.6g", v) end
   if t == "boolean" then return tostring(v) end
   error("cannot encode " .. t)
@@ -72,7 +84,7 @@ end
 -- The speed workloads of the Lua scripts that speak Python's API: pyssl's
 -- (bench/pyssl) and the Lua floor's (bench/luafloor), call for call the
 -- same loops. `bind` gives what differs between the two bindings:
---   make_ctx(server), check_cipher(conn);
+--   make_ctx(server), check_cipher(conn), bytearray (Python's, or nil);
 --   memory BIOs: memconn(ctx, server, session) -> {obj, incoming,
 --     outgoing} with __close; step_handshake(obj) -> done (false: wants
 --     input); drain(obj) (reads the session tickets); session(obj),
@@ -114,8 +126,8 @@ function M.speed_workloads(W, opt, R, bind)
     local c, s = connected_pair()
     local chunk = opt.chunk
     local payload = string.rep("x", chunk)
-    local chunks = opt.bytes // chunk
-    local warm = M.warmup_of(opt, chunks // 16 + 1)
+    local chunks = idiv(opt.bytes, chunk)
+    local warm = M.warmup_of(opt, idiv(chunks, 16) + 1)
     local client, server, c_out, s_in = c.obj, s.obj, c.outgoing, s.incoming
     local t0 = 0
     for i = -warm, chunks - 1 do
@@ -131,22 +143,48 @@ function M.speed_workloads(W, opt, R, bind)
     R.report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk, M.SUITE)
   end
 
+  -- bulk-mem through the calls Python offers to avoid copies: write()
+  -- from a bytearray, read(len, buffer) into one (returns the count).
+  W["bulk-mem-into"] = function()
+    if not bind.bytearray then R.unavailable("no bytearray in this binding") end
+    local c, s = connected_pair()
+    local chunk = opt.chunk
+    local payload, buffer = bind.bytearray(string.rep("x", chunk)), bind.bytearray(chunk)
+    local chunks = idiv(opt.bytes, chunk)
+    local warm = M.warmup_of(opt, idiv(chunks, 16) + 1)
+    local client, server, c_out, s_in = c.obj, s.obj, c.outgoing, s.incoming
+    local t0 = 0
+    for i = -warm, chunks - 1 do
+      if i == 0 then t0 = M.now() end
+      client:write(payload)
+      s_in:write(c_out:read())
+      local got = 0
+      while got < chunk do
+        got = got + server:read(chunk, buffer)
+      end
+    end
+    local dt = M.now() - t0
+    R.report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk, M.SUITE)
+  end
+
   local function handshakes_mem(resume)
     -- The first pair stays open (in these locals) while its session is
     -- reused, as in C.
     local c0, _, cctx, sctx = connected_pair()
     local session = resume and bind.session(c0.obj) or nil
-    local warm = M.warmup_of(opt, opt.count // 10 + 1)
+    local warm = M.warmup_of(opt, idiv(opt.count, 10) + 1)
     local t0 = 0
     for i = -warm, opt.count - 1 do
       if i == 0 then t0 = M.now() end
-      local c <close> = bind.memconn(cctx, false, session)
-      local s <close> = bind.memconn(sctx, true)
+      local c = bind.memconn(cctx, false, session)
+      local s = bind.memconn(sctx, true)
       handshake_pair(c, s)
       bind.drain(c.obj)
       if resume and (i == -warm or i == opt.count - 1) and not bind.session_reused(c.obj) then
         error("session not reused")
       end
+      s:__close()
+      c:__close()
     end
     local dt = M.now() - t0
     R.report("hs/s", opt.count / dt, dt, opt.count, M.SUITE)
@@ -169,7 +207,7 @@ function M.speed_workloads(W, opt, R, bind)
     local msg = string.rep("p", size)
     local client, server = c.obj, s.obj
     local c_in, c_out, s_in, s_out = c.incoming, c.outgoing, s.incoming, s.outgoing
-    local warm = M.warmup_of(opt, opt.count // 10 + 1)
+    local warm = M.warmup_of(opt, idiv(opt.count, 10) + 1)
     local t0 = 0
     for i = -warm, opt.count - 1 do
       if i == 0 then t0 = M.now() end
@@ -201,10 +239,10 @@ function M.speed_workloads(W, opt, R, bind)
   end
 
   W["bulk-tcp"] = function()
-    local server, ctx, ls <close> = side()
+    local server, ctx, ls = side()
     local chunk = opt.chunk
-    local chunks = opt.bytes // chunk
-    local warm = M.warmup_of(opt, chunks // 16 + 1)
+    local chunks = idiv(opt.bytes, chunk)
+    local warm = M.warmup_of(opt, idiv(chunks, 16) + 1)
     local s
     if server then
       s = bind.accept(ls, ctx)
@@ -228,12 +266,13 @@ function M.speed_workloads(W, opt, R, bind)
       R.report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk, M.SUITE)
     end
     s:close()
+    if ls then ls:close() end
   end
 
   W["pingpong-tcp"] = function()
-    local server, ctx, ls <close> = side()
+    local server, ctx, ls = side()
     local size = opt.size
-    local warm = M.warmup_of(opt, opt.count // 10 + 1)
+    local warm = M.warmup_of(opt, idiv(opt.count, 10) + 1)
     local s
     if server then
       s = bind.accept(ls, ctx)
@@ -254,27 +293,31 @@ function M.speed_workloads(W, opt, R, bind)
       R.report("rt/s", opt.count / dt, dt, opt.count, M.SUITE)
     end
     s:close()
+    if ls then ls:close() end
   end
 
   W["hs-tcp"] = function()
-    local server, ctx, ls <close> = side()
-    local warm = M.warmup_of(opt, opt.count // 10 + 1)
+    local server, ctx, ls = side()
+    local warm = M.warmup_of(opt, idiv(opt.count, 10) + 1)
     if server then
       for _ = 1, warm + opt.count do
-        local s <close> = bind.accept(ls, ctx)
+        local s = bind.accept(ls, ctx)
         s:sendall("k")
+        s:close()
       end
     else
       local t0 = 0
       for i = -warm, opt.count - 1 do
         if i == 0 then t0 = M.now() end
-        local s <close> = bind.connect(ctx)
+        local s = bind.connect(ctx)
         recv_exact(s, 1)
         if i == -warm then bind.check_cipher(s) end
+        s:close()
       end
       local dt = M.now() - t0
       R.report("hs/s", opt.count / dt, dt, opt.count, M.SUITE)
     end
+    if ls then ls:close() end
   end
 
   return {handshake_pair = handshake_pair, recv_exact = recv_exact}

@@ -90,7 +90,7 @@ local W = {}
 local function memory_bio()
   R.unavailable("LuaSec has no memory-BIO API")
 end
-for _, name in ipairs({"bulk-mem", "hs-mem", "resume-mem", "pingpong-mem",
+for _, name in ipairs({"bulk-mem", "bulk-mem-into", "hs-mem", "resume-mem", "pingpong-mem",
                        "idle-mem-client", "idle-mem-server"}) do
   W[name] = memory_bio
 end

@@ -172,6 +172,29 @@ def bulk_mem():
     report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk)
 
 
+def bulk_mem_into():
+    # bulk_mem through the calls that avoid copies: write() from a
+    # bytearray, read(len, buffer) into one (returns the count).
+    cctx, sctx = make_ctx(False), make_ctx(True)
+    c, s = connected_pair(cctx, sctx)
+    chunk = opt.chunk
+    payload, buffer = bytearray(b"x" * chunk), bytearray(chunk)
+    chunks = opt.bytes // chunk
+    warm = warmup_of(chunks // 16 + 1)
+    client, server, c_out, s_in = c.obj, s.obj, c.outgoing, s.incoming
+    t0 = 0.0
+    for i in range(-warm, chunks):
+        if i == 0:
+            t0 = time.perf_counter()
+        client.write(payload)
+        s_in.write(c_out.read())
+        got = 0
+        while got < chunk:
+            got += server.read(chunk, buffer)
+    dt = time.perf_counter() - t0
+    report("MiB/s", chunks * chunk / dt / 1048576, dt, chunks * chunk)
+
+
 def handshakes_mem(resume):
     cctx, sctx = make_ctx(False), make_ctx(True)
     c0, s0 = connected_pair(cctx, sctx)
@@ -419,6 +442,7 @@ def idle_tcp(measure_server):
 
 WORKLOADS = {
     "bulk-mem": bulk_mem,
+    "bulk-mem-into": bulk_mem_into,
     "hs-mem": lambda: handshakes_mem(False),
     "resume-mem": lambda: handshakes_mem(True),
     "pingpong-mem": pingpong_mem,

@@ -110,7 +110,7 @@ end
 -- floor (lib.speed_workloads); pyssl's steps are the functions above.
 local W = {}
 local helpers = lib.speed_workloads(W, opt, R, {
-  make_ctx = make_ctx, check_cipher = check_cipher,
+  make_ctx = make_ctx, check_cipher = check_cipher, bytearray = socket.bytearray,
   memconn = memconn, step_handshake = step_handshake, drain = drain,
   session = function(obj) return obj.session end,
   session_reused = function(obj) return obj.session_reused end,
@@ -140,7 +140,7 @@ local function idle_mem(keep_server)
   lib.collect()
   local rss, heap = rss_bytes() - rss0, heap_bytes() - heap0
   local lua_heap = (collectgarbage("count") - lua0) * 1024
-  R.report_memory("B/conn", heap / opt.count, rss // opt.count, heap // opt.count, opt.count,
+  R.report_memory("B/conn", heap / opt.count, math.floor(rss / opt.count), math.floor(heap / opt.count), opt.count,
                   math.floor(lua_heap / opt.count))
   for _, conn in ipairs(kept) do conn:__close() end
 end
@@ -200,7 +200,7 @@ local function idle_tcp(measure_server)
     lib.collect()
     local rss, heap = rss_bytes() - rss0, heap_bytes() - heap0
     local lua_heap = (collectgarbage("count") - lua0) * 1024
-    R.report_memory("B/conn", heap / opt.count, rss // opt.count, heap // opt.count, opt.count,
+    R.report_memory("B/conn", heap / opt.count, math.floor(rss / opt.count), math.floor(heap / opt.count), opt.count,
                     math.floor(lua_heap / opt.count))
   else
     kept[#kept]:recv(1)

@@ -95,6 +95,7 @@ local RULES = {
     end
     return false
   end)(),
+  ["luajit"] = H.compat.luajit,                         -- the FFI (to reach OpenSSL from a spec)
 }
 
 -- H.only(rule) first in a case named "... (<rule> only)": on a Lua
