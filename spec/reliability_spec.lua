@@ -267,15 +267,17 @@ end)
 
 -- An interpreter whose allocator fails on demand, built with
 -- LeakSanitizer (spec/support/oomhost.c), runs `script`; returns its
--- output and whether it exited 0.
+-- output and whether it exited 0. The host is built for the running Lua
+-- (pkg-config names it lua5.N, or luajit), whose core the script loads.
 local function run_oom_host(script)
   local dir = os.tmpname()
   os.remove(dir)
   assert(os.execute("mkdir -p " .. dir))
   local host = dir .. "/oomhost"
   local cc = os.getenv("CC") or "cc"
-  local flags = io.popen("pkg-config --cflags --libs lua5.4"):read("*l")
-  local build = cc .. " -g -fsanitize=address,undefined spec/support/oomhost.c -o " .. host .. " " .. flags
+  local lua_pc = H.compat.luajit and "luajit" or "lua" .. H.compat.version
+  local flags = io.popen("pkg-config --cflags --libs " .. lua_pc):read("*l")
+  local build = cc .. " -g -fsanitize=address,undefined -Isrc spec/support/oomhost.c -o " .. host .. " " .. flags
   local built = io.popen(build .. " 2>&1; echo rc=$?"):read("*a")
   assert(built:find("rc=0", 1, true), built)
   local path = dir .. "/script.lua"
