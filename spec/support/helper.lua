@@ -87,6 +87,7 @@ local RULES = {
   ["5.3+"] = H.compat.has_integers,                     -- integer and float subtypes
   ["5.2+"] = H.compat.version ~= "5.1",                 -- __gc on tables, goto, __pairs
   ["doubles"] = not H.compat.has_integers,              -- 5.1, 5.2, LuaJIT: numbers are doubles
+  ["5.1, 5.3+"] = H.compat.version ~= "5.2",            -- 5.2 runs the collector before an allocation
 }
 
 -- H.only(rule) first in a case named "... (<rule> only)": on a Lua
