@@ -41,10 +41,22 @@ def norm(m):
 -- and, in Python, through the python template (with V the value); asserts
 -- equal outcomes. The oracle is Python 3.13 (H.PYTHON_NEWER): pyssl follows
 -- it where 3.11 differs (items 7 and 10).
+-- Where numbers are doubles (5.1, 5.2, LuaJIT) a number with an integral
+-- value that fits 64 bits is an int (README "Every Lua"): 9.3e9 is the
+-- Lua value 9300000000 there, so Python's answer is int(V)'s.
+local function py_expr(case)
+  local v = case[2]
+  if not H.compat.has_integers and type(v) == "number" and v == math.floor(v)
+     and v >= -2 ^ 63 and v < 2 ^ 63 then
+    return "int(" .. case[1] .. ")"
+  end
+  return case[1]
+end
+
 local function compare(cases, lua_call, py_call, py_setup)
   local exprs, got = {}, {}
   for i, case in ipairs(cases) do
-    exprs[i] = case[1]
+    exprs[i] = py_expr(case)
     got[i] = outcome(lua_call, case[2])
   end
   local want = H.python(PY_OUTCOME .. (py_setup or "") .. "\nout = []\nfor V in [" ..
@@ -191,10 +203,11 @@ def wrap_socket(h):
     return "wrapped"
   end
   -- A NUL byte is Python's str; a name that is not UTF-8 is its bytes form.
+  -- (Decimal escapes: Lua 5.1 reads "\xf6" as "xf6".)
   local CASES = {
     {"'example.org\\0evil.com'", "example.org\0evil.com"}, {"'ab\\0'", "ab\0"},
-    {"'\\0'", "\0"}, {"b'k\\xf6nig.idn.pythontest.net'", "k\xf6nig.idn.pythontest.net"},
-    {"b'ab\\xc3\\xb6\\xff'", "ab\xc3\xb6\xff"}, {"b'\\xff'", "\xff"},
+    {"'\\0'", "\0"}, {"b'k\\xf6nig.idn.pythontest.net'", "k\246nig.idn.pythontest.net"},
+    {"b'ab\\xc3\\xb6\\xff'", "ab\195\182\255"}, {"b'\\xff'", "\255"},
   }
 
   it("wrap_bio agrees with python3", function()
@@ -208,9 +221,9 @@ def wrap_socket(h):
   it("raises UnicodeDecodeError with Python's fields", function()
     local err = H.raises(ssl.UnicodeDecodeError,
       "'ascii' codec can't decode byte 0xc3 in position 2: ordinal not in range(128)",
-      wrap_bio, "ab\xc3\xb6\xff")
+      wrap_bio, "ab\195\182\255")
     assert.is_true(ssl.isinstance(err, ssl.UnicodeError))
-    assert.same({"ascii", "ab\xc3\xb6\xff", 2, 3, "ordinal not in range(128)"},
+    assert.same({"ascii", "ab\195\182\255", 2, 3, "ordinal not in range(128)"},
                 {err.encoding, err.object, err.start, err["end"], err.reason})
   end)
 end)
@@ -221,7 +234,7 @@ describe("cadata with trailing bytes (issue 11, item 10)", function()
     local der = ssl.PEM_cert_to_DER_cert(pem)
     local cases = {
       {"DER + b'A'", der .. "A"}, {"DER + DER", der .. der}, {"DER + DER + b'A'", der .. der .. "A"},
-      {"DER + b'\\0'", der .. "\0"}, {"DER + b'\\x30\\x00'", der .. "\x30\x00"},
+      {"DER + b'\\0'", der .. "\0"}, {"DER + b'\\x30\\x00'", der .. "\48\0"},
       {"DER + DER[:100]", der .. der:sub(1, 100)}, {"PEM + 'garbage'", pem .. "garbage"},
       {"PEM + PEM[:100]", pem .. pem:sub(1, 100)}, {"b'A'", "A"},
     }

@@ -1,6 +1,8 @@
-/* A Lua 5.4 interpreter whose allocator can be told to fail, for
+/* A Lua interpreter whose allocator can be told to fail, for
  * spec/reliability_spec.lua: built with LeakSanitizer, it shows whether
- * pyssl leaks when Lua runs out of memory in the middle of a call.
+ * pyssl leaks when Lua runs out of memory in the middle of a call. It is
+ * built for the Lua that runs the specs (5.1 to 5.4, LuaJIT), whose core
+ * it loads; src/compat.h gives it the 5.4 names (LUA_OK).
  *
  * usage: oomhost script.lua
  * The script gets one extra global function, fail_after(n): from now on,
@@ -13,6 +15,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
+#include "compat.h"
 
 typedef struct failing_alloc {
     unsigned long seen;      /* growing allocations since fail_after(n) */
