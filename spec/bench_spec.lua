@@ -46,7 +46,7 @@ local function expected(ncpu)
   set(TCP_MEMORY, {c = "measured", python = "measured", pyssl = "measured",
                    luasec = "measured", luafloor = "unavailable", ["pyssl-luajit"] = "measured"})
   set(HASHING, {c = "measured", python = "measured", pyssl = "measured",
-                luasec = "unavailable", luafloor = "unavailable"})
+                luasec = "unavailable", luafloor = "unavailable", ["pyssl-luajit"] = "measured"})
   return want
 end
 

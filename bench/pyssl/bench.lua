@@ -160,9 +160,9 @@ end
 W["sha256"] = function()
   local hashlib = require "pyssl.hashlib"
   local chunk = string.rep("x", opt.chunk)
-  local chunks = opt.bytes // opt.chunk
+  local chunks = math.floor(opt.bytes / opt.chunk)
   local h = hashlib.sha256()
-  for _ = 1, warmup_of(chunks // 16 + 1) do h:update(chunk) end
+  for _ = 1, warmup_of(math.floor(chunks / 16) + 1) do h:update(chunk) end
   h = hashlib.sha256()
   local t0 = lib.now()
   for _ = 1, chunks do h:update(chunk) end
