@@ -35,7 +35,7 @@ export PYSSL_PKI := $(PKI)
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all deps build pki test demo check check-asan check-valgrind check-testssl bench compat fuzz fuzz-build rock clean
-.PHONY: check-reliability check-stress check-stress-valgrind stress-build check-oom fuzz-api
+.PHONY: check-reliability check-stress check-stress-valgrind stress-build check-oom fuzz-api fuzz-api-stress
 
 all: build
 
@@ -175,7 +175,7 @@ stress-build: deps
 STRESS_SPECS ?= spec/session_spec.lua spec/collector_spec.lua spec/constants_spec.lua
 MIX_SEED ?= 1
 STRESS_ENV = LUA_CPATH="$(CURDIR)/$(STRESS_OUT)/?.so;;" \
-	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:max_free_fill_size=1048576 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp LUA=$(CURDIR)/$(STRESS_OUT)/lua SPEC_TIMEOUT=1800
 
 check-stress: stress-build
@@ -223,5 +223,13 @@ fuzz-api: deps
 	@LUA_CPATH="$(CURDIR)/build-asan/?.so;;" LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp \
 	  LUA=build-asan/luahost FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) tools/fuzz_api.sh
 
+# The fuzzer on the stress interpreter (a collection at every allocation:
+# its planted finalizers fire inside the calls). Slow: ~10 s per seed.
+fuzz-api-stress: stress-build
+	@$(MAKE) --no-print-directory pki
+	@echo "== stateful API fuzzer on Lua 5.4 HARDMEMTESTS for $(FUZZ_SECONDS) s from seed $(FUZZ_SEED)"
+	@$(STRESS_ENV) OUT=build-fuzz-api-stress FUZZ_STEPS=100 FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) \
+	  tools/fuzz_api.sh
+
 clean:
-	rm -rf build build-asan build-fuzz build-stress build-stress-vg build-oom build-fuzz-api
+	rm -rf build build-asan build-fuzz build-stress build-stress-vg build-oom build-fuzz-api build-fuzz-api-stress

@@ -18,7 +18,7 @@ STEPS=${FUZZ_STEPS:-200}
 OUT=${OUT:-build-fuzz-api}
 SEEDS_FILE=${FUZZ_SEEDS_FILE-fuzz/api_seeds.txt}
 mkdir -p "$OUT"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:max_free_fill_size=1048576}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 start=$(date +%s)
 seeds=0

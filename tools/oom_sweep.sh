@@ -15,7 +15,7 @@ TARGETS=${OOM_TARGETS:-lua openssl}
 CHUNK=${OOM_CHUNK:-100}
 OUT=${OUT:-build-oom}
 mkdir -p "$OUT"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:max_free_fill_size=1048576}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 total_pass=0
 total_fail=0
