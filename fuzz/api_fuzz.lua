@@ -39,6 +39,7 @@ do
 end
 
 local PKI = os.getenv("PYSSL_PKI") or "build/pki"
+local KEYLOG = (os.getenv("TMPDIR") or "/tmp") .. "/pyssl-api-fuzz-keylog.txt"
 local function pki(name) return PKI .. "/" .. name end
 
 -- The generator: Park-Miller, exact in doubles on every Lua version.
@@ -125,7 +126,7 @@ local function hostile_table()
     return setmetatable({}, { __tostring = function() close_random(); collectgarbage(); return bytes(rnd(40)) end })
   end
   if r == 4 then
-    local t = { bytes(3), rnd(100) }
+    local t = { "\0" .. bytes(2), rnd(100) }   -- never a name to resolve
     return setmetatable(t, { __gc = function() close_random() end,
                              __len = function() return 2 ^ 40 end })
   end
@@ -300,7 +301,7 @@ local function new_ctx()
   if not server then pcall(ctx.load_verify_locations, ctx, pki("ca.pem")) end
   if chance(0.3) then pcall(ctx.set_servername_callback, ctx, callback()) end
   if chance(0.2) then pcall(function() ctx.sni_callback = callback() end) end
-  if chance(0.1) then pcall(function() ctx.keylog_filename = os.tmpname() end) end
+  if chance(0.1) then pcall(function() ctx.keylog_filename = KEYLOG end) end
   return ctx
 end
 
@@ -457,7 +458,7 @@ local function touch_attr()
   executions = executions + 1
   if set then
     local v = chance(0.4) and hostile() or (name:find("callback") and callback()) or any_object()
-    if name == "keylog_filename" and type(v) ~= "string" and chance(0.5) then v = os.tmpname() end
+    if name == "keylog_filename" and type(v) ~= "string" and chance(0.5) then v = KEYLOG end
     pcall(function() o[name] = v end)
   else
     pcall(function() local v = o[name]; if name == "session" and v then add("session", v) end end)
@@ -524,6 +525,7 @@ local function teardown()
     for _, o in ipairs(all[kind]) do close_obj(o) end
   end
   collectgarbage(); collectgarbage()
+  os.remove(KEYLOG)
 end
 
 local function run_seed(seed)
