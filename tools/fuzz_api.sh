@@ -3,7 +3,8 @@
 # host for FUZZ_SECONDS, in processes of at most 60 s each (so that a
 # LeakSanitizer report at a process's exit names a small seed range), from
 # seed FUZZ_SEED on. A crash, sanitizer report, hang or non-zero exit is a
-# finding: its log is kept in $OUT/finding-<seed>.log with the command that
+# finding (a hang: a process FUZZ_HANG_SECONDS, default 300, over its
+# budget): its log is kept in $OUT/finding-<seed>.log with the command that
 # replays it, and the script exits 1.
 # Before the new seeds it replays fuzz/api_seeds.txt (seeds that once found
 # something), unless FUZZ_SEEDS_FILE is empty.
@@ -30,7 +31,7 @@ first=$SEED
 run_batch() {
   prog="$OUT/progress"
   rm -f "$prog"
-  timeout -k 5 $(( $3 + 60 )) "$LUA" fuzz/api_fuzz.lua --seed "$1" --count "$2" --seconds "$3" \
+  timeout -k 5 $(( $3 + ${FUZZ_HANG_SECONDS:-300} )) "$LUA" fuzz/api_fuzz.lua --seed "$1" --count "$2" --seconds "$3" \
     --steps "$STEPS" --progress "$prog" >"$OUT/batch.log" 2>&1
   rc=$?
   last=$(cat "$prog" 2>/dev/null)
