@@ -59,8 +59,13 @@ sweep_range() {
     grep -v '^oom: N=' "$OUT/one.err"; } >"$log"
   echo "$1: FAIL $n: process failed (exit $rc): $(grep -m1 -E 'ERROR: |runtime error' "$OUT/chunk.err") -- log: $log"
   total_fail=$((total_fail + 1))
-  # Go on after the N that failed.
-  if [ -n "$n" ] && [ "$n" -lt "$3" ]; then
+  [ -n "$n" ] || return
+  # The N before it ran in the dead process, uncounted: again; then on
+  # after the N that failed.
+  if [ "$n" -gt "$2" ]; then
+    sweep_range "$1" "$2" $((n - $4)) "$4"
+  fi
+  if [ "$n" -lt "$3" ]; then
     sweep_range "$1" $((n + $4)) "$3" "$4"
   fi
 }
