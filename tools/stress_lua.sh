@@ -37,4 +37,4 @@ files=$(ls "$src"/*.c | grep -v '/luac\.c$')
 ${CC:-cc} $san -DHARDMEMTESTS -DLUAI_ASSERT -DLUA_USE_APICHECK -DLUA_USE_LINUX -DLUA_COMPAT_5_3 \
   -I"$src" -o "$out/lua.tmp" $files -Wl,-E -lm -ldl
 mv "$out/lua.tmp" "$out/lua"
-echo "stress: built $out/lua (Lua $(basename "$(dirname "$src")"), HARDMEMTESTS + LUAI_ASSERT + LUA_USE_APICHECK + sanitizers)"
+echo "stress: built $out/lua (Lua $(basename "$(dirname "$src")"), HARDMEMTESTS + LUAI_ASSERT + LUA_USE_APICHECK, flags: $san)"
