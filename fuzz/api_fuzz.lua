@@ -430,7 +430,16 @@ local function call_method()
   if #names == 0 then return end
   local name = pick(names)
   local args, n = args_for(name)
-  trace("  call", name, tostring(n))
+  -- SSLSocket.do_handshake(block=true) on a non-blocking socket blocks
+  -- until the peer answers (Python's behaviour): no hang by request.
+  if name == "do_handshake" and n > 0 then
+    local ok_f, has_fileno = pcall(function() return o.fileno ~= nil end)
+    if not ok_f or has_fileno then args[1] = false end
+  end
+  if opts.trace then
+    local ok_s, desc = pcall(tostring, o)
+    trace("  call", name, tostring(n), ok_s and desc or "?")
+  end
   local ok, f = pcall(function() return o[name] end)
   current_target = o
   if ok and type(f) == "function" then

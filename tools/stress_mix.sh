@@ -16,6 +16,8 @@ RUNNER=${RUNNER:-}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 BUSTED=$(command -v busted)
 MIX="$(pwd)/spec/support/finalizer_mix.lua"
+LOGS=${MIX_LOGS:-build-stress/mix-logs}
+mkdir -p "$LOGS"
 ok=0
 bad=0
 timeouts=""
@@ -32,8 +34,12 @@ for f in $files; do
   fi
   if printf '%s\n' "$out" | grep -q -E 'Sanitizer|runtime error:|Assertion .* failed' \
      || [ "$rc" -ge 128 ] || [ "$rc" -eq 99 ] || [ -z "$summary" ]; then
-    printf '%s\n' "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 60
-    echo "FINDING: $f (exit $rc) ${mix#finalizer mix: }"
+    log="$LOGS/$(basename "$f" .lua).log"
+    printf '%s\n' "$out" > "$log"
+    # The report's head: what, and the first frames.
+    printf '%s\n' "$out" | grep -A 25 -m 1 -E 'ERROR: |runtime error:|Assertion .* failed|Invalid (read|write)' \
+      || printf '%s\n' "$out" | tail -n 20
+    echo "FINDING: $f (exit $rc) ${mix#finalizer mix: } -- full output: $log"
     bad=$((bad + 1))
   else
     echo "$f: no finding (specs: $summary; ${mix#finalizer mix: })"
