@@ -172,7 +172,7 @@ stress-build: deps
 
 # The specs that pass through the most C paths per CPU second (measured,
 # HACKING.md); STRESS_SPECS="spec/*_spec.lua" runs all (hours).
-STRESS_SPECS ?= spec/session_spec.lua spec/collector_spec.lua spec/constants_spec.lua
+STRESS_SPECS ?= spec/sslobject_spec.lua spec/session_spec.lua spec/sockmsg_spec.lua spec/socket_spec.lua spec/context_spec.lua
 MIX_SEED ?= 1
 STRESS_ENV = LUA_CPATH="$(CURDIR)/$(STRESS_OUT)/?.so;;" \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:max_free_fill_size=1048576 UBSAN_OPTIONS=print_stacktrace=1 \
