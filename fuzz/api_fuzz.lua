@@ -111,6 +111,12 @@ end
 -- Values
 
 local function bytes(n)
+  if n > 256 then
+    -- Long ones repeat a random block: one allocation per byte would
+    -- take minutes on the stress interpreter (a collection each).
+    local block = bytes(256)
+    return string.rep(block, math.floor(n / 256)) .. block:sub(1, n % 256)
+  end
   local t = {}
   for i = 1, n do t[i] = string.char(rnd(256) - 1) end
   return table.concat(t)
