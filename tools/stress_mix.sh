@@ -37,7 +37,7 @@ for f in $files; do
     log="$LOGS/$(basename "$f" .lua).log"
     printf '%s\n' "$out" > "$log"
     # The report's head: what, and the first frames.
-    printf '%s\n' "$out" | grep -A 25 -m 1 -E 'ERROR: |runtime error:|Assertion .* failed|Invalid (read|write)' \
+    printf '%s\n' "$out" | grep -A 25 -m 1 -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:|Assertion .* failed|Invalid (read|write)' \
       || printf '%s\n' "$out" | tail -n 20
     echo "FINDING: $f (exit $rc) ${mix#finalizer mix: } -- full output: $log"
     bad=$((bad + 1))
