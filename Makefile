@@ -12,6 +12,10 @@
 #   make fuzz    libFuzzer on certificate decoding for FUZZ_SECONDS (default 60)
 #   make check-nginx  pyssl in a real nginx (lua-nginx-module): TLS upstreams over cosockets
 #   make dist    the source rock of HEAD (build/dist/pyssl-V-R.src.rock), packed offline
+#   make check-stress  specs on Lua 5.4 built with HARDMEMTESTS (+ a finalizer mix)
+#   make check-oom     out-of-memory sweep (Lua's and OpenSSL's allocators)
+#   make fuzz-api      stateful API fuzzer for FUZZ_SECONDS from FUZZ_SEED
+#   make check-reliability  the three above, short (part of `make check`)
 # Packages missing on a Debian machine are installed first (tools/deps.sh).
 
 # LUA: lua5.4 (default), lua5.3, lua5.2, lua5.1 or luajit; its headers are
@@ -52,6 +56,7 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-o
 DEBUG_FLAGS = -O0 -g -DPYSSL_DEBUG -fsanitize=undefined -fno-sanitize-recover=all
 
 .PHONY: all deps build pki test test-all-luas demo check check-asan check-valgrind check-debug check-testssl check-nginx bench compat check-rocks fuzz fuzz-build rock clean
+.PHONY: check-reliability check-stress check-stress-valgrind stress-build check-oom fuzz-api fuzz-api-stress
 
 all: build
 
@@ -113,7 +118,7 @@ demo: deps
 	@$(MAKE) --no-print-directory build >/dev/null
 	@$(LUA) examples/demo.lua
 
-check: check-asan check-valgrind check-debug
+check: check-asan check-valgrind check-debug check-reliability
 
 # The sanitized core runs in a sanitized interpreter (tools/luahost.c), so
 # that the programs the specs start stay uninstrumented.
@@ -226,5 +231,87 @@ rock: deps
 dist: deps
 	@tools/dist.sh
 
+# Reliability (issue 11): C that holds a borrowed pointer across something
+# that can run Lua. See HACKING.md, Tests.
+check-reliability: check-oom check-stress
+	@$(MAKE) --no-print-directory fuzz-api FUZZ_SECONDS=$(FUZZ_SECONDS_CHECK)
+
+# The stress interpreter: Debian's Lua 5.4 source with HARDMEMTESTS (a full
+# collection, finalizers included, at every GC check), Lua's assertions
+# and API checks, ASan+UBSan (tools/stress_lua.sh); the core built against
+# its headers into build-stress/.
+STRESS_FLAGS = $(SAN_FLAGS)
+STRESS_LDFLAGS = -fsanitize=address,undefined
+STRESS_OUT = build-stress
+$(STRESS_OUT)/lua: tools/stress_lua.sh
+	@tools/stress_lua.sh $(STRESS_OUT) "$(STRESS_FLAGS)"
+
+stress-build: deps
+	@tools/deps.sh dpkg-dev
+	@$(MAKE) --no-print-directory $(STRESS_OUT)/lua
+	@$(MAKE) --no-print-directory BUILD=$(STRESS_OUT) CFLAGS="$(STRESS_FLAGS)" LDFLAGS="$(STRESS_LDFLAGS)" \
+	  PKG_CFLAGS="-I$(CURDIR)/$(STRESS_OUT)/lua-src $$(pkg-config --cflags openssl)" build >/dev/null
+
+# The specs that pass through the most C paths per CPU second (measured,
+# HACKING.md); STRESS_SPECS="spec/*_spec.lua" runs all (hours).
+STRESS_SPECS ?= spec/sslobject_spec.lua spec/session_spec.lua spec/sockmsg_spec.lua spec/socket_spec.lua spec/context_spec.lua
+MIX_SEED ?= 1
+STRESS_ENV = LUA_CPATH="$(CURDIR)/$(STRESS_OUT)/?.so;;" \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:max_free_fill_size=1048576 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp LUA=$(CURDIR)/$(STRESS_OUT)/lua SPEC_TIMEOUT=1800
+
+check-stress: stress-build
+	@$(MAKE) --no-print-directory pki
+	@echo "== specs on Lua 5.4 HARDMEMTESTS + ASan/UBSan: $(or $(SPECS),$(STRESS_SPECS))"
+	@$(STRESS_ENV) tools/run_specs.sh $(or $(SPECS),$(STRESS_SPECS))
+	@echo "== the same with the finalizer mix (seed $(MIX_SEED)): no crash, no sanitizer report"
+	@$(STRESS_ENV) PYSSL_MIX_SEED=$(MIX_SEED) tools/stress_mix.sh $(or $(SPECS),$(STRESS_SPECS))
+
+# The same under valgrind: the stress interpreter without sanitizers (reads
+# of freed memory inside libcrypto, which ASan does not see). Very slow.
+STRESS_VALGRIND_SPECS ?= spec/session_spec.lua
+check-stress-valgrind: deps
+	@tools/deps.sh dpkg-dev valgrind
+	@$(MAKE) --no-print-directory STRESS_OUT=build-stress-vg STRESS_FLAGS="-O1 -g" STRESS_LDFLAGS= stress-build
+	@$(MAKE) --no-print-directory pki
+	@echo "== specs on Lua 5.4 HARDMEMTESTS under valgrind, finalizer mix: $(or $(SPECS),$(STRESS_VALGRIND_SPECS))"
+	@LUA_CPATH="$(CURDIR)/build-stress-vg/?.so;;" PYSSL_MIX_SEED=$(MIX_SEED) SPEC_TIMEOUT=3600 \
+	  RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --suppressions=$(CURDIR)/tools/valgrind.supp" \
+	  LUA=$(CURDIR)/build-stress-vg/lua \
+	  tools/stress_mix.sh $(or $(SPECS),$(STRESS_VALGRIND_SPECS))
+
+# Out-of-memory sweep: tools/oomhost.c runs tools/oom_workload.lua with the
+# allocator failing from the N-th allocation on, for every N (Lua's
+# allocator) and for OOM_RUNS_OPENSSL values of N (OpenSSL's).
+build-asan/oomhost: tools/oomhost.c
+	@mkdir -p build-asan
+	$(CC) $(SAN_FLAGS) $(WARNINGS) $(PKG_CFLAGS) -o $@ $< $$(pkg-config --libs $(LUA_PC) openssl) -lm -ldl
+
+check-oom: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/oomhost >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@echo "== out-of-memory sweep (ASan + LeakSanitizer)"
+	@LUA_CPATH="$(CURDIR)/build-asan/?.so;;" LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp \
+	  OOMHOST=build-asan/oomhost tools/oom_sweep.sh
+
+# Stateful API fuzzer (fuzz/api_fuzz.lua) under the ASan host: seeds
+# FUZZ_SEED, FUZZ_SEED+1, ... for FUZZ_SECONDS, after fuzz/api_seeds.txt.
+FUZZ_SEED ?= 1
+FUZZ_SECONDS_CHECK ?= 60
+fuzz-api: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/luahost >/dev/null
+	@$(MAKE) --no-print-directory pki
+	@echo "== stateful API fuzzer for $(FUZZ_SECONDS) s from seed $(FUZZ_SEED)"
+	@LUA_CPATH="$(CURDIR)/build-asan/?.so;;" LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp \
+	  LUA=build-asan/luahost FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) tools/fuzz_api.sh
+
+# The fuzzer on the stress interpreter (a collection at every allocation:
+# its planted finalizers fire inside the calls). Slow: ~10 s per seed.
+fuzz-api-stress: stress-build
+	@$(MAKE) --no-print-directory pki
+	@echo "== stateful API fuzzer on Lua 5.4 HARDMEMTESTS for $(FUZZ_SECONDS) s from seed $(FUZZ_SEED)"
+	@$(STRESS_ENV) OUT=build-fuzz-api-stress FUZZ_STEPS=100 FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) \
+	  tools/fuzz_api.sh
+
 clean:
-	rm -rf build build-asan build-fuzz build-debug
+	rm -rf build build-asan build-fuzz build-debug build-stress build-stress-vg build-oom build-fuzz-api build-fuzz-api-stress
