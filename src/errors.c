@@ -204,14 +204,12 @@ static int sslerror_str(lua_State *L)
     return 1;
 }
 
-/* UnicodeDecodeError.__str__, from its five fields. */
-static int unicodedecode_str(lua_State *L)
+/* The five fields of a Unicode error at 1 (encoding, object, start, end,
+ * reason) pushed at 2..6; 0 when one has the wrong type (str() then falls
+ * back to BaseException's). */
+static int unicode_fields(lua_State *L, const char **obj, size_t *len,
+                          lua_Integer *start, lua_Integer *end)
 {
-    lua_Integer start, end;
-    size_t len;
-    const char *obj;
-    char where[96];
-    luaL_Buffer b;
     lua_settop(L, 1);
     lua_getfield(L, 1, "encoding");
     lua_getfield(L, 1, "object");
@@ -219,19 +217,18 @@ static int unicodedecode_str(lua_State *L)
     lua_getfield(L, 1, "end");
     lua_getfield(L, 1, "reason");
     if (lua_type(L, 2) != LUA_TSTRING || lua_type(L, 3) != LUA_TSTRING || !lua_isinteger(L, 4) ||
-        !lua_isinteger(L, 5) || lua_type(L, 6) != LUA_TSTRING) {
-        lua_settop(L, 1);
-        return base_str(L);
-    }
-    obj = lua_tolstring(L, 3, &len);
-    start = lua_tointeger(L, 4);
-    end = lua_tointeger(L, 5);
-    if (start >= 0 && start < (lua_Integer)len && end == start + 1)
-        snprintf(where, sizeof where, "' codec can't decode byte 0x%02x in position %lld: ",
-                 (unsigned char)obj[start], (long long)start);
-    else
-        snprintf(where, sizeof where, "' codec can't decode bytes in position %lld-%lld: ",
-                 (long long)start, (long long)(end - 1));
+        !lua_isinteger(L, 5) || lua_type(L, 6) != LUA_TSTRING)
+        return 0;
+    *obj = lua_tolstring(L, 3, len);
+    *start = lua_tointeger(L, 4);
+    *end = lua_tointeger(L, 5);
+    return 1;
+}
+
+/* Pushes "'<encoding><where><reason>" from the fields unicode_fields pushed. */
+static int push_unicode_str(lua_State *L, const char *where)
+{
+    luaL_Buffer b;
     luaL_buffinit(L, &b);
     luaL_addchar(&b, '\'');
     add_str(&b, L, 2);
@@ -239,6 +236,26 @@ static int unicodedecode_str(lua_State *L)
     add_str(&b, L, 6);
     luaL_pushresult(&b);
     return 1;
+}
+
+/* UnicodeDecodeError.__str__, from its five fields. */
+static int unicodedecode_str(lua_State *L)
+{
+    lua_Integer start, end;
+    size_t len;
+    const char *obj;
+    char where[96];
+    if (!unicode_fields(L, &obj, &len, &start, &end)) {
+        lua_settop(L, 1);
+        return base_str(L);
+    }
+    if (start >= 0 && start < (lua_Integer)len && end == start + 1)
+        snprintf(where, sizeof where, "' codec can't decode byte 0x%02x in position %lld: ",
+                 (unsigned char)obj[start], (long long)start);
+    else
+        snprintf(where, sizeof where, "' codec can't decode bytes in position %lld-%lld: ",
+                 (long long)start, (long long)(end - 1));
+    return push_unicode_str(L, where);
 }
 
 /* The code point at code point index `at` of UTF-8 text (-1 if none). */
@@ -270,21 +287,10 @@ static int unicodeencode_str(lua_State *L)
     const char *obj;
     long cp;
     char where[96];
-    luaL_Buffer b;
-    lua_settop(L, 1);
-    lua_getfield(L, 1, "encoding");
-    lua_getfield(L, 1, "object");
-    lua_getfield(L, 1, "start");
-    lua_getfield(L, 1, "end");
-    lua_getfield(L, 1, "reason");
-    if (lua_type(L, 2) != LUA_TSTRING || lua_type(L, 3) != LUA_TSTRING || !lua_isinteger(L, 4) ||
-        !lua_isinteger(L, 5) || lua_type(L, 6) != LUA_TSTRING) {
+    if (!unicode_fields(L, &obj, &len, &start, &end)) {
         lua_settop(L, 1);
         return base_str(L);
     }
-    obj = lua_tolstring(L, 3, &len);
-    start = lua_tointeger(L, 4);
-    end = lua_tointeger(L, 5);
     cp = start >= 0 ? code_point_at(obj, len, start) : -1;
     if (cp >= 0 && end == start + 1)
         snprintf(where, sizeof where,
@@ -295,13 +301,7 @@ static int unicodeencode_str(lua_State *L)
     else
         snprintf(where, sizeof where, "' codec can't encode characters in position %lld-%lld: ",
                  (long long)start, (long long)(end - 1));
-    luaL_buffinit(L, &b);
-    luaL_addchar(&b, '\'');
-    add_str(&b, L, 2);
-    luaL_addstring(&b, where);
-    add_str(&b, L, 6);
-    luaL_pushresult(&b);
-    return 1;
+    return push_unicode_str(L, where);
 }
 
 /* Makes the instance table: args from the n values at first.., of which
