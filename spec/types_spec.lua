@@ -18,6 +18,7 @@ local H = require "spec.support.helper"
 local MODULES = {
   "pyssl", "pyssl.socket", "pyssl.select", "pyssl.cosocket", "pyssl.hashlib", "pyssl.hmac",
   "pyssl.luasec", "pyssl.luasec.buffer", "pyssl.luasec.x509",
+  "pyssl.selectors",
 }
 -- pyssl.luasec.https needs LuaSocket: declared and checked when it loads.
 if pcall(require, "socket.http") then MODULES[#MODULES + 1] = "pyssl.luasec.https" end
@@ -90,7 +91,9 @@ local function is_class(v)
   return type(v) == "table" and rawget(v, "__name") ~= nil
 end
 
--- Public methods and properties of a pyssl class (its bases' too).
+-- Public methods and properties of a pyssl class (its bases' too: C
+-- classes list them in __bases, Lua classes such as pyssl.selectors'
+-- inherit through their metatable's __index).
 local function class_members(cls, out, seen)
   out, seen = out or {}, seen or {}
   if seen[cls] then return out end
@@ -105,6 +108,9 @@ local function class_members(cls, out, seen)
     end
   end
   for _, base in ipairs(rawget(cls, "__bases") or {}) do class_members(base, out, seen) end
+  local mt = getmetatable(cls)
+  local base = type(mt) == "table" and rawget(mt, "__index")
+  if is_class(base) then class_members(base, out, seen) end
   return out
 end
 
@@ -205,5 +211,24 @@ describe("types/ (LuaLS declarations)", function()
     os.remove(path)
     check(classes, "pyssl", require "pyssl", name, missing, {})
     assert.are.same({"pyssl.SSLContext.wrap_socket"}, missing)
+  end)
+
+  it("notice what a Lua class inherits through its metatable", function()
+    -- without BaseSelector:get_key, every selector class lacks it
+    local text = H.read_file("types/pyssl/selectors.lua")
+    local cut = text:gsub("\nfunction BaseSelector:get_key%(", "\nlocal function dropped(")
+    assert.are_not.equal(text, cut)
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write(cut)
+    f:close()
+    local classes, missing = {}, {}
+    local name = parse(path, classes)
+    os.remove(path)
+    check(classes, "pyssl.selectors", require "pyssl.selectors", name, missing, {})
+    table.sort(missing)
+    assert.are.same({"pyssl.selectors.BaseSelector.get_key", "pyssl.selectors.DefaultSelector.get_key",
+                     "pyssl.selectors.PollSelector.get_key", "pyssl.selectors.SelectSelector.get_key"},
+                    missing)
   end)
 end)
