@@ -59,14 +59,17 @@ local function answer_of(result)
   return (tonumber(result.value) or 0) > 0 and "measured" or "no value"
 end
 
+-- Builds the cores and bench programs the benchmarks run: the plain 5.4
+-- and LuaJIT builds, whatever interpreter runs the specs (make check-asan
+-- exports its sanitized host as LUA).
+local BUILD_BENCH = "LUA=lua5.4 make --no-print-directory build >/dev/null && "
+  .. "LUA=luajit make --no-print-directory build >/dev/null && "
+  .. "LUA=lua5.4 make --no-print-directory -C bench deps all OUT=../" .. OUT .. " >/dev/null"
+
 describe("make bench", function()
   it("runs every implementation on every workload it can, and prints the whole table (5.4 only)", function()
     H.only("5.4")
-    -- The benchmarks run the plain 5.4 build, whatever interpreter runs the
-    -- specs (make check-asan: its sanitized host, exported as LUA).
-    local out, ok = sh("LUA=lua5.4 make --no-print-directory build >/dev/null && "
-      .. "make --no-print-directory build LUA=luajit >/dev/null && "
-      .. "LUA=lua5.4 make --no-print-directory -C bench deps all OUT=" .. "../" .. OUT .. " >/dev/null")
+    local out, ok = sh(BUILD_BENCH)
     assert(ok, "building the benchmarks failed:\n" .. out)
     local table_text
     table_text, ok = sh("timeout 240 lua5.4 bench/run.lua --smoke --out " .. OUT)
@@ -90,9 +93,7 @@ describe("make bench", function()
 
   it("runs the server rows of every server against the client load, nothing lost (5.4 only)", function()
     H.only("5.4")
-    local out, ok = sh("make --no-print-directory build >/dev/null && "
-      .. "make --no-print-directory build LUA=luajit >/dev/null && "
-      .. "make --no-print-directory -C bench deps all OUT=../" .. OUT .. " >/dev/null")
+    local out, ok = sh(BUILD_BENCH)
     assert(ok, "building the benchmarks failed:\n" .. out)
     local with_nginx = select(2, sh("command -v nginx")) and true or false
     local impls = "c,python,pyssl,pyssl-luajit" .. (with_nginx and ",nginx" or "")
