@@ -80,9 +80,12 @@ int pyssl_socket_wait(lua_State *L, int fd, int writing, double deadline)
             ms = -1;
         } else {
             double left = (deadline - pyssl_monotonic()) * 1000.0;
+            /* A deadline already passed is a timeout even if the descriptor
+             * is ready (CPython checks before polling too): an operation
+             * that keeps asking to wait on a ready descriptor then ends. */
             if (left <= 0)
-                ms = 0;
-            else if (left >= (double)INT_MAX)
+                return 0;
+            if (left >= (double)INT_MAX)
                 ms = INT_MAX;
             else {
                 ms = (int)left;
@@ -94,7 +97,7 @@ int pyssl_socket_wait(lua_State *L, int fd, int writing, double deadline)
         if (r > 0)
             return 1;
         if (r == 0) {
-            if (ms == 0 || pyssl_monotonic() >= deadline)
+            if (pyssl_monotonic() >= deadline)
                 return 0;
             continue;
         }
