@@ -673,7 +673,7 @@ void pyssl_push_error(lua_State *L, const char *cls, int nargs)
 /* The same for flow control (SSLWantReadError, SSLWantWriteError,
  * BlockingIOError): expected on every retry of non-blocking I/O, caught
  * by the caller's loop; no place or traceback recorded. */
-static void push_flow_error(lua_State *L, const char *cls, int nargs)
+void pyssl_push_flow_error(lua_State *L, const char *cls, int nargs)
 {
     push_error_class(L, cls);
     construct_error(L, nargs, 0);
@@ -722,7 +722,7 @@ int pyssl_raise_errno(lua_State *L, int err, const char *filename)
     if (filename)
         lua_pushstring(L, filename);
     if (err == EAGAIN || err == EWOULDBLOCK || err == EINPROGRESS || err == EALREADY)
-        push_flow_error(L, "OSError", filename ? 3 : 2);    /* BlockingIOError */
+        pyssl_push_flow_error(L, "OSError", filename ? 3 : 2);    /* BlockingIOError */
     else
         pyssl_push_error(L, "OSError", filename ? 3 : 2);
     return lua_error(L);
@@ -849,7 +849,7 @@ static int raise_ssl_parts(lua_State *L, const ssl_error_parts *p)
     else
         lua_pushfstring(L, "%s (%s:%d)", text, p->file, p->line);
     if (p->flow_control)
-        push_flow_error(L, p->cls, 2);
+        pyssl_push_flow_error(L, p->cls, 2);
     else
         pyssl_push_error(L, p->cls, 2);
     err = lua_gettop(L);

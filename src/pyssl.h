@@ -224,6 +224,9 @@ void pyssl_parse_args_c(lua_State *L, int first, const char *fname,
 void pyssl_push_error(lua_State *L, const char *cls, int nargs);
 /* The same for a class name of any storage (e.g. from Lua). */
 void pyssl_push_error_named(lua_State *L, const char *cls, int nargs);
+/* The same for flow control (SSLWantReadError, SSLWantWriteError,
+ * BlockingIOError): no place or traceback recorded (see errors.c). */
+void pyssl_push_flow_error(lua_State *L, const char *cls, int nargs);
 /* Pushes Python's str(v) of the value at idx (an error's message, without
  * the class and place tostring(e) adds). */
 void pyssl_push_str(lua_State *L, int idx);
