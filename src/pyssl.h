@@ -235,6 +235,8 @@ int pyssl_raise(lua_State *L, const char *cls, const char *fmt, ...);
 /* Raises the OSError subclass Python picks for errno `err`:
  * [Errno N] strerror, with filename when not NULL. */
 int pyssl_raise_errno(lua_State *L, int err, const char *filename);
+/* In sslerror.c: pyssl_raise_queue, pyssl_raise_located, pyssl_clear_errors,
+ * pyssl_raise_io. */
 /* Raises an SSLError (or `cls`) from the OpenSSL error queue, shape (b) of
  * the spec: errno = the reason code, "[LIB: REASON] text (file:line)". When
  * the queue is empty, `fallback` is the text. Clears the queue. */
