@@ -6,7 +6,7 @@
  * as Python sets them. Python's __str__ is the class's __str (pyssl.str(e)
  * calls it); tostring(e) and `..` give Lua's error shape around it,
  * "file:line: module.Class: str(e)", the place being __where__: the user's
- * call that failed (see note_origin).
+ * call that failed (see pyssl_note_origin).
  *
  * OpenSSL's failures are raised through these classes by sslerror.c.
  */
@@ -395,7 +395,7 @@ static void push_traceback(lua_State *L)
 /* Sets err.__where__, "file:line" of the innermost Lua function that is
  * not one of the facade's (the user's call into pyssl; absent when there
  * is none), and err.__traceback__, the stack at this point. */
-static void note_origin(lua_State *L, int err)
+void pyssl_note_origin(lua_State *L, int err)
 {
     lua_Debug ar;
     const char *facade;
@@ -420,7 +420,7 @@ static void note_origin(lua_State *L, int err)
 /* core._own_files(), called by each facade module as it loads: the
  * directory of the calling Lua file holds the facade, whose frames are
  * pyssl's own, not the user's, when an error records its place. */
-static int l_own_files(lua_State *L)
+int pyssl_own_files(lua_State *L)
 {
     lua_Debug ar;
     const char *slash;
@@ -554,7 +554,7 @@ static int error_concat(lua_State *L)
 static int base_new(lua_State *L)
 {
     make_instance(L, 1, 2, lua_gettop(L) - 1, lua_gettop(L) - 1);
-    note_origin(L, -1);
+    pyssl_note_origin(L, -1);
     return 1;
 }
 
@@ -612,7 +612,7 @@ static void build_oserror(lua_State *L, int cls, int first, int n)
 static int oserror_new(lua_State *L)
 {
     build_oserror(L, 1, 2, lua_gettop(L) - 1);
-    note_origin(L, -1);
+    pyssl_note_origin(L, -1);
     return 1;
 }
 
@@ -630,7 +630,7 @@ static int unicodedecode_new(lua_State *L)
             lua_setfield(L, inst, fields[i]);
         }
     }
-    note_origin(L, inst);
+    pyssl_note_origin(L, inst);
     return 1;
 }
 
@@ -648,7 +648,7 @@ static void construct_error(lua_State *L, int nargs, int origin)
         lua_pop(L, 1);
         build_oserror(L, klass, first, nargs);
         if (origin)
-            note_origin(L, -1);
+            pyssl_note_origin(L, -1);
         lua_replace(L, first);
         lua_settop(L, first);
         return;
@@ -840,7 +840,7 @@ void pyssl_open_errors(lua_State *L)
     lua_setfield(L, mod, "isinstance");
     lua_pushcfunction(L, l_str);
     lua_setfield(L, mod, "str");
-    lua_pushcfunction(L, l_own_files);
+    lua_pushcfunction(L, pyssl_own_files);
     lua_setfield(L, mod, "_own_files");
     lua_settop(L, mod);
 }
