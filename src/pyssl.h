@@ -227,7 +227,7 @@ void pyssl_push_error_named(lua_State *L, const char *cls, int nargs);
 /* The same for flow control (SSLWantReadError, SSLWantWriteError,
  * BlockingIOError): no place or traceback recorded (see errors.c). */
 void pyssl_push_flow_error(lua_State *L, const char *cls, int nargs);
-/* In errororigin.c: sets err.__where__ ("file:line" of the user's call)
+/* In traceback.c: sets err.__where__ ("file:line" of the user's call)
  * and err.__traceback__ of the error at index err. */
 void pyssl_note_origin(lua_State *L, int err);
 /* core._own_files(): the calling file's directory holds the facade. */
