@@ -542,6 +542,7 @@ const char *pyssl_digest_name(const EVP_MD *md);
 /* Raises cls from the OpenSSL queue as _hashlib does ("[lib] reason");
  * an empty queue gives altmsg, or "no reason supplied". Clears the queue. */
 int pyssl_raise_evp(lua_State *L, const char *cls, const char *altmsg);
+/* In buffers.c: pyssl_test_buffer .. pyssl_raise_memory_error. */
 /* The bytes of a bytes-like value at idx (a string or a
  * pyssl.socket.bytearray), or NULL. */
 const char *pyssl_test_buffer(lua_State *L, int idx, size_t *len);
