@@ -210,7 +210,7 @@ static int data_argument(lua_State *L, int data, int string)
 
 /* Positional arguments from `first` on, the trailing keyword table not
  * counted (the rule of pyssl_parse_args). */
-static int count_positional(lua_State *L, int first)
+int pyssl_hash_count_positional(lua_State *L, int first)
 {
     int top = lua_gettop(L), n = top - first + 1;
     if (n > 0 && lua_istable(L, top) && !lua_getmetatable(L, top)) {
@@ -230,7 +230,7 @@ static int count_positional(lua_State *L, int first)
 
 /* Trailing nils are absent arguments (a Lua caller passing its own
  * optional arguments on). */
-static void drop_trailing_nils(lua_State *L)
+void pyssl_hash_drop_trailing_nils(lua_State *L)
 {
     int top = lua_gettop(L);
     while (top > 0 && lua_isnil(L, top))
@@ -243,8 +243,8 @@ static void drop_trailing_nils(lua_State *L)
 static void parse_clinic(lua_State *L, const char *fname, const char *const names[], int npos)
 {
     int given;
-    drop_trailing_nils(L);
-    given = count_positional(L, 1);
+    pyssl_hash_drop_trailing_nils(L);
+    given = pyssl_hash_count_positional(L, 1);
     if (given > npos)
         pyssl_raise(L, "TypeError", "%s() takes at most %d positional argument%s (%d given)",
                     fname, npos, npos == 1 ? "" : "s", given);
@@ -296,7 +296,7 @@ static void check_method_args(lua_State *L, const pyssl_digest *self, const char
 {
     const char *type = self->cls == BLAKE2B ? "blake2b" : self->cls == BLAKE2S ? "blake2s" : "HASH";
     int given = lua_gettop(L) - 1;
-    if (given == 1 && lua_istable(L, 2) && count_positional(L, 2) == 0)
+    if (given == 1 && lua_istable(L, 2) && pyssl_hash_count_positional(L, 2) == 0)
         pyssl_raise(L, "TypeError", "%s.%s() takes no keyword arguments", type, method);
     if (given != expected && expected == 0)
         pyssl_raise(L, "TypeError", "%s.%s() takes no arguments (%d given)", type, method, given);
@@ -362,7 +362,7 @@ static int hash_m_hexdigest(lua_State *L) { return hash_digest_common(L, 1, "hex
 
 /* A float Python would have as an int too large for a C integer (Lua
  * has 2^63 only as a float); infinities and NaN are floats for Python. */
-static int is_huge_integral(lua_Number n)
+int pyssl_hash_is_huge_integral(lua_Number n)
 {
     return !isinf(n) && n == floor(n) && (n >= 9223372036854775808.0 || n < -9223372036854775808.0);
 }
@@ -377,7 +377,7 @@ static size_t check_xof_length(lua_State *L, const char *fname)
         pyssl_raise(L, "TypeError", "%s() missing required argument 'length' (pos 1)", fname);
     if (lua_type(L, 2) == LUA_TNUMBER && !lua_isinteger(L, 2)) {
         lua_Number n = lua_tonumber(L, 2);
-        if (is_huge_integral(n))
+        if (pyssl_hash_is_huge_integral(n))
             pyssl_raise(L, "OverflowError", "Python int too large to convert to C ssize_t");
     }
     length = pyssl_check_index(L, 2);
@@ -648,7 +648,7 @@ static lua_Integer check_long(lua_State *L, int idx)
 {
     if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx)) {
         lua_Number n = lua_tonumber(L, idx);
-        if (is_huge_integral(n))
+        if (pyssl_hash_is_huge_integral(n))
             pyssl_raise(L, "OverflowError", "Python int too large to convert to C long");
     }
     return pyssl_check_index(L, idx);
@@ -665,8 +665,8 @@ static int l_pbkdf2_hmac(lua_State *L)
     unsigned char *out;
     EVP_MD *md;
     int i, ok, given;
-    drop_trailing_nils(L);
-    given = count_positional(L, 1);
+    pyssl_hash_drop_trailing_nils(L);
+    given = pyssl_hash_count_positional(L, 1);
     pyssl_parse_args_c(L, 1, "pbkdf2_hmac", names, 5);
     /* A nil among the positional arguments is Python's None (refused
      * by the type checks below); after them, a missing argument. */
@@ -747,8 +747,8 @@ static int l_scrypt(lua_State *L)
     lua_Integer maxmem, dklen;
     unsigned char *out;
     int given;
-    drop_trailing_nils(L);
-    given = count_positional(L, 1);
+    pyssl_hash_drop_trailing_nils(L);
+    given = pyssl_hash_count_positional(L, 1);
     if (given > 1)
         return pyssl_raise(L, "TypeError", "scrypt() takes exactly 1 positional argument (%d given)",
                            given);

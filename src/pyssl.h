@@ -542,6 +542,13 @@ const char *pyssl_digest_name(const EVP_MD *md);
 /* Raises cls from the OpenSSL queue as _hashlib does ("[lib] reason");
  * an empty queue gives altmsg, or "no reason supplied". Clears the queue. */
 int pyssl_raise_evp(lua_State *L, const char *cls, const char *altmsg);
+/* Argument helpers of hashlib.c's functions, shared with kdf.c: the
+ * positional arguments from `first` on (a trailing keyword table not
+ * counted); trailing nils dropped (absent arguments); whether a float is an
+ * integral value too large for a C integer (Python's OverflowError). */
+int pyssl_hash_count_positional(lua_State *L, int first);
+void pyssl_hash_drop_trailing_nils(lua_State *L);
+int pyssl_hash_is_huge_integral(lua_Number n);
 /* In buffers.c: pyssl_test_buffer .. pyssl_raise_memory_error. */
 /* The bytes of a bytes-like value at idx (a string or a
  * pyssl.socket.bytearray), or NULL. */
