@@ -549,6 +549,8 @@ int pyssl_raise_evp(lua_State *L, const char *cls, const char *altmsg);
 int pyssl_hash_count_positional(lua_State *L, int first);
 void pyssl_hash_drop_trailing_nils(lua_State *L);
 int pyssl_hash_is_huge_integral(lua_Number n);
+/* kdf.c: adds pbkdf2_hmac and scrypt to the table on top. */
+void pyssl_open_kdf(lua_State *L);
 /* In buffers.c: pyssl_test_buffer .. pyssl_raise_memory_error. */
 /* The bytes of a bytes-like value at idx (a string or a
  * pyssl.socket.bytearray), or NULL. */
