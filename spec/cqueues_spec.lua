@@ -17,11 +17,7 @@ local function run(cq, limit)
   end
 end
 
-local function server_context()
-  local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-  ctx:load_cert_chain(H.pki("leafkey.pem"))
-  return ctx
-end
+local server_context = require("spec.support.peers").server_context
 
 describe("pyssl.cqueues", function()
   it("serves " .. CLIENTS .. " TLS clients at once in one controller", function()
