@@ -122,9 +122,9 @@ check: check-asan check-valgrind check-debug check-reliability
 
 # The sanitized core runs in a sanitized interpreter (tools/luahost.c), so
 # that the programs the specs start stay uninstrumented.
-build-asan/luahost: tools/luahost.c
+build-asan/luahost: tools/luahost.c src/compat.h
 	@mkdir -p build-asan
-	$(CC) $(SAN_FLAGS) $(WARNINGS) $(PKG_CFLAGS) -o $@ $< $$(pkg-config --libs $(LUA_PC)) -lm -ldl
+	$(CC) $(SAN_FLAGS) $(WARNINGS) $(PKG_CFLAGS) -Isrc -o $@ $< $$(pkg-config --libs $(LUA_PC) openssl) -lm -ldl
 
 check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/luahost build-asan/host build-asan/capi_probe.so >/dev/null
@@ -280,19 +280,15 @@ check-stress-valgrind: deps
 	  LUA=$(CURDIR)/build-stress-vg/lua \
 	  tools/stress_mix.sh $(or $(SPECS),$(STRESS_VALGRIND_SPECS))
 
-# Out-of-memory sweep: tools/oomhost.c runs tools/oom_workload.lua with the
+# Out-of-memory sweep: tools/luahost.c runs tools/oom_workload.lua with the
 # allocator failing from the N-th allocation on, for every N (Lua's
 # allocator) and for OOM_RUNS_OPENSSL values of N (OpenSSL's).
-build-asan/oomhost: tools/oomhost.c
-	@mkdir -p build-asan
-	$(CC) $(SAN_FLAGS) $(WARNINGS) $(PKG_CFLAGS) -o $@ $< $$(pkg-config --libs $(LUA_PC) openssl) -lm -ldl
-
 check-oom: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/oomhost >/dev/null
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build build-asan/luahost >/dev/null
 	@$(MAKE) --no-print-directory pki
 	@echo "== out-of-memory sweep (ASan + LeakSanitizer)"
 	@LUA_CPATH="$(CURDIR)/build-asan/?.so;;" LSAN_OPTIONS=suppressions=$(CURDIR)/tools/lsan.supp \
-	  OOMHOST=build-asan/oomhost tools/oom_sweep.sh
+	  OOMHOST=build-asan/luahost tools/oom_sweep.sh
 
 # Stateful API fuzzer (fuzz/api_fuzz.lua) under the ASan host: seeds
 # FUZZ_SEED, FUZZ_SEED+1, ... for FUZZ_SECONDS, after fuzz/api_seeds.txt.

@@ -1,11 +1,6 @@
 -- The rockspec is how users install pyssl (`luarocks make`): it must build
 -- every C file of the core and install every Lua module of the facade.
-local function read(path)
-  local f = assert(io.open(path))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local read = require("spec.support.helper").read_file
 
 local function listing(cmd)
   local names, p = {}, assert(io.popen(cmd))

@@ -94,11 +94,7 @@ end
 -- on a server SSLSocket of sctx (default: leafkey.pem), or body(nil, sock)
 -- on the plain socket when sctx is false. Returns the stand-in and the
 -- peer's state {done, err, stop}.
-local function server_context(certkey)
-  local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-  ctx:load_cert_chain(H.pki(certkey or "leafkey.pem"))
-  return ctx
-end
+local server_context = require("spec.support.peers").server_context
 
 local function pair(body, sctx)
   local a, b = socket.socketpair()

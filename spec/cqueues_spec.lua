@@ -17,21 +17,22 @@ local function run(cq, limit)
   end
 end
 
-local function server_context()
-  local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-  ctx:load_cert_chain(H.pki("leafkey.pem"))
-  return ctx
+local server_context = require("spec.support.peers").server_context
+
+-- The start of each case: cqueues, pyssl.cqueues, a server context, a
+-- listening socket on a free port (closed when the case ends) and a new
+-- controller.
+local function start()
+  local cqueues = require "cqueues"
+  local tls = require "pyssl.cqueues"
+  local listener = psocket.create_server({"127.0.0.1", 0})
+  finally(function() tls.close(listener) end)
+  return cqueues, tls, server_context(), listener, listener:getsockname()[2], cqueues.new()
 end
 
 describe("pyssl.cqueues", function()
   it("serves " .. CLIENTS .. " TLS clients at once in one controller", function()
-    local cqueues = require "cqueues"
-    local tls = require "pyssl.cqueues"
-    local sctx = server_context()
-    local listener = psocket.create_server({"127.0.0.1", 0})
-    local port = listener:getsockname()[2]
-    finally(function() tls.close(listener) end)
-    local cq = cqueues.new()
+    local cqueues, tls, sctx, listener, port, cq = start()
     local arrived, served, replies, versions = 0, 0, {}, {}
     cq:wrap(function()
       for _ = 1, CLIENTS do
@@ -69,13 +70,7 @@ describe("pyssl.cqueues", function()
   end)
 
   it("reports a certificate failure as LuaSec does, and keeps the controller running", function()
-    local cqueues = require "cqueues"
-    local tls = require "pyssl.cqueues"
-    local sctx = server_context()
-    local listener = psocket.create_server({"127.0.0.1", 0})
-    local port = listener:getsockname()[2]
-    finally(function() tls.close(listener) end)
-    local cq = cqueues.new()
+    local cqueues, tls, sctx, listener, port, cq = start()
     local client, server = {}, {}
     cq:wrap(function()
       local s = assert(tls.accept(listener, 10))
@@ -94,13 +89,7 @@ describe("pyssl.cqueues", function()
   end)
 
   it("times out a wait as LuaSec does (\"wantread\") without blocking the controller", function()
-    local cqueues = require "cqueues"
-    local tls = require "pyssl.cqueues"
-    local sctx = server_context()
-    local listener = psocket.create_server({"127.0.0.1", 0})
-    local port = listener:getsockname()[2]
-    finally(function() tls.close(listener) end)
-    local cq = cqueues.new()
+    local cqueues, tls, sctx, listener, port, cq = start()
     local got, ticks, server_conn = nil, 0, nil
     cq:wrap(function()
       local s = assert(tls.accept(listener, 10))

@@ -4,18 +4,15 @@
 local H = require "spec.support.helper"
 local P = require "spec.support.peers"
 
-local LUA = os.getenv("LUA") or "lua5.4"
+local E = require "spec.support.examples"
 
--- Runs an example to its end: its output (stdout and stderr) and whether
--- it exited with status 0 (known on every Lua through a last line).
+-- Runs an example to its end: its output (stdout and stderr) and its exit
+-- status.
 local function run(name, args)
-  local cmd = P.quote(LUA) .. " examples/" .. name
-  for _, a in ipairs(args) do cmd = cmd .. " " .. P.quote(a) end
-  local p = assert(io.popen("timeout 30 sh -c " .. P.quote(cmd .. ' 2>&1; echo "#exit:$?"')))
+  local p = assert(io.popen("timeout 30 " .. E.command(name, args) .. " 2>&1"))
   local out = p:read("*a")
   p:close()
-  local text, code = out:match("^(.-)#exit:(%d+)\n*$")
-  return text or out, tonumber(code)
+  return E.split_exit(out)
 end
 
 local function sorted_lines(text)

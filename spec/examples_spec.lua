@@ -11,24 +11,8 @@ local S = require "spec.support.socket_util"
 local ssl = require "pyssl"
 local socket = require "pyssl.socket"
 
--- The interpreter that runs the specs runs the examples too (under
--- `make check-asan` it is the sanitized host).
-local LUA = os.getenv("LUA") or "lua5.4"
-
--- The example's exit status ends its stdout as a line "#exit:N" (5.1's
--- and LuaJIT's pipe close() gives no status).
-local function example_command(name, args)
-  local cmd = P.quote(LUA) .. " examples/" .. name
-  for _, a in ipairs(args) do cmd = cmd .. " " .. P.quote(a) end
-  return "sh -c " .. P.quote(cmd .. '; echo "#exit:$?"')
-end
-
--- The output without the "#exit:N" line, and N.
-local function split_exit(text)
-  local before, code = text:match("^(.-)#exit:(%d+)\n*$")
-  if not before then return text, nil end
-  return before, tonumber(code)
-end
+local E = require "spec.support.examples"
+local example_command, split_exit = E.command, E.split_exit
 
 -- Runs an example to its end: stdout, stderr, exit status.
 local function run_example(name, args)

@@ -201,15 +201,7 @@ describe("examples/host", function()
     return bag:add(ctx:wrap_socket(sock, {server_hostname = "localhost"}))
   end
 
-  local function read_line(tls)
-    local line = ""
-    while not line:find("\n") do
-      local data = tls:recv(100)
-      if data == "" then break end
-      line = line .. data
-    end
-    return line
-  end
+  local read_line = P.recv_line
 
   it("serves TLS clients from its epoll loop through the C API and exits cleanly (5.4 only)", function()
     H.only("5.4")

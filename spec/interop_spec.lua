@@ -534,16 +534,7 @@ local function s_client_report(out)
 end
 
 -- Reads up to and including the next "\n" (s_server -rev answers lines).
-local function recv_line(tls)
-  local data, deadline = "", P.now() + 5
-  while not data:find("\n", 1, true) do
-    assert(P.now() < deadline, "no line from the peer")
-    local chunk = tls:recv(65536)
-    if chunk == "" then break end
-    data = data .. chunk
-  end
-  return data
-end
+local recv_line = P.recv_line
 
 -- s_server -rev sends each line back reversed; "CLOSE" ends the
 -- connection without close_notify, which Python reads as end of file.

@@ -166,7 +166,7 @@ socket.create_connection(("127.0.0.1", %d))
     local host = LUA   -- `make check-asan` runs the specs in that very host, sanitized
     if not LUA:match("luahost$") then
       host = os.tmpname()
-      local cc = os.execute("cc -O0 -o " .. host .. " tools/luahost.c $(pkg-config --cflags --libs lua5.4) 2>&1")
+      local cc = os.execute("cc -O0 -o " .. host .. " -Isrc tools/luahost.c $(pkg-config --cflags --libs lua5.4 openssl) -lm -ldl 2>&1")
       assert.is_true(cc == true or cc == 0, "cc failed")
     end
     local script, out, status = run_lua([[

@@ -19,11 +19,7 @@ local function run(uv, done, limit)
   assert(not timed_out, "the uv loop did not finish in " .. limit .. " s")
 end
 
-local function server_context()
-  local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-  ctx:load_cert_chain(H.pki("leafkey.pem"))
-  return ctx
-end
+local server_context = require("spec.support.peers").server_context
 
 describe("pyssl.luv", function()
   it("serves " .. CLIENTS .. " TLS clients at once in one loop", function()

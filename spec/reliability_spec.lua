@@ -281,18 +281,18 @@ describe("socket.sendmsg with a finalizer changing the ancillary data", function
 end)
 
 -- An interpreter whose allocator fails on demand, built with
--- LeakSanitizer (spec/support/oomhost.c), runs `script`; returns its
+-- LeakSanitizer (tools/luahost.c: oom.start/oom.stop), runs `script`; returns its
 -- output and whether it exited 0. The host is built for the running Lua
 -- (pkg-config names it lua5.N, or luajit), whose core the script loads.
 local function run_oom_host(script)
   local dir = os.tmpname()
   os.remove(dir)
   assert(os.execute("mkdir -p " .. dir))
-  local host = dir .. "/oomhost"
+  local host = dir .. "/luahost"
   local cc = os.getenv("CC") or "cc"
   local lua_pc = H.compat.luajit and "luajit" or "lua" .. H.compat.version
-  local flags = io.popen("pkg-config --cflags --libs " .. lua_pc):read("*l")
-  local build = cc .. " -g -fsanitize=address,undefined -Isrc spec/support/oomhost.c -o " .. host .. " " .. flags
+  local flags = io.popen("pkg-config --cflags --libs openssl " .. lua_pc):read("*l")
+  local build = cc .. " -g -fsanitize=address,undefined -Isrc tools/luahost.c -o " .. host .. " " .. flags .. " -lm -ldl"
   local built = io.popen(build .. " 2>&1; echo rc=$?"):read("*a")
   assert(built:find("rc=0", 1, true), built)
   local path = dir .. "/script.lua"
@@ -330,9 +330,9 @@ local function get() return c.session end
 repeat
   n = n + 1
   collectgarbage()
-  fail_after(n)
+  oom.start(n)
   local ok = pcall(get)
-  fail_after(0)
+  oom.stop()
   if not ok then failed = failed + 1 end
 until ok or n > 1000
 print("failures " .. failed)

@@ -135,11 +135,19 @@ local function declares(classes, name, key)
   return false
 end
 
-local function sorted(set)
-  local list = {}
-  for k in pairs(set) do list[#list + 1] = k end
-  table.sort(list)
-  return list
+local sorted = H.sorted_keys
+
+-- A temporary copy of a declaration file whose `function <name>(` became a
+-- local function (the declaration gone); returns its path.
+local function without_function(file, name)
+  local text = H.read_file(file)
+  local cut = text:gsub("\nfunction " .. name:gsub("%p", "%%%0") .. "%(", "\nlocal function dropped(")
+  assert.are_not.equal(text, cut)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "w"))
+  f:write(cut)
+  f:close()
+  return path
 end
 
 -- What is missing for one runtime table against declared class `name`
@@ -198,13 +206,7 @@ describe("types/ (LuaLS declarations)", function()
 
   it("notice what is missing", function()
     -- a declaration file without SSLContext.wrap_socket fails the check
-    local text = H.read_file("types/pyssl.lua")
-    local cut = text:gsub("\nfunction SSLContext:wrap_socket%(", "\nlocal function dropped(")
-    assert.are_not.equal(text, cut)
-    local path = os.tmpname()
-    local f = assert(io.open(path, "w"))
-    f:write(cut)
-    f:close()
+    local path = without_function("types/pyssl.lua", "SSLContext:wrap_socket")
     local classes, missing = {}, {}
     local name = parse(path, classes)
     parse("types/pyssl/socket.lua", classes)
@@ -215,13 +217,7 @@ describe("types/ (LuaLS declarations)", function()
 
   it("notice what a Lua class inherits through its metatable", function()
     -- without BaseSelector:get_key, every selector class lacks it
-    local text = H.read_file("types/pyssl/selectors.lua")
-    local cut = text:gsub("\nfunction BaseSelector:get_key%(", "\nlocal function dropped(")
-    assert.are_not.equal(text, cut)
-    local path = os.tmpname()
-    local f = assert(io.open(path, "w"))
-    f:write(cut)
-    f:close()
+    local path = without_function("types/pyssl/selectors.lua", "BaseSelector:get_key")
     local classes, missing = {}, {}
     local name = parse(path, classes)
     os.remove(path)

@@ -151,6 +151,24 @@ static inline void pyssl_compat_pushresultsize(luaL_Buffer *B, size_t sz)
 }
 #define luaL_pushresultsize(B, sz) pyssl_compat_pushresultsize((B), (sz))
 
+/* luaL_traceback for L1 == L (5.1 has none; LuaJIT's is the same text):
+ * debug.traceback(msg, level), counted from the C function that asks (one
+ * level more: debug.traceback itself is level 0 there). */
+static inline void pyssl_compat_traceback(lua_State *L, lua_State *L1, const char *msg, int level)
+{
+    (void)L1;
+    lua_getglobal(L, "debug");
+    lua_getfield(L, -1, "traceback");
+    lua_remove(L, -2);
+    if (msg)
+        lua_pushstring(L, msg);
+    else
+        lua_pushnil(L);
+    lua_pushinteger(L, level + 1);
+    lua_call(L, 2, 1);
+}
+#define luaL_traceback(L, L1, msg, level) pyssl_compat_traceback((L), (L1), (msg), (level))
+
 #endif /* < 502 */
 
 /* ============================================================= < 5.3 */

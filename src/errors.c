@@ -6,22 +6,15 @@
  * as Python sets them. Python's __str__ is the class's __str (pyssl.str(e)
  * calls it); tostring(e) and `..` give Lua's error shape around it,
  * "file:line: module.Class: str(e)", the place being __where__: the user's
- * call that failed (see note_origin).
+ * call that failed (see pyssl_note_origin, in traceback.c).
  *
- * OpenSSL failures become errors in two shapes (spec §4.3):
- *  (a) I/O calls: errno = SSL_ERROR_* code, see pyssl_raise_io;
- *  (b) other calls: errno = reason code of the last queued error,
- *      see pyssl_raise_queue.
- * Library and reason mnemonics come from err_names.h, generated from the
- * OpenSSL headers.
+ * OpenSSL's failures are raised through these classes by sslerror.c.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "pyssl.h"
-#include "err_names.h"
 
 /* name, primary base, second base (Python's multiple inheritance). */
 static const struct {
@@ -321,125 +314,6 @@ static void make_instance(lua_State *L, int cls, int first, int n, int kept)
     lua_setmetatable(L, -2);
 }
 
-/* Where a failure happened, for tostring(e) and the user's debugging.
- * Python's traceback names the user's line and the whole call chain; Lua's
- * standalone interpreters print only tostring(e) for an error object with
- * __tostring (lua.c appends no traceback then), so the place must be in
- * the object, captured while the stack still exists. */
-
-/* Registry key (its address): the source prefix "@<dir>/" of the facade's
- * Lua files, whose frames are pyssl's, not the user's. */
-static const char facade_source_key = 0;
-
-#define TRACEBACK_FIRST 10   /* frames shown from the raise outwards, */
-#define TRACEBACK_LAST 11    /* and from the outermost frame inwards */
-
-/* The deepest valid stack level (as lauxlib does: doubling, then halving,
- * so a deep recursion costs O(log n) lua_getstack calls). */
-static int last_level(lua_State *L)
-{
-    lua_Debug ar;
-    int low = 0, high = 1;
-    while (lua_getstack(L, high, &ar)) {
-        low = high;
-        high *= 2;
-    }
-    while (low + 1 < high) {
-        int mid = low + (high - low) / 2;
-        if (lua_getstack(L, mid, &ar))
-            low = mid;
-        else
-            high = mid;
-    }
-    return low;
-}
-
-/* One line of a traceback in luaL_traceback's words, without its search of
- * package.loaded for a global name (about 10^5 instructions per frame). */
-static void add_frame(luaL_Buffer *b, lua_State *L, const lua_Debug *ar)
-{
-    if (ar->currentline > 0)
-        lua_pushfstring(L, "\n\t%s:%d: in ", ar->short_src, ar->currentline);
-    else
-        lua_pushfstring(L, "\n\t%s: in ", ar->short_src);
-    luaL_addvalue(b);
-    if (ar->namewhat && *ar->namewhat && ar->name)
-        lua_pushfstring(L, "%s '%s'", strcmp(ar->namewhat, "global") == 0 ? "function" : ar->namewhat,
-                        ar->name);
-    else if (*ar->what == 'm')
-        lua_pushliteral(L, "main chunk");
-    else if (*ar->what != 'C')
-        lua_pushfstring(L, "function <%s:%d>", ar->short_src, ar->linedefined);
-    else
-        lua_pushliteral(L, "?");
-    luaL_addvalue(b);
-}
-
-/* Pushes "stack traceback:\n\t..." for the running function and its callers. */
-static void push_traceback(lua_State *L)
-{
-    lua_Debug ar;
-    luaL_Buffer b;
-    int level = 0, last = last_level(L);
-    luaL_buffinit(L, &b);
-    luaL_addstring(&b, "stack traceback:");
-    while (lua_getstack(L, level, &ar)) {
-        if (level == TRACEBACK_FIRST && last - level >= TRACEBACK_LAST + 1) {
-            int skipped = last - level - TRACEBACK_LAST + 1;
-            lua_pushfstring(L, "\n\t...\t(skipping %d levels)", skipped);
-            luaL_addvalue(&b);
-            level += skipped;
-            continue;
-        }
-        lua_getinfo(L, "Sln", &ar);
-        add_frame(&b, L, &ar);
-        level++;
-    }
-    luaL_pushresult(&b);
-}
-
-/* Sets err.__where__, "file:line" of the innermost Lua function that is
- * not one of the facade's (the user's call into pyssl; absent when there
- * is none), and err.__traceback__, the stack at this point. */
-static void note_origin(lua_State *L, int err)
-{
-    lua_Debug ar;
-    const char *facade;
-    size_t facade_len = 0;
-    int level;
-    err = lua_absindex(L, err);
-    facade = lua_rawgetp(L, LUA_REGISTRYINDEX, &facade_source_key) == LUA_TSTRING
-             ? lua_tolstring(L, -1, &facade_len) : NULL;
-    for (level = 0; lua_getstack(L, level, &ar); level++) {
-        lua_getinfo(L, "Sl", &ar);
-        if (ar.currentline > 0 && !(facade && strncmp(ar.source, facade, facade_len) == 0)) {
-            lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
-            lua_setfield(L, err, "__where__");
-            break;
-        }
-    }
-    lua_pop(L, 1);
-    push_traceback(L);
-    lua_setfield(L, err, "__traceback__");
-}
-
-/* core._own_files(), called by each facade module as it loads: the
- * directory of the calling Lua file holds the facade, whose frames are
- * pyssl's own, not the user's, when an error records its place. */
-static int l_own_files(lua_State *L)
-{
-    lua_Debug ar;
-    const char *slash;
-    if (!lua_getstack(L, 1, &ar) || !lua_getinfo(L, "S", &ar) || ar.source[0] != '@')
-        return 0;
-    slash = strrchr(ar.source, '/');
-    if (slash) {
-        lua_pushlstring(L, ar.source, (size_t)(slash - ar.source) + 1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &facade_source_key);
-    }
-    return 0;
-}
-
 /* Pushes the __str of the value's class (found through its bases, not a
  * raw field) and returns 1, or pushes nothing and returns 0. */
 static int push_str_method(lua_State *L, int idx)
@@ -560,7 +434,7 @@ static int error_concat(lua_State *L)
 static int base_new(lua_State *L)
 {
     make_instance(L, 1, 2, lua_gettop(L) - 1, lua_gettop(L) - 1);
-    note_origin(L, -1);
+    pyssl_note_origin(L, -1);
     return 1;
 }
 
@@ -618,7 +492,7 @@ static void build_oserror(lua_State *L, int cls, int first, int n)
 static int oserror_new(lua_State *L)
 {
     build_oserror(L, 1, 2, lua_gettop(L) - 1);
-    note_origin(L, -1);
+    pyssl_note_origin(L, -1);
     return 1;
 }
 
@@ -636,7 +510,7 @@ static int unicodedecode_new(lua_State *L)
             lua_setfield(L, inst, fields[i]);
         }
     }
-    note_origin(L, inst);
+    pyssl_note_origin(L, inst);
     return 1;
 }
 
@@ -654,7 +528,7 @@ static void construct_error(lua_State *L, int nargs, int origin)
         lua_pop(L, 1);
         build_oserror(L, klass, first, nargs);
         if (origin)
-            note_origin(L, -1);
+            pyssl_note_origin(L, -1);
         lua_replace(L, first);
         lua_settop(L, first);
         return;
@@ -673,7 +547,7 @@ void pyssl_push_error(lua_State *L, const char *cls, int nargs)
 /* The same for flow control (SSLWantReadError, SSLWantWriteError,
  * BlockingIOError): expected on every retry of non-blocking I/O, caught
  * by the caller's loop; no place or traceback recorded. */
-static void push_flow_error(lua_State *L, const char *cls, int nargs)
+void pyssl_push_flow_error(lua_State *L, const char *cls, int nargs)
 {
     push_error_class(L, cls);
     construct_error(L, nargs, 0);
@@ -722,7 +596,7 @@ int pyssl_raise_errno(lua_State *L, int err, const char *filename)
     if (filename)
         lua_pushstring(L, filename);
     if (err == EAGAIN || err == EWOULDBLOCK || err == EINPROGRESS || err == EALREADY)
-        push_flow_error(L, "OSError", filename ? 3 : 2);    /* BlockingIOError */
+        pyssl_push_flow_error(L, "OSError", filename ? 3 : 2);    /* BlockingIOError */
     else
         pyssl_push_error(L, "OSError", filename ? 3 : 2);
     return lua_error(L);
@@ -733,255 +607,6 @@ int pyssl_raise_bare(lua_State *L, const char *cls, const char *text)
     lua_pushstring(L, text);
     pyssl_push_error(L, cls, 1);
     return lua_error(L);
-}
-
-void pyssl_clear_errors(void)
-{
-    /* ERR_clear_error walks and frees every slot of the queue even when it
-     * is empty (~0.15 us); a peek costs a tenth of that. */
-    if (ERR_peek_error())
-        ERR_clear_error();
-}
-
-static int compare_reason(const void *key, const void *entry)
-{
-    const pyssl_reason_name *a = key, *b = entry;
-    if (a->lib != b->lib)
-        return a->lib < b->lib ? -1 : 1;
-    return a->code < b->code ? -1 : a->code > b->code;
-}
-
-static const char *lib_name(int lib)
-{
-    size_t i;
-    for (i = 0; i < sizeof pyssl_lib_names / sizeof pyssl_lib_names[0]; i++)
-        if (pyssl_lib_names[i].code == lib)
-            return pyssl_lib_names[i].name;
-    return NULL;
-}
-
-static const char *reason_name(int lib, int reason)
-{
-    pyssl_reason_name key = {lib, reason, NULL};
-    const pyssl_reason_name *found =
-        bsearch(&key, pyssl_reason_names, sizeof pyssl_reason_names / sizeof pyssl_reason_names[0],
-                sizeof key, compare_reason);
-    return found ? found->name : NULL;
-}
-
-/* What one raised SSLError is made of. */
-typedef struct ssl_error_parts {
-    const char *cls;
-    int code;                  /* args[1]/errno */
-    unsigned long queued;      /* the OpenSSL error it describes, or 0 */
-    const char *text;          /* message text, or NULL for the reason string */
-    const char *verify;        /* verify_message, or NULL */
-    long verify_code;
-    const char *file;
-    int line;
-    int fixed_text;            /* text is a literal and nothing is queued */
-    int flow_control;          /* SSLWantReadError/SSLWantWriteError */
-} ssl_error_parts;
-
-/* Registry key of the message cache (its address). */
-static const char message_cache_key = 0;
-
-/* Pushes "text (file:line)" for a literal text and location, made once per
- * call site: the retry errors (SSLWantReadError) are raised on every step
- * of a non-blocking handshake, and their message is a long string Lua would
- * otherwise allocate and format each time. Cache: text -> file -> line -> message,
- * all keyed by address (text and file are literals, line an integer). */
-static void push_fixed_message(lua_State *L, const char *text, const char *file, int line)
-{
-    int level;
-    const void *keys[2];
-    keys[0] = text;
-    keys[1] = file;
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &message_cache_key) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &message_cache_key);
-    }
-    for (level = 0; level < 2; level++) {
-        if (lua_rawgetp(L, -1, keys[level]) != LUA_TTABLE) {
-            lua_pop(L, 1);
-            lua_newtable(L);
-            lua_pushvalue(L, -1);
-            lua_rawsetp(L, -3, keys[level]);
-        }
-        lua_remove(L, -2);
-    }
-    if (lua_rawgeti(L, -1, line) != LUA_TSTRING) {
-        lua_pop(L, 1);
-        lua_pushfstring(L, "%s (%s:%d)", text, file, line);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, -3, line);
-    }
-    lua_remove(L, -2);
-}
-
-/* Python's fill_and_set_sslerror: builds the message and the fields. */
-static int raise_ssl_parts(lua_State *L, const ssl_error_parts *p)
-{
-    const char *lib = NULL, *reason = NULL, *text = p->text;
-    char unknown[48];
-    int err;
-    if (p->queued) {
-        lib = lib_name(ERR_GET_LIB(p->queued));
-        reason = reason_name(ERR_GET_LIB(p->queued), ERR_GET_REASON(p->queued));
-        if (!text)
-            text = ERR_reason_error_string(p->queued);
-    }
-    if (!text) {
-        snprintf(unknown, sizeof unknown, "unknown error (0x%lx)", p->queued);
-        text = unknown;
-    }
-    lua_pushinteger(L, p->code);
-    if (p->fixed_text && !p->queued)
-        push_fixed_message(L, text, p->file, p->line);
-    else if (p->verify && lib && reason)
-        lua_pushfstring(L, "[%s: %s] %s: %s (%s:%d)", lib, reason, text, p->verify, p->file, p->line);
-    else if (lib && reason)
-        lua_pushfstring(L, "[%s: %s] %s (%s:%d)", lib, reason, text, p->file, p->line);
-    else if (lib)
-        lua_pushfstring(L, "[%s] %s (%s:%d)", lib, text, p->file, p->line);
-    else
-        lua_pushfstring(L, "%s (%s:%d)", text, p->file, p->line);
-    if (p->flow_control)
-        push_flow_error(L, p->cls, 2);
-    else
-        pyssl_push_error(L, p->cls, 2);
-    err = lua_gettop(L);
-    if (lib) {
-        lua_pushstring(L, lib);
-        lua_setfield(L, err, "library");
-    }
-    if (reason) {
-        lua_pushstring(L, reason);
-        lua_setfield(L, err, "reason");
-    }
-    if (p->verify) {
-        lua_pushinteger(L, p->verify_code);
-        lua_setfield(L, err, "verify_code");
-        lua_pushstring(L, p->verify);
-        lua_setfield(L, err, "verify_message");
-    }
-    if (p->queued)
-        ERR_clear_error();
-    return lua_error(L);
-}
-
-int pyssl_raise_queue(lua_State *L, const char *cls, const char *fallback,
-                      const char *file, int line)
-{
-    ssl_error_parts p = {0};
-    p.cls = cls ? cls : "SSLError";
-    p.queued = ERR_peek_last_error();
-    p.code = p.queued ? ERR_GET_REASON(p.queued) : 0;
-    p.text = p.queued ? NULL : fallback;
-    p.file = file;
-    p.line = line;
-    return raise_ssl_parts(L, &p);
-}
-
-int pyssl_raise_located(lua_State *L, const char *text, const char *file, int line)
-{
-    ssl_error_parts p = {0};
-    p.cls = "SSLError";
-    p.text = text;
-    p.file = file;
-    p.line = line;
-    ERR_clear_error();   /* nothing queued may outlive this error */
-    return raise_ssl_parts(L, &p);
-}
-
-static int is_ssl_reason(unsigned long e, int reason)
-{
-    return e && ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == reason;
-}
-
-/* The verify message Python shows for a failed certificate check. */
-static const char *verify_message(lua_State *L, long code, const char *hostname)
-{
-    if (code == X509_V_ERR_HOSTNAME_MISMATCH && hostname)
-        return lua_pushfstring(L, "Hostname mismatch, certificate is not valid for '%s'.", hostname);
-    if (code == X509_V_ERR_IP_ADDRESS_MISMATCH && hostname)
-        return lua_pushfstring(L, "IP address mismatch, certificate is not valid for '%s'.", hostname);
-    return X509_verify_cert_error_string(code);
-}
-
-int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_socket,
-                   const char *hostname, const char *file, int line)
-{
-    ssl_error_parts p = {0};
-    p.cls = "SSLError";
-    p.queued = ERR_peek_last_error();
-    p.file = file;
-    p.line = line;
-    p.fixed_text = 1;   /* every text below is a literal */
-    switch (res->ssl_error) {
-    case SSL_ERROR_ZERO_RETURN:
-        p.code = SSL_ERROR_ZERO_RETURN;
-        p.cls = "SSLZeroReturnError";
-        p.text = "TLS/SSL connection has been closed (EOF)";
-        break;
-    case SSL_ERROR_WANT_READ:
-        p.code = SSL_ERROR_WANT_READ;
-        p.cls = "SSLWantReadError";
-        p.text = "The operation did not complete (read)";
-        p.flow_control = 1;
-        break;
-    case SSL_ERROR_WANT_WRITE:
-        p.code = SSL_ERROR_WANT_WRITE;
-        p.cls = "SSLWantWriteError";
-        p.text = "The operation did not complete (write)";
-        p.flow_control = 1;
-        break;
-    case SSL_ERROR_WANT_X509_LOOKUP:
-        p.code = SSL_ERROR_WANT_X509_LOOKUP;
-        p.text = "The operation did not complete (X509 lookup)";
-        break;
-    case SSL_ERROR_WANT_CONNECT:
-        p.code = SSL_ERROR_WANT_CONNECT;
-        p.text = "The operation did not complete (connect)";
-        break;
-    case SSL_ERROR_SYSCALL:
-        p.code = SSL_ERROR_SYSCALL;
-        /* Python 3.12+ (as 3.13 answers): the socket's errno if it has one
-         * (a write to a closed peer is BrokenPipeError, SSL_write_ex having
-         * returned 0), else an EOF, memory BIOs included (3.11 made those
-         * SSLSyscallError "Some I/O error occurred"). */
-        if (p.queued == 0) {
-            if (has_socket && res->sys_errno) {
-                ERR_clear_error();
-                return pyssl_raise_errno(L, res->sys_errno, NULL);
-            }
-            p.code = 8; /* PY_SSL_ERROR_EOF */
-            p.cls = "SSLEOFError";
-            p.text = "EOF occurred in violation of protocol";
-        }
-        break;
-    case SSL_ERROR_SSL:
-        p.code = SSL_ERROR_SSL;
-        if (p.queued == 0)
-            p.text = "A failure in the SSL library occurred";
-        if (is_ssl_reason(p.queued, SSL_R_CERTIFICATE_VERIFY_FAILED)) {
-            p.cls = "SSLCertVerificationError";
-            p.verify_code = SSL_get_verify_result(ssl);
-            p.verify = verify_message(L, p.verify_code, hostname);
-        }
-        break;
-    default:
-        p.code = 10; /* PY_SSL_ERROR_INVALID_ERROR_CODE */
-        p.text = "Invalid error code";
-    }
-    if (is_ssl_reason(p.queued, SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
-        p.code = 8; /* PY_SSL_ERROR_EOF */
-        p.cls = "SSLEOFError";
-        p.text = "EOF occurred in violation of protocol";
-    }
-    return raise_ssl_parts(L, &p);
 }
 
 #define ISINSTANCE_MAX_DEPTH 200   /* nested sequences; a table can contain itself */
@@ -1095,7 +720,7 @@ void pyssl_open_errors(lua_State *L)
     lua_setfield(L, mod, "isinstance");
     lua_pushcfunction(L, l_str);
     lua_setfield(L, mod, "str");
-    lua_pushcfunction(L, l_own_files);
+    lua_pushcfunction(L, pyssl_own_files);
     lua_setfield(L, mod, "_own_files");
     lua_settop(L, mod);
 }

@@ -5,13 +5,12 @@
  * blake2b and blake2s (Python's _blake2 types: unkeyed on the EVP digests,
  * keyed on OpenSSL's BLAKE2BMAC/BLAKE2SMAC). Functions, in core._hashlib:
  * new, the openssl_<name> constructors, blake2b, blake2s, pbkdf2_hmac,
- * scrypt, openssl_md_meth_names. HMAC is in hmac.c.
+ * scrypt (those two in kdf.c), openssl_md_meth_names. HMAC is in hmac.c.
  *
  * Memory rule: data arguments are read (lua_tolstring) only after every
  * Lua allocation of the call, and an object's contexts are looked up after
  * them too, so a finalizer that closes the object meanwhile is seen.
  */
-#include <limits.h>
 #include <math.h>
 #include <string.h>
 #include <openssl/core_names.h>
@@ -94,63 +93,6 @@ int pyssl_raise_evp(lua_State *L, const char *cls, const char *altmsg)
     if (lib)
         return pyssl_raise(L, cls, "[%s] %s", lib, reason);
     return pyssl_raise(L, cls, "%s", reason);
-}
-
-const char *pyssl_test_buffer(lua_State *L, int idx, size_t *len)
-{
-    if (lua_type(L, idx) == LUA_TSTRING)
-        return lua_tolstring(L, idx, len);
-    return (const char *)pyssl_test_bytearray(L, idx, len);
-}
-
-const char *pyssl_check_hash_data(lua_State *L, int idx, size_t *len)
-{
-    const char *data = pyssl_test_buffer(L, idx, len);
-    if (!data)
-        pyssl_raise(L, "TypeError", "object supporting the buffer API required");
-    return data;
-}
-
-const char *pyssl_check_bytes_like(lua_State *L, int idx, size_t *len)
-{
-    const char *data = pyssl_test_buffer(L, idx, len);
-    if (!data)
-        pyssl_raise(L, "TypeError", "a bytes-like object is required, not '%s'",
-                    pyssl_typename(L, idx));
-    return data;
-}
-
-/* -------------------------------------------------------- allocation */
-
-/* Outputs of 1 TiB or more are refused at once (Python's MemoryError),
- * not asked of the allocator (a sanitizer's allocator aborts on them). */
-#define BLOCK_LIMIT ((size_t)1 << 40)
-
-int pyssl_raise_memory_error(lua_State *L)
-{
-    pyssl_push_error(L, "MemoryError", 0);
-    return lua_error(L);
-}
-
-static int new_block(lua_State *L)
-{
-    lua_newuserdatauv(L, (size_t)lua_tointeger(L, 1), 0);
-    return 1;
-}
-
-/* Pushes a block of `size` bytes (a userdata) for an output Python
- * allocates as bytes, or raises MemoryError when Lua cannot have it. */
-void *pyssl_push_block(lua_State *L, size_t size)
-{
-    if (size >= BLOCK_LIMIT)
-        pyssl_raise_memory_error(L);
-    lua_pushcfunction(L, new_block);
-    lua_pushinteger(L, (lua_Integer)size);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        lua_pop(L, 1);
-        pyssl_raise_memory_error(L);
-    }
-    return lua_touserdata(L, -1);
 }
 
 /* Replaces the block on top by its first n bytes as a hex string. */
@@ -267,7 +209,7 @@ static int data_argument(lua_State *L, int data, int string)
 
 /* Positional arguments from `first` on, the trailing keyword table not
  * counted (the rule of pyssl_parse_args). */
-static int count_positional(lua_State *L, int first)
+int pyssl_hash_count_positional(lua_State *L, int first)
 {
     int top = lua_gettop(L), n = top - first + 1;
     if (n > 0 && lua_istable(L, top) && !lua_getmetatable(L, top)) {
@@ -287,7 +229,7 @@ static int count_positional(lua_State *L, int first)
 
 /* Trailing nils are absent arguments (a Lua caller passing its own
  * optional arguments on). */
-static void drop_trailing_nils(lua_State *L)
+void pyssl_hash_drop_trailing_nils(lua_State *L)
 {
     int top = lua_gettop(L);
     while (top > 0 && lua_isnil(L, top))
@@ -300,8 +242,8 @@ static void drop_trailing_nils(lua_State *L)
 static void parse_clinic(lua_State *L, const char *fname, const char *const names[], int npos)
 {
     int given;
-    drop_trailing_nils(L);
-    given = count_positional(L, 1);
+    pyssl_hash_drop_trailing_nils(L);
+    given = pyssl_hash_count_positional(L, 1);
     if (given > npos)
         pyssl_raise(L, "TypeError", "%s() takes at most %d positional argument%s (%d given)",
                     fname, npos, npos == 1 ? "" : "s", given);
@@ -353,7 +295,7 @@ static void check_method_args(lua_State *L, const pyssl_digest *self, const char
 {
     const char *type = self->cls == BLAKE2B ? "blake2b" : self->cls == BLAKE2S ? "blake2s" : "HASH";
     int given = lua_gettop(L) - 1;
-    if (given == 1 && lua_istable(L, 2) && count_positional(L, 2) == 0)
+    if (given == 1 && lua_istable(L, 2) && pyssl_hash_count_positional(L, 2) == 0)
         pyssl_raise(L, "TypeError", "%s.%s() takes no keyword arguments", type, method);
     if (given != expected && expected == 0)
         pyssl_raise(L, "TypeError", "%s.%s() takes no arguments (%d given)", type, method, given);
@@ -419,7 +361,7 @@ static int hash_m_hexdigest(lua_State *L) { return hash_digest_common(L, 1, "hex
 
 /* A float Python would have as an int too large for a C integer (Lua
  * has 2^63 only as a float); infinities and NaN are floats for Python. */
-static int is_huge_integral(lua_Number n)
+int pyssl_hash_is_huge_integral(lua_Number n)
 {
     return !isinf(n) && n == floor(n) && (n >= 9223372036854775808.0 || n < -9223372036854775808.0);
 }
@@ -434,7 +376,7 @@ static size_t check_xof_length(lua_State *L, const char *fname)
         pyssl_raise(L, "TypeError", "%s() missing required argument 'length' (pos 1)", fname);
     if (lua_type(L, 2) == LUA_TNUMBER && !lua_isinteger(L, 2)) {
         lua_Number n = lua_tonumber(L, 2);
-        if (is_huge_integral(n))
+        if (pyssl_hash_is_huge_integral(n))
             pyssl_raise(L, "OverflowError", "Python int too large to convert to C ssize_t");
     }
     length = pyssl_check_index(L, 2);
@@ -700,150 +642,6 @@ static int l_blake2s(lua_State *L) { return blake2_new(L, &blake2s_kind); }
 
 /* ---------------------------------------------------------- functions */
 
-/* A C long argument as Argument Clinic converts it. */
-static lua_Integer check_long(lua_State *L, int idx)
-{
-    if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx)) {
-        lua_Number n = lua_tonumber(L, idx);
-        if (is_huge_integral(n))
-            pyssl_raise(L, "OverflowError", "Python int too large to convert to C long");
-    }
-    return pyssl_check_index(L, idx);
-}
-
-/* pbkdf2_hmac(hash_name, password, salt, iterations, dklen=None) */
-static int l_pbkdf2_hmac(lua_State *L)
-{
-    static const char *const names[] = {"hash_name", "password", "salt", "iterations", "dklen", NULL};
-    static const char *const required[] = {"hash_name", "password", "salt", "iterations"};
-    size_t pass_len, salt_len;
-    const char *pass, *salt;
-    lua_Integer iterations, dklen;
-    unsigned char *out;
-    EVP_MD *md;
-    int i, ok, given;
-    drop_trailing_nils(L);
-    given = count_positional(L, 1);
-    pyssl_parse_args_c(L, 1, "pbkdf2_hmac", names, 5);
-    /* A nil among the positional arguments is Python's None (refused
-     * by the type checks below); after them, a missing argument. */
-    for (i = given; i < 4; i++)
-        if (lua_isnil(L, i + 1))
-            return pyssl_raise(L, "TypeError", "pbkdf2_hmac() missing required argument '%s' (pos %d)",
-                               required[i], i + 1);
-    if (lua_type(L, 1) != LUA_TSTRING)
-        return pyssl_raise(L, "TypeError", "pbkdf2_hmac() argument 'hash_name' must be str, not %s",
-                           pyssl_typename(L, 1));
-    pyssl_check_bytes_like(L, 2, &pass_len);
-    pyssl_check_bytes_like(L, 3, &salt_len);
-    if (pass_len > INT_MAX)
-        return pyssl_raise(L, "OverflowError", "password is too long.");
-    if (salt_len > INT_MAX)
-        return pyssl_raise(L, "OverflowError", "salt is too long.");
-    iterations = check_long(L, 4);
-    if (iterations < 1)
-        return pyssl_raise(L, "ValueError", "iteration value must be greater than 0.");
-    if (iterations > INT_MAX)
-        return pyssl_raise(L, "OverflowError", "iteration value is too great.");
-    ERR_clear_error();
-    md = pyssl_digest_fetch(lua_tostring(L, 1), 1);
-    if (!md)
-        return pyssl_raise_evp(L, "UnsupportedDigestmodError", NULL);
-    dklen = lua_isnil(L, 5) ? EVP_MD_get_size(md) : -1;
-    EVP_MD_free(md);
-    if (dklen < 0) {
-        dklen = check_long(L, 5);
-        if (dklen < 1)
-            return pyssl_raise(L, "ValueError", "key length must be greater than 0.");
-        if (dklen > INT_MAX)
-            return pyssl_raise(L, "OverflowError", "key length is too great.");
-    }
-    out = pyssl_push_block(L, (size_t)dklen);
-    /* After the allocation: the pointers and the digest. */
-    pass = pyssl_test_buffer(L, 2, &pass_len);
-    salt = pyssl_test_buffer(L, 3, &salt_len);
-    md = pyssl_digest_fetch(lua_tostring(L, 1), 1);
-    ERR_clear_error();
-    ok = md && PKCS5_PBKDF2_HMAC(pass, (int)pass_len, (const unsigned char *)salt, (int)salt_len,
-                           (int)iterations, md, (int)dklen, out);
-    EVP_MD_free(md);
-    if (!ok)
-        return pyssl_raise_evp(L, "ValueError", NULL);
-    lua_pushlstring(L, (const char *)out, (size_t)dklen);
-    return 1;
-}
-
-/* n, r and p of scrypt(): Python's unsigned long checks. */
-static unsigned long check_scrypt_ulong(lua_State *L, int idx, const char *name)
-{
-    if (lua_type(L, idx) == LUA_TNUMBER) {
-        lua_Integer v;
-        lua_Number n = lua_tonumber(L, idx);
-        if (!lua_isinteger(L, idx) && (n != floor(n) || isinf(n)))
-            pyssl_raise(L, "TypeError", "scrypt() argument '%s' must be int, not float", name);
-        if (lua_isinteger(L, idx) || fabs(n) < 9223372036854775808.0) {
-            v = lua_isinteger(L, idx) ? lua_tointeger(L, idx) : (lua_Integer)n;
-            if (v >= 0)
-                return (unsigned long)v;
-        }
-    } else if (!lua_isnil(L, idx)) {
-        pyssl_raise(L, "TypeError", "scrypt() argument '%s' must be int, not %s", name,
-                    pyssl_typename(L, idx));
-    }
-    pyssl_raise(L, "TypeError", "%s is required and must be an unsigned int", name);
-    return 0;
-}
-
-/* scrypt(password, *, salt, n, r, p, maxmem=0, dklen=64) */
-static int l_scrypt(lua_State *L)
-{
-    static const char *const names[] = {"password", "salt", "n", "r", "p", "maxmem", "dklen", NULL};
-    size_t pass_len, salt_len;
-    const char *pass, *salt;
-    unsigned long n, r, p;
-    lua_Integer maxmem, dklen;
-    unsigned char *out;
-    int given;
-    drop_trailing_nils(L);
-    given = count_positional(L, 1);
-    if (given > 1)
-        return pyssl_raise(L, "TypeError", "scrypt() takes exactly 1 positional argument (%d given)",
-                           given);
-    pyssl_parse_args_c(L, 1, "scrypt", names, 1);
-    if (given == 0 && lua_isnil(L, 1))
-        return pyssl_raise(L, "TypeError", "scrypt() missing required argument 'password' (pos 1)");
-    pyssl_check_bytes_like(L, 1, &pass_len);
-    if (lua_isnil(L, 2))
-        return pyssl_raise(L, "TypeError", "salt is required");
-    pyssl_check_bytes_like(L, 2, &salt_len);
-    if (pass_len > INT_MAX)
-        return pyssl_raise(L, "OverflowError", "password is too long.");
-    if (salt_len > INT_MAX)
-        return pyssl_raise(L, "OverflowError", "salt is too long.");
-    n = check_scrypt_ulong(L, 3, "n");
-    if (n < 2 || (n & (n - 1)))
-        return pyssl_raise(L, "ValueError", "n must be a power of 2.");
-    r = check_scrypt_ulong(L, 4, "r");
-    p = check_scrypt_ulong(L, 5, "p");
-    maxmem = lua_isnil(L, 6) ? 0 : check_long(L, 6);
-    if (maxmem < 0 || maxmem > INT_MAX)
-        return pyssl_raise(L, "ValueError", "maxmem must be positive and smaller than %d", INT_MAX);
-    dklen = lua_isnil(L, 7) ? 64 : check_long(L, 7);
-    if (dklen < 1 || dklen > INT_MAX)
-        return pyssl_raise(L, "ValueError", "dklen must be greater than 0 and smaller than %d", INT_MAX);
-    ERR_clear_error();
-    if (!EVP_PBE_scrypt(NULL, 0, NULL, 0, n, r, p, (uint64_t)maxmem, NULL, 0))
-        return pyssl_raise_evp(L, "ValueError", "Invalid parameter combination for n, r, p, maxmem.");
-    out = pyssl_push_block(L, (size_t)dklen);
-    pass = pyssl_test_buffer(L, 1, &pass_len);
-    salt = pyssl_test_buffer(L, 2, &salt_len);
-    if (!EVP_PBE_scrypt(pass, pass_len, (const unsigned char *)salt, salt_len, n, r, p,
-                        (uint64_t)maxmem, out, (size_t)dklen))
-        return pyssl_raise_evp(L, "ValueError", "Unknown error in scrypt.");
-    lua_pushlstring(L, (const char *)out, (size_t)dklen);
-    return 1;
-}
-
 static void add_md_name(EVP_MD *md, void *arg)
 {
     lua_State *L = arg;
@@ -940,8 +738,6 @@ void pyssl_open_hashlib(lua_State *L)
         {"new", l_new},
         {"blake2b", l_blake2b},
         {"blake2s", l_blake2s},
-        {"pbkdf2_hmac", l_pbkdf2_hmac},
-        {"scrypt", l_scrypt},
         {"openssl_md_meth_names", l_md_meth_names},
         {NULL, NULL}
     };
@@ -952,6 +748,7 @@ void pyssl_open_hashlib(lua_State *L)
     register_classes(L);
     lua_newtable(L);
     luaL_setfuncs(L, fns, 0);
+    pyssl_open_kdf(L);
     for (i = 0; constructors[i]; i++) {
         const char *fname = lua_pushfstring(L, "openssl_%s", constructors[i]);
         lua_pushnil(L);

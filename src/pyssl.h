@@ -224,6 +224,14 @@ void pyssl_parse_args_c(lua_State *L, int first, const char *fname,
 void pyssl_push_error(lua_State *L, const char *cls, int nargs);
 /* The same for a class name of any storage (e.g. from Lua). */
 void pyssl_push_error_named(lua_State *L, const char *cls, int nargs);
+/* The same for flow control (SSLWantReadError, SSLWantWriteError,
+ * BlockingIOError): no place or traceback recorded (see errors.c). */
+void pyssl_push_flow_error(lua_State *L, const char *cls, int nargs);
+/* In traceback.c: sets err.__where__ ("file:line" of the user's call)
+ * and err.__traceback__ of the error at index err. */
+void pyssl_note_origin(lua_State *L, int err);
+/* core._own_files(): the calling file's directory holds the facade. */
+int pyssl_own_files(lua_State *L);
 /* Pushes Python's str(v) of the value at idx (an error's message, without
  * the class and place tostring(e) adds). */
 void pyssl_push_str(lua_State *L, int idx);
@@ -232,6 +240,8 @@ int pyssl_raise(lua_State *L, const char *cls, const char *fmt, ...);
 /* Raises the OSError subclass Python picks for errno `err`:
  * [Errno N] strerror, with filename when not NULL. */
 int pyssl_raise_errno(lua_State *L, int err, const char *filename);
+/* In sslerror.c: pyssl_raise_queue, pyssl_raise_located, pyssl_clear_errors,
+ * pyssl_raise_io. */
 /* Raises an SSLError (or `cls`) from the OpenSSL error queue, shape (b) of
  * the spec: errno = the reason code, "[LIB: REASON] text (file:line)". When
  * the queue is empty, `fallback` is the text. Clears the queue. */
@@ -532,6 +542,16 @@ const char *pyssl_digest_name(const EVP_MD *md);
 /* Raises cls from the OpenSSL queue as _hashlib does ("[lib] reason");
  * an empty queue gives altmsg, or "no reason supplied". Clears the queue. */
 int pyssl_raise_evp(lua_State *L, const char *cls, const char *altmsg);
+/* Argument helpers of hashlib.c's functions, shared with kdf.c: the
+ * positional arguments from `first` on (a trailing keyword table not
+ * counted); trailing nils dropped (absent arguments); whether a float is an
+ * integral value too large for a C integer (Python's OverflowError). */
+int pyssl_hash_count_positional(lua_State *L, int first);
+void pyssl_hash_drop_trailing_nils(lua_State *L);
+int pyssl_hash_is_huge_integral(lua_Number n);
+/* kdf.c: adds pbkdf2_hmac and scrypt to the table on top. */
+void pyssl_open_kdf(lua_State *L);
+/* In buffers.c: pyssl_test_buffer .. pyssl_raise_memory_error. */
 /* The bytes of a bytes-like value at idx (a string or a
  * pyssl.socket.bytearray), or NULL. */
 const char *pyssl_test_buffer(lua_State *L, int idx, size_t *len);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The out-of-memory sweep of `make check-oom`: tools/oom_workload.lua in
-# tools/oomhost.c (ASan + LeakSanitizer), for each target allocator in
+# tools/luahost.c (ASan + LeakSanitizer), for each target allocator in
 # OOM_TARGETS ("lua openssl"): counts the workload's allocations T, then
 # runs it once for each N = 1, 1+S, 1+2S, ... <= T + 1 with allocations
 # failing from the N-th on, in processes of OOM_CHUNK runs each. A FAIL
@@ -10,7 +10,7 @@
 # Strides: OOM_STRIDE_LUA (default 1: every N), OOM_STRIDE_OPENSSL
 # (default: T / OOM_RUNS_OPENSSL, 150 runs).
 # usage: tools/oom_sweep.sh   (env: OOMHOST, OOM_TARGETS, OOM_CHUNK, ...)
-HOST=${OOMHOST:-build-asan/oomhost}
+HOST=${OOMHOST:-build-asan/luahost}
 TARGETS=${OOM_TARGETS:-lua openssl}
 CHUNK=${OOM_CHUNK:-100}
 OUT=${OUT:-build-oom}

@@ -1,4 +1,4 @@
--- The out-of-memory sweep's workload, run by tools/oomhost.c (`oom` is the
+-- The out-of-memory sweep's workload, run by tools/luahost.c (`oom` is the
 -- host's table). It touches every public operation: contexts and their
 -- loading (cert chain from files, encrypted key with a password string
 -- and a callback, verify locations, cadata PEM and DER), SNI and ALPN
@@ -7,7 +7,7 @@
 -- sockets (loopback TCP, sendmsg/recvmsg, socket options, makefile),
 -- module functions and expected errors.
 --
--- usage: oomhost tools/oom_workload.lua FIRST LAST STRIDE
+-- usage: luahost tools/oom_workload.lua FIRST LAST STRIDE
 --   FIRST = 0: one run that only counts; prints "count N".
 --   Otherwise runs the workload once for each N = FIRST, FIRST+STRIDE, ...
 --   <= LAST, allocations failing from the N-th on, and checks: the

@@ -576,6 +576,7 @@ local function client_context(options)
   if options.alpn then ctx:set_alpn_protocols(options.alpn) end
   return ctx
 end
+M._client_context = client_context   -- pyssl.luv's too
 
 -- connect(host, port [, options]) -> object | nil, message, error object
 --   A verified TLS client: options context (or cafile, capath, cadata,

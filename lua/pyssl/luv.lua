@@ -249,13 +249,7 @@ function Conn:selected_alpn_protocol() return self.obj:selected_alpn_protocol() 
 function Conn:getpeername() return self.tcp:getpeername() end
 
 -- The client context of options (see pyssl.luasocket.connect).
-local function client_context(options)
-  if options.context ~= nil then return options.context end
-  local ctx = ssl.create_default_context({cafile = options.cafile, capath = options.capath,
-                                          cadata = options.cadata})
-  if options.alpn then ctx:set_alpn_protocols(options.alpn) end
-  return ctx
-end
+local client_context = luasocket._client_context
 
 -- connect(host, port, options [, callback]): a verified TLS client;
 -- options: context (or cafile, capath, cadata, alpn), server_hostname

@@ -10,11 +10,7 @@ local ssl = require "pyssl"
 local P = {}
 
 -- Server context with the leaf certificate; client context trusting ca.pem.
-function P.server(cert)
-  local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-  ctx:load_cert_chain(H.pki(cert or "leafkey.pem"))
-  return ctx
-end
+P.server = require("spec.support.peers").server_context
 
 function P.client(ca)
   local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -27,12 +27,7 @@ local function hex(s)
   return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
 end
 
-local function sorted_keys(t)
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  return keys
-end
+local sorted_keys = H.sorted_keys
 
 -- Strings (bytes) as hex, sequences element by element, set tables
 -- (name -> true) as their sorted names.

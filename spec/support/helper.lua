@@ -21,6 +21,14 @@ function H.read_file(path)
   return data
 end
 
+-- The keys of a table, sorted (keys of one type: strings or numbers).
+function H.sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return keys
+end
+
 function H.norm(msg)
   msg = require("pyssl.core").str(msg)   -- Python's str(e), not tostring(e) (README "Errors")
   msg = msg:gsub("%s*%([%w_./]+%.c:%d+%)$", "")

@@ -195,6 +195,19 @@ function P.client_context()
   return ssl.create_default_context({cafile = H.pki("ca.pem")})
 end
 
+-- What a TLS socket received up to and including a "\n" (all that came
+-- with it too; less at EOF), within 5 s.
+function P.recv_line(tls)
+  local data, deadline = "", P.now() + 5
+  while not data:find("\n", 1, true) do
+    assert(P.now() < deadline, "no line from the peer")
+    local chunk = tls:recv(65536)
+    if chunk == "" then break end
+    data = data .. chunk
+  end
+  return data
+end
+
 ------------------------------------------------- pairs in this process
 
 -- Runs both handshakes of non-blocking SSLSockets a and b to their end,
