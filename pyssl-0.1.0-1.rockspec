@@ -54,6 +54,7 @@ build = {
             "src/capi.c",
             "src/ciphers.c",
             "src/class.c",
+            "src/conn.c",
             "src/constants.c",
             "src/context.c",
             "src/core.c",

@@ -305,9 +305,12 @@ void pyssl_push_wrapped_context(lua_State *L, SSL_CTX *ctx);
 /* Sets verify_mode (a Python VerifyMode value) with Python's checks. */
 void pyssl_context_set_verify(lua_State *L, pyssl_context *self, lua_Integer mode);
 
-/* ------------------------------------------------------------- sslobject.c */
+/* ------------------------------------------------------------------ conn.c */
 
-/* One TLS connection: SSLObject over memory BIOs, or the TLS state of an
+/* The connection engine (conn.c, conn.h): the classes SSLObject
+ * (sslobject.c) and SSLSocket (sslsocket.c) use it.
+ *
+ * One TLS connection: SSLObject over memory BIOs, or the TLS state of an
  * SSLSocket over a file descriptor. */
 typedef struct pyssl_conn {
     SSL *ssl;                 /* NULL once closed */
@@ -348,19 +351,15 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
                            int incoming, int outgoing, int fd, int owner_index,
                            int session_index);
 
-/* The I/O steps: one OpenSSL call each, with the callback state published
- * in the connection (self = stack index of the connection object) and the
- * result captured in *res. They return 1 on success (shutdown: SSL_shutdown's
- * value). On failure call pyssl_conn_raise; after success call
- * pyssl_conn_check_callback (a callback may have stored an error). */
-int pyssl_conn_handshake_step(lua_State *L, pyssl_conn *c, int self, pyssl_io_result *res);
-int pyssl_conn_read_step(lua_State *L, pyssl_conn *c, int self, void *buf, size_t len,
-                         size_t *count, pyssl_io_result *res);
-int pyssl_conn_write_step(lua_State *L, pyssl_conn *c, int self, const void *buf, size_t len,
-                          size_t *count, pyssl_io_result *res);
-int pyssl_conn_shutdown_step(lua_State *L, pyssl_conn *c, int self, pyssl_io_result *res);
-/* Raises the error a callback stored during the last step, if any. */
-void pyssl_conn_check_callback(lua_State *L, pyssl_conn *c, int self);
+/* The I/O steps (pyssl_conn_handshake_step, _read_step, _write_step,
+ * _shutdown_step) and pyssl_conn_check_callback are static inline in
+ * conn.h, which the files running them include. */
+/* __gc / __close of a connection (an SSLObject): frees the SSL and
+ * OpenSSL's references to its BIOs; idempotent. */
+int pyssl_conn_close(lua_State *L);
+/* Python's session setter on the connection at self: the SSLSession at
+ * value, with PySSL_set_session's checks. */
+void pyssl_conn_set_session(lua_State *L, pyssl_conn *c, int self, int value);
 /* Raises the error of a failed step: the stored callback error if any,
  * else pyssl_raise_io (has_socket = socket_fd >= 0). */
 int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_result *res,

@@ -39,7 +39,7 @@
 #include <sys/socket.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
-#include "pyssl.h"
+#include "conn.h"
 
 #define CLASS "SSLSocket"
 #define SSLOBJECT "SSLObject"
