@@ -60,6 +60,7 @@ build = {
             "src/core.c",
             "src/epoll.c",
             "src/errors.c",
+            "src/fdbio.c",
             "src/hashlib.c",
             "src/hmac.c",
             "src/hold.c",

@@ -341,7 +341,7 @@ pyssl_conn *pyssl_conn_of(const SSL *ssl);
 /* Creates a connection on the SSLContext at ctx_index and pushes it (an
  * SSLObject). Transport: the MemoryBIOs at stack indexes incoming/outgoing,
  * or, when incoming is 0, the descriptor fd (socket_fd: the caller then
- * attaches the BIO, sslsocket.c's descriptor BIO). hostname_index: a stack index
+ * attaches the BIO: pyssl_fdbio_attach). hostname_index: a stack index
  * holding the A-label server_hostname (or nil), 0 for none. owner_index:
  * what callbacks get as the connection (0: the object itself).
  * session_index: an SSLSession to resume (0 or nil: none). Raises
@@ -364,6 +364,16 @@ void pyssl_conn_set_session(lua_State *L, pyssl_conn *c, int self, int value);
  * else pyssl_raise_io (has_socket = socket_fd >= 0). */
 int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_result *res,
                      const char *file, int line);
+
+/* ----------------------------------------------------------------- fdbio.c */
+
+/* Puts a new descriptor BIO for fd under the connection c (pyssl_conn_new
+ * made it without one): recv/send on fd, MSG_NOSIGNAL, MSG_DONTWAIT after
+ * BIO_set_nbio(bio, 1). The socket owns fd: the BIO never closes it.
+ * Raises SSLError when OpenSSL cannot make it. */
+void pyssl_fdbio_attach(lua_State *L, pyssl_conn *c, int fd);
+
+/* ------------------------------------------------------------- sslsocket.c */
 
 /* The TLS state of the SSLSocket at idx (its SSLObject's connection), or
  * NULL when idx is no SSLSocket or has none (before connect, after unwrap). */
