@@ -68,6 +68,7 @@ build = {
             "src/misc.c",
             "src/netdb.c",
             "src/netif.c",
+            "src/select.c",
             "src/session.c",
             "src/socket.c",
             "src/sockmsg.c",

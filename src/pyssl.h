@@ -426,10 +426,6 @@ double pyssl_default_timeout(lua_State *L);
  * proto=6, laddr=('127.0.0.1', 5000)>". The prefix is the class fields
  * __module ("socket", inherited) and __name: a subclass sets __module = "ssl". */
 int pyssl_socket_tostring(lua_State *L);
-/* The descriptor select() would use for the value at idx: an integer, a
- * socket/SSLSocket, or any object with a fileno() or getfd() method (called).
- * Python's TypeError/ValueError texts otherwise. */
-int pyssl_fileno_of(lua_State *L, int idx);
 /* The bytes of a pyssl.socket.bytearray at idx (writable) and its length,
  * or NULL if idx is not one. */
 unsigned char *pyssl_test_bytearray(lua_State *L, int idx, size_t *len);
@@ -449,6 +445,20 @@ int pyssl_check_int(lua_State *L, int idx);
 /* Adds sendmsg, recvmsg, recvmsg_into to the socket class and CMSG_LEN,
  * CMSG_SPACE to the table on top (called by socket.c). */
 void pyssl_open_sockmsg(lua_State *L);
+
+/* Python's timeout number at idx in seconds, rounded as Python's whole
+ * nanoseconds (OverflowError/ValueError texts; negative values are the
+ * caller's to refuse). */
+double pyssl_timeout_seconds(lua_State *L, int idx);
+
+/* ---------------------------------------------------------------- select.c */
+
+/* The descriptor select() would use for the value at idx: an integer, a
+ * socket/SSLSocket, or any object with a fileno() or getfd() method (called).
+ * Python's TypeError/ValueError texts otherwise. */
+int pyssl_fileno_of(lua_State *L, int idx);
+/* select(rlist, wlist, xlist[, timeout]) (core._socket.select). */
+int pyssl_select(lua_State *L);
 
 /* ----------------------------------------------------------------- netdb.c */
 
