@@ -50,6 +50,7 @@ build = {
          sources = {
             "src/args.c",
             "src/bio.c",
+            "src/bytearray.c",
             "src/callbacks.c",
             "src/capi.c",
             "src/ciphers.c",

@@ -426,9 +426,6 @@ double pyssl_default_timeout(lua_State *L);
  * proto=6, laddr=('127.0.0.1', 5000)>". The prefix is the class fields
  * __module ("socket", inherited) and __name: a subclass sets __module = "ssl". */
 int pyssl_socket_tostring(lua_State *L);
-/* The bytes of a pyssl.socket.bytearray at idx (writable) and its length,
- * or NULL if idx is not one. */
-unsigned char *pyssl_test_bytearray(lua_State *L, int idx, size_t *len);
 
 /* For the socket methods of other files (sockmsg.c): check_call's
  * argument-count check with CPython's wording ("recvmsg() takes at least 1
@@ -459,6 +456,32 @@ double pyssl_timeout_seconds(lua_State *L, int idx);
 int pyssl_fileno_of(lua_State *L, int idx);
 /* select(rlist, wlist, xlist[, timeout]) (core._socket.select). */
 int pyssl_select(lua_State *L);
+
+/* ------------------------------------------------------------- bytearray.c */
+
+/* bytearray: a fixed-size mutable buffer (Python's bytearray(n), enough
+ * for recv_into). One userdata: the header and the bytes. */
+typedef struct pyssl_bytearray {
+    size_t len;
+    unsigned char data[];
+} pyssl_bytearray;
+
+/* The bytes of a pyssl.socket.bytearray at idx (writable) and its length,
+ * or NULL if idx is not one. */
+unsigned char *pyssl_test_bytearray(lua_State *L, int idx, size_t *len);
+/* The bytes to send at idx: a string or a bytearray, else
+ * pyssl_check_bytes's TypeError. Inline: SSLSocket.send's path. */
+static inline const char *pyssl_check_data(lua_State *L, int idx, size_t *len)
+{
+    unsigned char *b;
+    if (lua_type(L, idx) == LUA_TSTRING)
+        return lua_tolstring(L, idx, len);
+    if ((b = pyssl_test_bytearray(L, idx, len)) != NULL)
+        return (const char *)b;
+    return pyssl_check_bytes(L, idx, len);
+}
+/* Registers the class (core._socket.bytearray is set by socket.c). */
+void pyssl_open_bytearray(lua_State *L);
 
 /* ----------------------------------------------------------------- netdb.c */
 

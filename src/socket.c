@@ -1,5 +1,6 @@
 /* socket: Python's socket.socket for pyssl.socket, with Python's timeout
- * semantics, plus bytearray and the socket constants (select() is select.c).
+ * semantics, plus the socket constants (select() is select.c, bytearray
+ * bytearray.c).
  *
  * Timeouts as in CPython: a socket with a timeout (>= 0) has its
  * descriptor in non-blocking mode and waits with poll() for at most the
@@ -51,13 +52,6 @@
 
 /* Python's default listen() backlog: min(SOMAXCONN, 128). */
 #define DEFAULT_BACKLOG (SOMAXCONN < 128 ? SOMAXCONN : 128)
-
-/* bytearray: a fixed-size mutable buffer (Python's bytearray(n), enough
- * for recv_into). One userdata: the header and the bytes. */
-typedef struct pyssl_bytearray {
-    size_t len;
-    unsigned char data[];
-} pyssl_bytearray;
 
 /* ------------------------------------------------------------ helpers */
 
@@ -294,28 +288,6 @@ static int opt_int(lua_State *L, int idx, int dflt)
 pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, int max)
 {
     return check_call(L, name, ARGS_RANGE, min, max);
-}
-
-/* Bytes to send: a string or a bytearray. */
-static const char *check_data(lua_State *L, int idx, size_t *len)
-{
-    pyssl_bytearray *b;
-    if (lua_type(L, idx) == LUA_TSTRING)
-        return lua_tolstring(L, idx, len);
-    if ((b = pyssl_test_object(L, idx, BYTEARRAY)) != NULL) {
-        *len = b->len;
-        return (const char *)b->data;
-    }
-    return pyssl_check_bytes(L, idx, len);
-}
-
-unsigned char *pyssl_test_bytearray(lua_State *L, int idx, size_t *len)
-{
-    pyssl_bytearray *b = pyssl_test_object(L, idx, BYTEARRAY);
-    if (!b)
-        return NULL;
-    *len = b->len;
-    return b->data;
 }
 
 /* A writable buffer argument for recv_into & co. */
@@ -643,7 +615,7 @@ static int sock_send(lua_State *L)
 {
     pyssl_socket *s = check_call(L, "send", ARGS_RANGE, 1, 2);
     size_t len;
-    const char *data = check_data(L, 2, &len);
+    const char *data = pyssl_check_data(L, 2, &len);
     int flags = opt_int(L, 3, 0);
     double deadline = -1;
     ssize_t r;
@@ -658,7 +630,7 @@ static int sock_sendall(lua_State *L)
 {
     pyssl_socket *s = check_call(L, "sendall", ARGS_RANGE, 1, 2);
     size_t len, done = 0;
-    const char *data = check_data(L, 2, &len);
+    const char *data = pyssl_check_data(L, 2, &len);
     int flags = opt_int(L, 3, 0);
     double deadline = s->timeout > 0 ? pyssl_monotonic() + s->timeout : -1;
     ssize_t r;
@@ -684,7 +656,7 @@ static int sock_sendto(lua_State *L)
     ssize_t r;
     if (n < 2 || n > 3)
         return pyssl_raise(L, "TypeError", "sendto() takes 2 or 3 arguments (%d given)", n);
-    data = check_data(L, 2, &len);
+    data = pyssl_check_data(L, 2, &len);
     if (n == 3)
         flags = pyssl_check_int(L, 3);
     addr_idx = n == 3 ? 4 : 3;
@@ -865,7 +837,7 @@ static int sock_setsockopt(lua_State *L)
         r = setsockopt(s->fd, level, opt, &v, sizeof v);
     } else {
         size_t len;
-        const char *buf = check_data(L, 4, &len);
+        const char *buf = pyssl_check_data(L, 4, &len);
         r = setsockopt(s->fd, level, opt, buf, (socklen_t)len);
     }
     if (r < 0)
@@ -1212,52 +1184,6 @@ static int l_dup(lua_State *L)
     return 1;
 }
 
-/* ---------------------------------------------------------- bytearray */
-
-/* bytearray(n | bytes | nil) */
-static int bytearray_new(lua_State *L)
-{
-    pyssl_bytearray *b;
-    size_t len = 0;
-    const char *src = NULL;
-    if (lua_gettop(L) > 2)
-        return pyssl_raise(L, "TypeError", "bytearray() takes at most 3 arguments (%d given)",
-                           lua_gettop(L) - 1);
-    if (lua_type(L, 2) == LUA_TSTRING) {
-        src = lua_tolstring(L, 2, &len);
-    } else if (lua_isinteger(L, 2)) {
-        lua_Integer n = lua_tointeger(L, 2);
-        if (n < 0)
-            return pyssl_raise(L, "ValueError", "negative count");
-        if ((lua_Unsigned)n > (lua_Unsigned)(INT_MAX))
-            return pyssl_raise(L, "OverflowError", "cannot fit 'int' into an index-sized integer");
-        len = (size_t)n;
-    } else if (!lua_isnoneornil(L, 2)) {
-        return pyssl_raise(L, "TypeError", "cannot convert '%s' object to bytearray",
-                           pyssl_typename(L, 2));
-    }
-    b = pyssl_new_object(L, BYTEARRAY, offsetof(pyssl_bytearray, data) + len);
-    b->len = len;
-    if (src)
-        memcpy(b->data, src, len);
-    return 1;
-}
-
-static int bytearray_len(lua_State *L)
-{
-    pyssl_bytearray *b = lua_touserdata(L, 1);
-    lua_pushinteger(L, (lua_Integer)b->len);
-    return 1;
-}
-
-/* tostring(b): the contents */
-static int bytearray_tostring(lua_State *L)
-{
-    pyssl_bytearray *b = lua_touserdata(L, 1);
-    lua_pushlstring(L, (const char *)b->data, b->len);
-    return 1;
-}
-
 /* ---------------------------------------------------------- constants */
 
 #define K(name) {#name, name}
@@ -1505,14 +1431,6 @@ void pyssl_open_socket(lua_State *L)
         .has_dict = 1,
         .slots = socket_slots,
     };
-    static const pyssl_class bytearray_cls = {
-        .name = BYTEARRAY,
-        .qualname = BYTEARRAY,
-        .module = "builtins",
-        .construct = bytearray_new,
-        .tostring = bytearray_tostring,
-        .nuv = 1,
-    };
     static const luaL_Reg fns[] = {
         {"socketpair", l_socketpair},
         {"getdefaulttimeout", l_getdefaulttimeout},
@@ -1527,11 +1445,7 @@ void pyssl_open_socket(lua_State *L)
     size_t i;
 
     pyssl_class_register(L, &cls);
-    pyssl_class_register(L, &bytearray_cls);
-    luaL_getmetatable(L, "pyssl." BYTEARRAY);
-    lua_pushcfunction(L, bytearray_len);
-    lua_setfield(L, -2, "__len");
-    lua_pop(L, 1);
+    pyssl_open_bytearray(L);
 
     /* core._socket: what lua/pyssl/socket.lua builds the module from. */
     lua_newtable(L);

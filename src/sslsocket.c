@@ -575,17 +575,6 @@ static int sslsock_recv_into(lua_State *L)
     return read_common(L, nbytes, lua_isnil(L, 2) ? 0 : 2);
 }
 
-/* Bytes to send: a string or a bytearray. */
-static const char *check_data(lua_State *L, int idx, size_t *len)
-{
-    unsigned char *b;
-    if (lua_type(L, idx) == LUA_TSTRING)
-        return lua_tolstring(L, idx, len);
-    if ((b = pyssl_test_bytearray(L, idx, len)) != NULL)
-        return (const char *)b;
-    return pyssl_check_bytes(L, idx, len);
-}
-
 /* write(data) -> number of bytes written (all of them) */
 static int sslsock_write(lua_State *L)
 {
@@ -596,7 +585,7 @@ static int sslsock_write(lua_State *L)
     lua_settop(L, 2);
     if (!op_begin(L, &o))
         return pyssl_raise(L, "ValueError", "Write on closed or unwrapped SSL socket.");
-    data = check_data(L, 2, &len);
+    data = pyssl_check_data(L, 2, &len);
     lua_pushinteger(L, (lua_Integer)tls_write(L, &o, data, len));
     return 1;
 }
@@ -617,7 +606,7 @@ static int sslsock_send(lua_State *L)
     }
     if (nonzero_flags(L, 3))
         return flags_error(L, "send");
-    data = check_data(L, 2, &len);
+    data = pyssl_check_data(L, 2, &len);
     lua_pushinteger(L, (lua_Integer)tls_write(L, &o, data, len));
     return 1;
 }
@@ -633,7 +622,7 @@ static int sendall_through(lua_State *L)
     size_t len, done = 0;
     const char *data;
     if (lua_type(L, 2) != LUA_TSTRING) {
-        data = check_data(L, 2, &len);
+        data = pyssl_check_data(L, 2, &len);
         lua_pushlstring(L, data, len);
         lua_replace(L, 2);
     }
@@ -680,7 +669,7 @@ static int sslsock_sendall(lua_State *L)
     lua_pop(L, 1);   /* the TLS state: each send() below starts its own */
     if (push_replaced(L, "send", sslsock_send))
         return sendall_through(L);
-    data = check_data(L, 2, &len);
+    data = pyssl_check_data(L, 2, &len);
     /* ssl.py loops over send(); each send writes everything. */
     while (done < len) {
         size_t chunk = len - done > INT_MAX ? INT_MAX : len - done;
