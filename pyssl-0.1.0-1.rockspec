@@ -72,6 +72,7 @@ build = {
             "src/select.c",
             "src/session.c",
             "src/socket.c",
+            "src/sockconst.c",
             "src/sockmsg.c",
             "src/sslobject.c",
             "src/sslsocket.c",

@@ -483,6 +483,12 @@ static inline const char *pyssl_check_data(lua_State *L, int idx, size_t *len)
 /* Registers the class (core._socket.bytearray is set by socket.c). */
 void pyssl_open_bytearray(lua_State *L);
 
+/* ------------------------------------------------------------- sockconst.c */
+
+/* Adds the socket constants (AF_*, SOCK_*, SO_*, MSG_*, ...) to the table
+ * on top (called by socket.c). */
+void pyssl_open_sockconst(lua_State *L);
+
 /* ----------------------------------------------------------------- netdb.c */
 
 struct sockaddr;
