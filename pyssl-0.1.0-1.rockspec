@@ -76,6 +76,7 @@ build = {
             "src/sockmsg.c",
             "src/sslobject.c",
             "src/sslsocket.c",
+            "src/sslsocket_init.c",
             "src/truststore.c",
             "src/x509.c",
          },
