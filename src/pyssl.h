@@ -427,6 +427,15 @@ double pyssl_default_timeout(lua_State *L);
  * __module ("socket", inherited) and __name: a subclass sets __module = "ssl". */
 int pyssl_socket_tostring(lua_State *L);
 
+/* Argument counts of pyssl_socket_check_args, worded as CPython words
+ * them for C methods. */
+enum { PYSSL_ARGS_RANGE, PYSSL_ARGS_ONE, PYSSL_ARGS_NONE, PYSSL_ARGS_PY_NONE };
+/* Checks self (a socket at 1) and the argument count after self, as kind
+ * says (RANGE: min..max). Trailing nils of optional arguments count as
+ * absent; a nil in a required place is Python's None (settimeout(nil),
+ * sendall(nil)). Returns self. */
+pyssl_socket *pyssl_socket_check_args(lua_State *L, const char *name, int kind, int min,
+                                      int max);
 /* For the socket methods of other files (sockmsg.c): check_call's
  * argument-count check with CPython's wording ("recvmsg() takes at least 1
  * argument (0 given)", "socket.X() takes no keyword arguments"; trailing
@@ -439,6 +448,11 @@ pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, i
 void pyssl_socket_retry(lua_State *L, pyssl_socket *s, int err, int writing, double *deadline);
 /* A C int argument, with Python's TypeError and OverflowError texts. */
 int pyssl_check_int(lua_State *L, int idx);
+/* The same for an optional argument: dflt when it is none or nil. */
+static inline int pyssl_opt_int(lua_State *L, int idx, int dflt)
+{
+    return lua_isnoneornil(L, idx) ? dflt : pyssl_check_int(L, idx);
+}
 /* Adds sendmsg, recvmsg, recvmsg_into to the socket class and CMSG_LEN,
  * CMSG_SPACE to the table on top (called by socket.c). */
 void pyssl_open_sockmsg(lua_State *L);

@@ -207,9 +207,6 @@ void pyssl_socket_retry(lua_State *L, pyssl_socket *s, int err, int writing, dou
     pyssl_raise_errno(L, err, NULL);
 }
 
-/* Argument counts, worded as CPython words them for C methods. */
-enum { ARGS_RANGE, ARGS_ONE, ARGS_NONE, ARGS_PY_NONE };
-
 /* A trailing plain table whose keys are all strings: keyword arguments. */
 static int is_keywords(lua_State *L, int idx)
 {
@@ -235,26 +232,27 @@ static int is_keywords(lua_State *L, int idx)
 /* Checks self (a socket) and the argument count after self. Trailing nils
  * of optional arguments count as absent; a nil in a required place is
  * Python's None (settimeout(nil), sendall(nil)). Returns self. */
-static pyssl_socket *check_call(lua_State *L, const char *name, int kind, int min, int max)
+pyssl_socket *pyssl_socket_check_args(lua_State *L, const char *name, int kind, int min,
+                                      int max)
 {
     pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
     int n = lua_gettop(L);
-    while (kind != ARGS_ONE && n > 1 + min && lua_isnil(L, n))
+    while (kind != PYSSL_ARGS_ONE && n > 1 + min && lua_isnil(L, n))
         n--;
     if (n > 1 && is_keywords(L, n))
         pyssl_raise(L, "TypeError", "socket.%s() takes no keyword arguments", name);
     n--;
     switch (kind) {
-    case ARGS_NONE:
+    case PYSSL_ARGS_NONE:
         if (n > 0)
             pyssl_raise(L, "TypeError", "socket.%s() takes no arguments (%d given)", name, n);
         break;
-    case ARGS_PY_NONE:
+    case PYSSL_ARGS_PY_NONE:
         if (n > 0)
             pyssl_raise(L, "TypeError", "socket.%s() takes 1 positional argument but %d were given",
                         name, n + 1);
         break;
-    case ARGS_ONE:
+    case PYSSL_ARGS_ONE:
         if (n != 1)
             pyssl_raise(L, "TypeError", "socket.%s() takes exactly one argument (%d given)", name, n);
         break;
@@ -280,14 +278,9 @@ int pyssl_check_int(lua_State *L, int idx)
     return (int)v;
 }
 
-static int opt_int(lua_State *L, int idx, int dflt)
-{
-    return lua_isnoneornil(L, idx) ? dflt : pyssl_check_int(L, idx);
-}
-
 pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, int max)
 {
-    return check_call(L, name, ARGS_RANGE, min, max);
+    return pyssl_socket_check_args(L, name, PYSSL_ARGS_RANGE, min, max);
 }
 
 /* A writable buffer argument for recv_into & co. */
@@ -405,7 +398,7 @@ int pyssl_socket_connect(lua_State *L, pyssl_socket *s, int idx, int raise)
 /* connect(address) */
 static int sock_connect(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "connect", ARGS_ONE, 1, 1);
+    pyssl_socket *s = pyssl_socket_check_args(L, "connect", PYSSL_ARGS_ONE, 1, 1);
     pyssl_socket_connect(L, s, 2, 1);
     return 0;
 }
@@ -413,7 +406,7 @@ static int sock_connect(lua_State *L)
 /* connect_ex(address) -> errno (0 on success) */
 static int sock_connect_ex(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "connect_ex", ARGS_ONE, 1, 1);
+    pyssl_socket *s = pyssl_socket_check_args(L, "connect_ex", PYSSL_ARGS_ONE, 1, 1);
     lua_pushinteger(L, pyssl_socket_connect(L, s, 2, 0));
     return 1;
 }
@@ -421,7 +414,7 @@ static int sock_connect_ex(lua_State *L)
 /* bind(address) */
 static int sock_bind(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "bind", ARGS_ONE, 1, 1);
+    pyssl_socket *s = pyssl_socket_check_args(L, "bind", PYSSL_ARGS_ONE, 1, 1);
     struct sockaddr_storage ss;
     int len = pyssl_get_sockaddr(L, s->family, 2, "bind", &ss);
     if (bind(s->fd, (struct sockaddr *)&ss, (socklen_t)len) < 0)
@@ -432,8 +425,8 @@ static int sock_bind(lua_State *L)
 /* listen([backlog]) */
 static int sock_listen(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "listen", ARGS_RANGE, 0, 1);
-    int backlog = opt_int(L, 2, DEFAULT_BACKLOG);
+    pyssl_socket *s = pyssl_socket_check_args(L, "listen", PYSSL_ARGS_RANGE, 0, 1);
+    int backlog = pyssl_opt_int(L, 2, DEFAULT_BACKLOG);
     if (listen(s->fd, backlog < 0 ? 0 : backlog) < 0)
         return pyssl_raise_errno(L, errno, NULL);
     return 0;
@@ -442,7 +435,7 @@ static int sock_listen(lua_State *L)
 /* accept() -> conn, address */
 static int sock_accept(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "accept", ARGS_PY_NONE, 0, 0), *conn;
+    pyssl_socket *s = pyssl_socket_check_args(L, "accept", PYSSL_ARGS_PY_NONE, 0, 0), *conn;
     double timeout = pyssl_default_timeout(L), deadline = -1;
     struct sockaddr_storage ss;
     socklen_t len;
@@ -473,9 +466,9 @@ static int sock_accept(lua_State *L)
 /* recv(bufsize[, flags]) -> bytes ("" at EOF) */
 static int sock_recv(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "recv", ARGS_RANGE, 1, 2);
+    pyssl_socket *s = pyssl_socket_check_args(L, "recv", PYSSL_ARGS_RANGE, 1, 2);
     lua_Integer n = pyssl_check_index(L, 2);
-    int flags = opt_int(L, 3, 0);
+    int flags = pyssl_opt_int(L, 3, 0);
     double deadline = -1;
     ssize_t r;
     if (n < 0)
@@ -528,10 +521,10 @@ static int sock_recv_into(lua_State *L)
     ssize_t r;
     if (lua_gettop(L) < 2)
         return pyssl_raise(L, "TypeError", "recv_into() missing required argument 'buffer' (pos 1)");
-    s = check_call(L, "recv_into", ARGS_RANGE, 1, 3);
+    s = pyssl_socket_check_args(L, "recv_into", PYSSL_ARGS_RANGE, 1, 3);
     b = check_buffer(L, 2, "recv_into");
     n = into_count(L, b, 3, "recv_into", "buffer too small for requested bytes");
-    flags = opt_int(L, 4, 0);
+    flags = pyssl_opt_int(L, 4, 0);
     if (n == 0) {
         lua_pushinteger(L, 0);
         return 1;
@@ -545,9 +538,9 @@ static int sock_recv_into(lua_State *L)
 /* recvfrom(bufsize[, flags]) -> bytes, address */
 static int sock_recvfrom(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "recvfrom", ARGS_RANGE, 1, 2);
+    pyssl_socket *s = pyssl_socket_check_args(L, "recvfrom", PYSSL_ARGS_RANGE, 1, 2);
     lua_Integer n = pyssl_check_index(L, 2);
-    int flags = opt_int(L, 3, 0);
+    int flags = pyssl_opt_int(L, 3, 0);
     struct sockaddr_storage ss;
     socklen_t len;
     double deadline = -1;
@@ -595,10 +588,10 @@ static int sock_recvfrom_into(lua_State *L)
     if (lua_gettop(L) < 2)
         return pyssl_raise(L, "TypeError",
                            "recvfrom_into() missing required argument 'buffer' (pos 1)");
-    s = check_call(L, "recvfrom_into", ARGS_RANGE, 1, 3);
+    s = pyssl_socket_check_args(L, "recvfrom_into", PYSSL_ARGS_RANGE, 1, 3);
     b = check_buffer(L, 2, "recvfrom_into");
     n = into_count(L, b, 3, "recvfrom_into", "nbytes is greater than the length of the buffer");
-    flags = opt_int(L, 4, 0);
+    flags = pyssl_opt_int(L, 4, 0);
     for (;;) {
         len = sizeof ss;
         if ((r = recvfrom(s->fd, b->data, n, flags, (struct sockaddr *)&ss, &len)) >= 0)
@@ -613,10 +606,10 @@ static int sock_recvfrom_into(lua_State *L)
 /* send(data[, flags]) -> number of bytes sent */
 static int sock_send(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "send", ARGS_RANGE, 1, 2);
+    pyssl_socket *s = pyssl_socket_check_args(L, "send", PYSSL_ARGS_RANGE, 1, 2);
     size_t len;
     const char *data = pyssl_check_data(L, 2, &len);
-    int flags = opt_int(L, 3, 0);
+    int flags = pyssl_opt_int(L, 3, 0);
     double deadline = -1;
     ssize_t r;
     while ((r = send(s->fd, data, len, flags | MSG_NOSIGNAL)) < 0)
@@ -628,10 +621,10 @@ static int sock_send(lua_State *L)
 /* sendall(data[, flags]): the timeout bounds the whole call. */
 static int sock_sendall(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "sendall", ARGS_RANGE, 1, 2);
+    pyssl_socket *s = pyssl_socket_check_args(L, "sendall", PYSSL_ARGS_RANGE, 1, 2);
     size_t len, done = 0;
     const char *data = pyssl_check_data(L, 2, &len);
-    int flags = opt_int(L, 3, 0);
+    int flags = pyssl_opt_int(L, 3, 0);
     double deadline = s->timeout > 0 ? pyssl_monotonic() + s->timeout : -1;
     ssize_t r;
     while (done < len) {
@@ -671,7 +664,7 @@ static int sock_sendto(lua_State *L)
 /* shutdown(how) */
 static int sock_shutdown(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "shutdown", ARGS_ONE, 1, 1);
+    pyssl_socket *s = pyssl_socket_check_args(L, "shutdown", PYSSL_ARGS_ONE, 1, 1);
     if (shutdown(s->fd, pyssl_check_int(L, 2)) < 0)
         return pyssl_raise_errno(L, errno, NULL);
     return 0;
@@ -680,7 +673,7 @@ static int sock_shutdown(lua_State *L)
 /* close(): idempotent; errors other than ECONNRESET are raised. */
 static int sock_close_method(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "close", ARGS_PY_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "close", PYSSL_ARGS_PY_NONE, 0, 0);
     int err = pyssl_socket_close_fd(s);
     if (err && err != ECONNRESET)
         return pyssl_raise_errno(L, err, NULL);
@@ -699,7 +692,7 @@ static int sock_gc(lua_State *L)
 /* detach() -> fd; the socket no longer owns it. */
 static int sock_detach(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "detach", ARGS_PY_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "detach", PYSSL_ARGS_PY_NONE, 0, 0);
     lua_pushinteger(L, s->fd);
     s->fd = -1;
     return 1;
@@ -707,7 +700,7 @@ static int sock_detach(lua_State *L)
 
 static int sock_fileno(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "fileno", ARGS_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "fileno", PYSSL_ARGS_NONE, 0, 0);
     lua_pushinteger(L, s->fd);
     return 1;
 }
@@ -717,7 +710,7 @@ static int sock_fileno(lua_State *L)
  * pyssl socket (-1 once closed, as both say). */
 static int sock_getfd(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "getfd", ARGS_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "getfd", PYSSL_ARGS_NONE, 0, 0);
     lua_pushinteger(L, s->fd);
     return 1;
 }
@@ -726,7 +719,7 @@ static int sock_getfd(lua_State *L)
  * asks; SSLSocket's own dirty() says whether TLS holds decrypted bytes). */
 static int sock_dirty(lua_State *L)
 {
-    check_call(L, "dirty", ARGS_NONE, 0, 0);
+    pyssl_socket_check_args(L, "dirty", PYSSL_ARGS_NONE, 0, 0);
     lua_pushboolean(L, 0);
     return 1;
 }
@@ -734,7 +727,7 @@ static int sock_dirty(lua_State *L)
 /* dup() -> a new socket on a duplicate descriptor, same timeout */
 static int sock_dup(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "dup", ARGS_PY_NONE, 0, 0), *d;
+    pyssl_socket *s = pyssl_socket_check_args(L, "dup", PYSSL_ARGS_PY_NONE, 0, 0), *d;
     int fd, collected = 0;
     d = new_socket_object(L, CLASS);
     do
@@ -769,19 +762,19 @@ static int push_name(lua_State *L, pyssl_socket *s, int peer)
 
 static int sock_getpeername(lua_State *L)
 {
-    return push_name(L, check_call(L, "getpeername", ARGS_NONE, 0, 0), 1);
+    return push_name(L, pyssl_socket_check_args(L, "getpeername", PYSSL_ARGS_NONE, 0, 0), 1);
 }
 
 static int sock_getsockname(lua_State *L)
 {
-    return push_name(L, check_call(L, "getsockname", ARGS_NONE, 0, 0), 0);
+    return push_name(L, pyssl_socket_check_args(L, "getsockname", PYSSL_ARGS_NONE, 0, 0), 0);
 }
 
 /* getsockopt(level, optname[, buflen]) -> int, or bytes when buflen > 0 */
 static int sock_getsockopt(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "getsockopt", ARGS_RANGE, 2, 3);
-    int level = pyssl_check_int(L, 2), opt = pyssl_check_int(L, 3), buflen = opt_int(L, 4, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "getsockopt", PYSSL_ARGS_RANGE, 2, 3);
+    int level = pyssl_check_int(L, 2), opt = pyssl_check_int(L, 3), buflen = pyssl_opt_int(L, 4, 0);
     if (buflen == 0) {
         int v = 0;
         socklen_t len = sizeof v;
@@ -805,7 +798,7 @@ static int sock_getsockopt(lua_State *L)
  * every wrap_socket). Private. */
 static int sock_so_type(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "_so_type", ARGS_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "_so_type", PYSSL_ARGS_NONE, 0, 0);
     int type = 0;
     socklen_t len = sizeof type;
     if (s->fd >= 0 && s->type_is_kernels)
@@ -848,14 +841,14 @@ static int sock_setsockopt(lua_State *L)
 /* settimeout(value): nil blocks, 0 is non-blocking, > 0 seconds */
 static int sock_settimeout(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "settimeout", ARGS_ONE, 0, 1);
+    pyssl_socket *s = pyssl_socket_check_args(L, "settimeout", PYSSL_ARGS_ONE, 0, 1);
     pyssl_socket_settimeout(L, s, check_timeout(L, 2));
     return 0;
 }
 
 static int sock_gettimeout(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "gettimeout", ARGS_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "gettimeout", PYSSL_ARGS_NONE, 0, 0);
     push_timeout(L, s->timeout);
     return 1;
 }
@@ -902,14 +895,14 @@ static int sock_setblocking(lua_State *L)
 
 static int sock_getblocking(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "getblocking", ARGS_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "getblocking", PYSSL_ARGS_NONE, 0, 0);
     lua_pushboolean(L, s->timeout != 0);
     return 1;
 }
 
 static int sock_get_inheritable(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "get_inheritable", ARGS_PY_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "get_inheritable", PYSSL_ARGS_PY_NONE, 0, 0);
     int flags = fcntl(s->fd, F_GETFD);
     if (flags < 0)
         return pyssl_raise_errno(L, errno, NULL);
@@ -1053,9 +1046,9 @@ static int sock_new(lua_State *L)
     int family, type, proto, fd, err, type_is_kernels = 1, collected = 0;
     double timeout = pyssl_default_timeout(L);
     pyssl_parse_args(L, 2, "socket.__init__", names, 4);
-    family = opt_int(L, 2, -1);
-    type = opt_int(L, 3, -1);
-    proto = opt_int(L, 4, -1);
+    family = pyssl_opt_int(L, 2, -1);
+    type = pyssl_opt_int(L, 3, -1);
+    proto = pyssl_opt_int(L, 4, -1);
     s = new_socket_object(L, CLASS);   /* before the descriptor exists */
     if (!lua_isnil(L, 5)) {
         socklen_t len;
@@ -1116,9 +1109,9 @@ static int l_socketpair(lua_State *L)
     int family, type, proto, fds[2], made, collected = 0;
     double timeout = pyssl_default_timeout(L);
     pyssl_parse_args(L, 1, "socketpair", names, 3);
-    family = opt_int(L, 1, AF_UNIX);
-    type = opt_int(L, 2, SOCK_STREAM);
-    proto = opt_int(L, 3, 0);
+    family = pyssl_opt_int(L, 1, AF_UNIX);
+    type = pyssl_opt_int(L, 2, SOCK_STREAM);
+    proto = pyssl_opt_int(L, 3, 0);
     a = new_socket_object(L, CLASS);
     b = new_socket_object(L, CLASS);
     do
