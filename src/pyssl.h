@@ -457,6 +457,15 @@ static inline int pyssl_opt_int(lua_State *L, int idx, int dflt)
  * CMSG_SPACE to the table on top (called by socket.c). */
 void pyssl_open_sockmsg(lua_State *L);
 
+/* A timeout argument: nil -> -1 (None), else seconds >= 0 (Python's
+ * TypeError/ValueError texts). */
+double pyssl_check_timeout(lua_State *L, int idx);
+/* Pushes a timeout as Python shows it: nil for None (< 0), else seconds. */
+void pyssl_push_timeout(lua_State *L, double t);
+/* Add the data transfer methods (sockio.c), the options, timeouts and
+ * attributes (sockopt.c) to the socket class (called by socket.c). */
+void pyssl_open_sockio(lua_State *L);
+void pyssl_open_sockopt(lua_State *L);
 /* Python's timeout number at idx in seconds, rounded as Python's whole
  * nanoseconds (OverflowError/ValueError texts; negative values are the
  * caller's to refuse). */

@@ -1,6 +1,7 @@
 /* socket: Python's socket.socket for pyssl.socket, with Python's timeout
- * semantics (select() is select.c, bytearray bytearray.c, the constants
- * sockconst.c).
+ * semantics: creation, connect/accept, close, the module functions (select()
+ * is select.c, recv/send & co sockio.c, options, timeouts, attributes and
+ * repr sockopt.c, bytearray bytearray.c, the constants sockconst.c).
  *
  * Timeouts as in CPython: a socket with a timeout (>= 0) has its
  * descriptor in non-blocking mode and waits with poll() for at most the
@@ -12,9 +13,6 @@
  * set; objects are created before the descriptor they will own (socket(),
  * accept(), socketpair(), dup()), so an error never leaves an orphan
  * descriptor. __gc/__close close it; fd is -1 once closed or detached.
- *
- * recv() reads into the per-state scratch buffer and pushes the result
- * once; only reads larger than the scratch buffer use a Lua buffer.
  */
 /* accept4, SOCK_CLOEXEC/SOCK_NONBLOCK, SO_DOMAIN (Linux, BSDs). */
 #ifndef _GNU_SOURCE
@@ -40,15 +38,6 @@
 #define CLASS "socket"
 #define BYTEARRAY "bytearray"
 #define DEFAULT_TIMEOUT_KEY "pyssl.socket.defaulttimeout"
-
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0
-#endif
-
-/* Largest single read: recv(n) with a larger n reads at most this much
- * (a short read, as the kernel may give anyway), instead of allocating n
- * bytes up front. Larger than any datagram and any socket buffer. */
-#define MAX_READ ((lua_Integer)64 * 1024 * 1024)
 
 /* Python's default listen() backlog: min(SOMAXCONN, 128). */
 #define DEFAULT_BACKLOG (SOMAXCONN < 128 ? SOMAXCONN : 128)
@@ -283,16 +272,6 @@ pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, i
     return pyssl_socket_check_args(L, name, PYSSL_ARGS_RANGE, min, max);
 }
 
-/* A writable buffer argument for recv_into & co. */
-static pyssl_bytearray *check_buffer(lua_State *L, int idx, const char *fname)
-{
-    pyssl_bytearray *b = pyssl_test_object(L, idx, BYTEARRAY);
-    if (!b)
-        pyssl_raise(L, "TypeError", "%s() argument 1 must be read-write bytes-like object, not %s",
-                    fname, pyssl_typename(L, idx));
-    return b;
-}
-
 /* Python keeps a timeout as whole nanoseconds in a signed 64-bit count
  * (_PyTime_FromSecondsObject with ROUND_TIMEOUT: away from zero) and
  * answers gettimeout() from that count. pyssl keeps seconds, but rounds
@@ -326,7 +305,7 @@ double pyssl_timeout_seconds(lua_State *L, int idx)
 }
 
 /* A timeout value: nil -> -1 (None), else seconds >= 0. */
-static double check_timeout(lua_State *L, int idx)
+double pyssl_check_timeout(lua_State *L, int idx)
 {
     double t;
     if (lua_isnoneornil(L, idx))
@@ -342,7 +321,7 @@ static double check_timeout(lua_State *L, int idx)
     return t;
 }
 
-static void push_timeout(lua_State *L, double t)
+void pyssl_push_timeout(lua_State *L, double t)
 {
     if (t < 0)
         lua_pushnil(L);
@@ -463,204 +442,6 @@ static int sock_accept(lua_State *L)
     return 2;
 }
 
-/* recv(bufsize[, flags]) -> bytes ("" at EOF) */
-static int sock_recv(lua_State *L)
-{
-    pyssl_socket *s = pyssl_socket_check_args(L, "recv", PYSSL_ARGS_RANGE, 1, 2);
-    lua_Integer n = pyssl_check_index(L, 2);
-    int flags = pyssl_opt_int(L, 3, 0);
-    double deadline = -1;
-    ssize_t r;
-    if (n < 0)
-        return pyssl_raise(L, "ValueError", "negative buffersize in recv");
-    if (n == 0) {
-        lua_pushliteral(L, "");   /* as CPython: no call, a 0-byte recv() would block */
-        return 1;
-    }
-    if (n > MAX_READ)
-        n = MAX_READ;
-    if ((size_t)n <= PYSSL_RECORD_MAX) {
-        unsigned char *buf = pyssl_state_of(L)->scratch;
-        while ((r = recv(s->fd, buf, (size_t)n, flags)) < 0)
-            pyssl_socket_retry(L, s, errno, 0, &deadline);
-        lua_pushlstring(L, (const char *)buf, (size_t)r);
-    } else {
-        luaL_Buffer b;
-        char *buf;
-        lua_settop(L, 3);
-        buf = luaL_buffinitsize(L, &b, (size_t)n);
-        while ((r = recv(s->fd, buf, (size_t)n, flags)) < 0)
-            pyssl_socket_retry(L, s, errno, 0, &deadline);
-        luaL_pushresultsize(&b, (size_t)r);
-    }
-    return 1;
-}
-
-/* The byte count of recv_into/recvfrom_into: nbytes, 0/nil meaning all. */
-static size_t into_count(lua_State *L, pyssl_bytearray *b, int idx, const char *fname,
-                         const char *too_small)
-{
-    lua_Integer n = lua_isnoneornil(L, idx) ? 0 : pyssl_check_index(L, idx);
-    if (n < 0)
-        pyssl_raise(L, "ValueError", "negative buffersize in %s", fname);
-    if (n == 0)
-        return b->len;
-    if ((size_t)n > b->len)
-        pyssl_raise(L, "ValueError", "%s", too_small);
-    return (size_t)n;
-}
-
-/* recv_into(buffer[, nbytes[, flags]]) -> number of bytes received */
-static int sock_recv_into(lua_State *L)
-{
-    pyssl_socket *s;
-    pyssl_bytearray *b;
-    size_t n;
-    int flags;
-    double deadline = -1;
-    ssize_t r;
-    if (lua_gettop(L) < 2)
-        return pyssl_raise(L, "TypeError", "recv_into() missing required argument 'buffer' (pos 1)");
-    s = pyssl_socket_check_args(L, "recv_into", PYSSL_ARGS_RANGE, 1, 3);
-    b = check_buffer(L, 2, "recv_into");
-    n = into_count(L, b, 3, "recv_into", "buffer too small for requested bytes");
-    flags = pyssl_opt_int(L, 4, 0);
-    if (n == 0) {
-        lua_pushinteger(L, 0);
-        return 1;
-    }
-    while ((r = recv(s->fd, b->data, n, flags)) < 0)
-        pyssl_socket_retry(L, s, errno, 0, &deadline);
-    lua_pushinteger(L, (lua_Integer)r);
-    return 1;
-}
-
-/* recvfrom(bufsize[, flags]) -> bytes, address */
-static int sock_recvfrom(lua_State *L)
-{
-    pyssl_socket *s = pyssl_socket_check_args(L, "recvfrom", PYSSL_ARGS_RANGE, 1, 2);
-    lua_Integer n = pyssl_check_index(L, 2);
-    int flags = pyssl_opt_int(L, 3, 0);
-    struct sockaddr_storage ss;
-    socklen_t len;
-    double deadline = -1;
-    ssize_t r;
-    if (n < 0)
-        return pyssl_raise(L, "ValueError", "negative buffersize in recvfrom");
-    if (n > MAX_READ)
-        n = MAX_READ;
-    lua_settop(L, 3);
-    if ((size_t)n <= PYSSL_RECORD_MAX) {
-        unsigned char *buf = pyssl_state_of(L)->scratch;
-        for (;;) {
-            len = sizeof ss;
-            if ((r = recvfrom(s->fd, buf, (size_t)n, flags, (struct sockaddr *)&ss, &len)) >= 0)
-                break;
-            pyssl_socket_retry(L, s, errno, 0, &deadline);
-        }
-        lua_pushlstring(L, (const char *)buf, (size_t)r);
-    } else {
-        luaL_Buffer b;
-        char *buf = luaL_buffinitsize(L, &b, (size_t)n);
-        for (;;) {
-            len = sizeof ss;
-            if ((r = recvfrom(s->fd, buf, (size_t)n, flags, (struct sockaddr *)&ss, &len)) >= 0)
-                break;
-            pyssl_socket_retry(L, s, errno, 0, &deadline);
-        }
-        luaL_pushresultsize(&b, (size_t)r);
-    }
-    pyssl_push_sockaddr(L, (struct sockaddr *)&ss, (int)len);
-    return 2;
-}
-
-/* recvfrom_into(buffer[, nbytes[, flags]]) -> nbytes, address */
-static int sock_recvfrom_into(lua_State *L)
-{
-    pyssl_socket *s;
-    pyssl_bytearray *b;
-    struct sockaddr_storage ss;
-    socklen_t len;
-    size_t n;
-    int flags;
-    double deadline = -1;
-    ssize_t r;
-    if (lua_gettop(L) < 2)
-        return pyssl_raise(L, "TypeError",
-                           "recvfrom_into() missing required argument 'buffer' (pos 1)");
-    s = pyssl_socket_check_args(L, "recvfrom_into", PYSSL_ARGS_RANGE, 1, 3);
-    b = check_buffer(L, 2, "recvfrom_into");
-    n = into_count(L, b, 3, "recvfrom_into", "nbytes is greater than the length of the buffer");
-    flags = pyssl_opt_int(L, 4, 0);
-    for (;;) {
-        len = sizeof ss;
-        if ((r = recvfrom(s->fd, b->data, n, flags, (struct sockaddr *)&ss, &len)) >= 0)
-            break;
-        pyssl_socket_retry(L, s, errno, 0, &deadline);
-    }
-    lua_pushinteger(L, (lua_Integer)r);
-    pyssl_push_sockaddr(L, (struct sockaddr *)&ss, (int)len);
-    return 2;
-}
-
-/* send(data[, flags]) -> number of bytes sent */
-static int sock_send(lua_State *L)
-{
-    pyssl_socket *s = pyssl_socket_check_args(L, "send", PYSSL_ARGS_RANGE, 1, 2);
-    size_t len;
-    const char *data = pyssl_check_data(L, 2, &len);
-    int flags = pyssl_opt_int(L, 3, 0);
-    double deadline = -1;
-    ssize_t r;
-    while ((r = send(s->fd, data, len, flags | MSG_NOSIGNAL)) < 0)
-        pyssl_socket_retry(L, s, errno, 1, &deadline);
-    lua_pushinteger(L, (lua_Integer)r);
-    return 1;
-}
-
-/* sendall(data[, flags]): the timeout bounds the whole call. */
-static int sock_sendall(lua_State *L)
-{
-    pyssl_socket *s = pyssl_socket_check_args(L, "sendall", PYSSL_ARGS_RANGE, 1, 2);
-    size_t len, done = 0;
-    const char *data = pyssl_check_data(L, 2, &len);
-    int flags = pyssl_opt_int(L, 3, 0);
-    double deadline = s->timeout > 0 ? pyssl_monotonic() + s->timeout : -1;
-    ssize_t r;
-    while (done < len) {
-        r = send(s->fd, data + done, len - done, flags | MSG_NOSIGNAL);
-        if (r < 0)
-            pyssl_socket_retry(L, s, errno, 1, &deadline);
-        else
-            done += (size_t)r;
-    }
-    return 0;
-}
-
-/* sendto(data[, flags], address) -> number of bytes sent */
-static int sock_sendto(lua_State *L)
-{
-    pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    struct sockaddr_storage ss;
-    int n = lua_gettop(L) - 1, flags = 0, addr_idx, alen;
-    size_t len;
-    const char *data;
-    double deadline = -1;
-    ssize_t r;
-    if (n < 2 || n > 3)
-        return pyssl_raise(L, "TypeError", "sendto() takes 2 or 3 arguments (%d given)", n);
-    data = pyssl_check_data(L, 2, &len);
-    if (n == 3)
-        flags = pyssl_check_int(L, 3);
-    addr_idx = n == 3 ? 4 : 3;
-    alen = pyssl_get_sockaddr(L, s->family, addr_idx, "sendto", &ss);
-    while ((r = sendto(s->fd, data, len, flags | MSG_NOSIGNAL, (struct sockaddr *)&ss,
-                       (socklen_t)alen)) < 0)
-        pyssl_socket_retry(L, s, errno, 1, &deadline);
-    lua_pushinteger(L, (lua_Integer)r);
-    return 1;
-}
-
 /* shutdown(how) */
 static int sock_shutdown(lua_State *L)
 {
@@ -770,263 +551,6 @@ static int sock_getsockname(lua_State *L)
     return push_name(L, pyssl_socket_check_args(L, "getsockname", PYSSL_ARGS_NONE, 0, 0), 0);
 }
 
-/* getsockopt(level, optname[, buflen]) -> int, or bytes when buflen > 0 */
-static int sock_getsockopt(lua_State *L)
-{
-    pyssl_socket *s = pyssl_socket_check_args(L, "getsockopt", PYSSL_ARGS_RANGE, 2, 3);
-    int level = pyssl_check_int(L, 2), opt = pyssl_check_int(L, 3), buflen = pyssl_opt_int(L, 4, 0);
-    if (buflen == 0) {
-        int v = 0;
-        socklen_t len = sizeof v;
-        if (getsockopt(s->fd, level, opt, &v, &len) < 0)
-            return pyssl_raise_errno(L, errno, NULL);
-        lua_pushinteger(L, v);
-    } else {
-        unsigned char *buf = pyssl_state_of(L)->scratch;
-        socklen_t len = (socklen_t)buflen;
-        if (buflen < 0 || buflen > 1024)
-            return pyssl_raise(L, "OSError", "getsockopt buflen out of range");
-        if (getsockopt(s->fd, level, opt, buf, &len) < 0)
-            return pyssl_raise_errno(L, errno, NULL);
-        lua_pushlstring(L, (const char *)buf, len);
-    }
-    return 1;
-}
-
-/* _so_type() -> getsockopt(SOL_SOCKET, SO_TYPE), without the system call
- * when the socket's type is the kernel's (ssl.py's stream check, made on
- * every wrap_socket). Private. */
-static int sock_so_type(lua_State *L)
-{
-    pyssl_socket *s = pyssl_socket_check_args(L, "_so_type", PYSSL_ARGS_NONE, 0, 0);
-    int type = 0;
-    socklen_t len = sizeof type;
-    if (s->fd >= 0 && s->type_is_kernels)
-        type = s->type;
-    else if (getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-        return pyssl_raise_errno(L, errno, NULL);
-    lua_pushinteger(L, type);
-    return 1;
-}
-
-/* setsockopt(level, optname, value: int | bytes) or
- * setsockopt(level, optname, nil, optlen) */
-static int sock_setsockopt(lua_State *L)
-{
-    pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    int n = lua_gettop(L) - 1, level, opt, r;
-    if (n < 3 || n > 4 || (n == 4 && !lua_isnil(L, 4)))
-        return pyssl_raise(L, "TypeError", "setsockopt() takes exactly 3 arguments (%d given)",
-                           n < 3 ? n : 4);
-    level = pyssl_check_int(L, 2);
-    opt = pyssl_check_int(L, 3);
-    if (n == 4) {
-        lua_Integer optlen = pyssl_check_index(L, 5);
-        if (optlen < 0 || optlen > INT_MAX)
-            return pyssl_raise(L, "OverflowError", "Python int too large to convert to C unsigned int");
-        r = setsockopt(s->fd, level, opt, NULL, (socklen_t)optlen);
-    } else if (lua_isinteger(L, 4) || lua_isboolean(L, 4)) {
-        int v = lua_isboolean(L, 4) ? lua_toboolean(L, 4) : pyssl_check_int(L, 4);
-        r = setsockopt(s->fd, level, opt, &v, sizeof v);
-    } else {
-        size_t len;
-        const char *buf = pyssl_check_data(L, 4, &len);
-        r = setsockopt(s->fd, level, opt, buf, (socklen_t)len);
-    }
-    if (r < 0)
-        return pyssl_raise_errno(L, errno, NULL);
-    return 0;
-}
-
-/* settimeout(value): nil blocks, 0 is non-blocking, > 0 seconds */
-static int sock_settimeout(lua_State *L)
-{
-    pyssl_socket *s = pyssl_socket_check_args(L, "settimeout", PYSSL_ARGS_ONE, 0, 1);
-    pyssl_socket_settimeout(L, s, check_timeout(L, 2));
-    return 0;
-}
-
-static int sock_gettimeout(lua_State *L)
-{
-    pyssl_socket *s = pyssl_socket_check_args(L, "gettimeout", PYSSL_ARGS_NONE, 0, 0);
-    push_timeout(L, s->timeout);
-    return 1;
-}
-
-/* Python's truth value of the Lua value at idx: nil, false, 0, "" and an
- * empty plain table (an empty list or dict) are false. */
-static int python_truth(lua_State *L, int idx)
-{
-    switch (lua_type(L, idx)) {
-    case LUA_TNIL:
-        return 0;
-    case LUA_TBOOLEAN:
-        return lua_toboolean(L, idx);
-    case LUA_TNUMBER:
-        return lua_tonumber(L, idx) != 0;
-    case LUA_TSTRING:
-        return lua_rawlen(L, idx) > 0;
-    case LUA_TTABLE:
-        if (lua_getmetatable(L, idx)) {   /* an object */
-            lua_pop(L, 1);
-            return 1;
-        }
-        lua_pushnil(L);
-        if (!lua_next(L, idx))
-            return 0;
-        lua_pop(L, 2);
-        return 1;
-    default:
-        return 1;
-    }
-}
-
-/* setblocking(flag): true = no timeout, false = timeout 0. Any value, by
- * its truth (3.13; 3.11 took integers only). */
-static int sock_setblocking(lua_State *L)
-{
-    pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    if (lua_gettop(L) != 2)
-        return pyssl_raise(L, "TypeError", "socket.setblocking() takes exactly one argument (%d given)",
-                           lua_gettop(L) - 1);
-    pyssl_socket_settimeout(L, s, python_truth(L, 2) ? -1.0 : 0.0);
-    return 0;
-}
-
-static int sock_getblocking(lua_State *L)
-{
-    pyssl_socket *s = pyssl_socket_check_args(L, "getblocking", PYSSL_ARGS_NONE, 0, 0);
-    lua_pushboolean(L, s->timeout != 0);
-    return 1;
-}
-
-static int sock_get_inheritable(lua_State *L)
-{
-    pyssl_socket *s = pyssl_socket_check_args(L, "get_inheritable", PYSSL_ARGS_PY_NONE, 0, 0);
-    int flags = fcntl(s->fd, F_GETFD);
-    if (flags < 0)
-        return pyssl_raise_errno(L, errno, NULL);
-    lua_pushboolean(L, !(flags & FD_CLOEXEC));
-    return 1;
-}
-
-static int sock_set_inheritable(lua_State *L)
-{
-    pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    int flags = fcntl(s->fd, F_GETFD);
-    if (flags < 0)
-        return pyssl_raise_errno(L, errno, NULL);
-    flags = lua_toboolean(L, 2) ? flags & ~FD_CLOEXEC : flags | FD_CLOEXEC;
-    if (fcntl(s->fd, F_SETFD, flags) < 0)
-        return pyssl_raise_errno(L, errno, NULL);
-    return 0;
-}
-
-static int get_family(lua_State *L)
-{
-    lua_pushinteger(L, ((pyssl_socket *)lua_touserdata(L, 1))->family);
-    return 1;
-}
-
-static int get_type(lua_State *L)
-{
-    lua_pushinteger(L, ((pyssl_socket *)lua_touserdata(L, 1))->type);
-    return 1;
-}
-
-static int get_proto(lua_State *L)
-{
-    lua_pushinteger(L, ((pyssl_socket *)lua_touserdata(L, 1))->proto);
-    return 1;
-}
-
-static int get_timeout(lua_State *L)
-{
-    push_timeout(L, ((pyssl_socket *)lua_touserdata(L, 1))->timeout);
-    return 1;
-}
-
-/* CPython's own texts for these two read-only attributes. */
-static int set_timeout_attr(lua_State *L)
-{
-    return pyssl_raise(L, "AttributeError",
-                       "attribute 'timeout' of '_socket.socket' objects is not writable");
-}
-
-static int set_proto_attr(lua_State *L)
-{
-    return pyssl_raise(L, "AttributeError", "readonly attribute");
-}
-
-/* Replaces the address on top of the stack by str() of it as Python's
- * repr shows it: a tuple for internet addresses, the path for AF_UNIX. */
-static void address_to_str(lua_State *L)
-{
-    int t = lua_gettop(L), i, n;
-    if (!lua_istable(L, t))
-        return;
-    n = (int)lua_rawlen(L, t);
-    lua_pushliteral(L, "(");
-    for (i = 1; i <= n; i++) {
-        if (i > 1)
-            lua_pushliteral(L, ", ");
-        lua_rawgeti(L, t, i);
-        pyssl_push_repr(L, -1);
-        lua_remove(L, -2);
-    }
-    lua_pushliteral(L, ")");
-    lua_concat(L, lua_gettop(L) - t);
-    lua_replace(L, t);
-}
-
-/* Pushes ", <label>=<address>" for the local (peer = 0) or peer address,
- * or nothing when there is none (returns 0). */
-static int push_address_part(lua_State *L, pyssl_socket *s, int peer)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if ((peer ? getpeername(s->fd, (struct sockaddr *)&ss, &len)
-              : getsockname(s->fd, (struct sockaddr *)&ss, &len)) < 0 || len == 0)
-        return 0;
-    lua_pushstring(L, peer ? ", raddr=" : ", laddr=");
-    pyssl_push_sockaddr(L, (struct sockaddr *)&ss, (int)len);
-    if (lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, -1) == 0) {
-        lua_pop(L, 2);   /* an unbound AF_UNIX socket: Python shows nothing */
-        return 0;
-    }
-    address_to_str(L);
-    return 1;
-}
-
-int pyssl_socket_tostring(lua_State *L)
-{
-    pyssl_socket *s = lua_touserdata(L, 1);
-    const char *module, *name;
-    int base, closed = s->fd < 0;
-    lua_settop(L, 1);
-    /* close() deferred by open makefile() files sets _closed (socket.lua). */
-    if (!closed && lua_getiuservalue(L, 1, PYSSL_UV_DICT) == LUA_TTABLE) {
-        lua_getfield(L, -1, "_closed");
-        closed = lua_toboolean(L, -1);
-    }
-    lua_settop(L, 1);
-    lua_getfield(L, lua_upvalueindex(2), "__module");
-    lua_getfield(L, lua_upvalueindex(2), "__name");
-    module = lua_tostring(L, 2);
-    name = lua_tostring(L, 3);
-    base = lua_gettop(L);
-    lua_pushfstring(L, "<%s.%s%s fd=%d, family=%d, type=%d, proto=%d",
-                    module ? module : "socket", name ? name : CLASS,
-                    closed ? " [closed]" : "", s->fd, s->family, s->type, s->proto);
-    if (!closed) {
-        push_address_part(L, s, 0);
-        push_address_part(L, s, 1);
-    }
-    lua_pushliteral(L, ">");
-    lua_concat(L, lua_gettop(L) - base);
-    return 1;
-}
-
 /* Whether getsockname() says fd is closed (EBADF) or no socket
  * (ENOTSOCK); errno tells which. */
 static int fileno_is_no_socket(int fd)
@@ -1133,13 +657,13 @@ static int l_socketpair(lua_State *L)
 
 static int l_getdefaulttimeout(lua_State *L)
 {
-    push_timeout(L, pyssl_default_timeout(L));
+    pyssl_push_timeout(L, pyssl_default_timeout(L));
     return 1;
 }
 
 static int l_setdefaulttimeout(lua_State *L)
 {
-    double t = check_timeout(L, 1);
+    double t = pyssl_check_timeout(L, 1);
     if (t < 0)
         lua_pushnil(L);
     else
@@ -1190,38 +714,10 @@ void pyssl_open_socket(lua_State *L)
         {"fileno", sock_fileno},
         {"getfd", sock_getfd},
         {"dirty", sock_dirty},
-        {"get_inheritable", sock_get_inheritable},
-        {"getblocking", sock_getblocking},
         {"getpeername", sock_getpeername},
         {"getsockname", sock_getsockname},
-        {"getsockopt", sock_getsockopt},
-        {"_so_type", sock_so_type},
-        {"gettimeout", sock_gettimeout},
         {"listen", sock_listen},
-        {"recv", sock_recv},
-        {"recv_into", sock_recv_into},
-        {"recvfrom", sock_recvfrom},
-        {"recvfrom_into", sock_recvfrom_into},
-        {"send", sock_send},
-        {"sendall", sock_sendall},
-        {"sendto", sock_sendto},
-        {"set_inheritable", sock_set_inheritable},
-        {"setblocking", sock_setblocking},
-        {"setsockopt", sock_setsockopt},
-        {"settimeout", sock_settimeout},
         {"shutdown", sock_shutdown},
-        {NULL, NULL}
-    };
-    static const luaL_Reg getters[] = {
-        {"family", get_family},
-        {"type", get_type},
-        {"proto", get_proto},
-        {"timeout", get_timeout},
-        {NULL, NULL}
-    };
-    static const luaL_Reg setters[] = {
-        {"timeout", set_timeout_attr},
-        {"proto", set_proto_attr},
         {NULL, NULL}
     };
     /* Python's socket.socket has __slots__ (no __dict__): only these. */
@@ -1231,8 +727,6 @@ void pyssl_open_socket(lua_State *L)
         .qualname = CLASS,
         .module = "socket",
         .methods = methods,
-        .getters = getters,
-        .setters = setters,
         .construct = sock_new,
         .close = sock_gc,
         .tostring = pyssl_socket_tostring,
@@ -1253,6 +747,8 @@ void pyssl_open_socket(lua_State *L)
     int mod = lua_gettop(L), t;
 
     pyssl_class_register(L, &cls);
+    pyssl_open_sockio(L);
+    pyssl_open_sockopt(L);
     pyssl_open_bytearray(L);
 
     /* core._socket: what lua/pyssl/socket.lua builds the module from. */
