@@ -14,10 +14,6 @@
 /* The class of a connection object. */
 #define CLASS "SSLObject"
 
-/* Python's PROTOCOL_TLS_CLIENT / PROTOCOL_TLS_SERVER (_SSLMethod). */
-#define PROTOCOL_TLS_CLIENT 0x10
-#define PROTOCOL_TLS_SERVER 0x11
-
 pyssl_conn *pyssl_conn_of(const SSL *ssl)
 {
     pyssl_conn *c = ssl ? SSL_get_ex_data(ssl, pyssl_conn_exdata_index) : NULL;
@@ -114,10 +110,10 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         incoming = lua_absindex(L, incoming);
         outgoing = lua_absindex(L, outgoing);
     }
-    if (server_side && ctx->protocol == PROTOCOL_TLS_CLIENT)
+    if (server_side && ctx->protocol == PYSSL_PROTOCOL_TLS_CLIENT)
         pyssl_raise_located(L, "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context",
                             PYSSL_LOC);
-    if (!server_side && ctx->protocol == PROTOCOL_TLS_SERVER)
+    if (!server_side && ctx->protocol == PYSSL_PROTOCOL_TLS_SERVER)
         pyssl_raise_located(L, "Cannot create a client socket with a PROTOCOL_TLS_SERVER context",
                             PYSSL_LOC);
 

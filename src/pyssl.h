@@ -87,6 +87,22 @@ void pyssl_open_capi(lua_State *L);         /* core._capi: pyssl_api.h's table *
 void pyssl_open_hashlib(lua_State *L);      /* core._hashlib, hmac.c's part included */
 void pyssl_open_epoll(lua_State *L);        /* core._select: epoll, _poll (epoll.c) */
 
+/* ------------------------------------------------------------- constants.c */
+
+/* Python's numbers that C compares with; constants.c publishes them (ssl's
+ * constants), each defined once here. */
+/* _SSLMethod: Python's PROTOCOL_* (CPython's own numbering). */
+enum {
+    PYSSL_PROTOCOL_TLS = 2,
+    PYSSL_PROTOCOL_TLSv1 = 3,
+    PYSSL_PROTOCOL_TLSv1_1 = 4,
+    PYSSL_PROTOCOL_TLSv1_2 = 5,
+    PYSSL_PROTOCOL_TLS_CLIENT = 0x10,
+    PYSSL_PROTOCOL_TLS_SERVER = 0x11
+};
+/* Python's SSL_ERROR_EOF (args[0] of "EOF occurred in violation of protocol"). */
+#define PY_SSL_ERROR_EOF 8
+
 /* ----------------------------------------------------------------- class.c */
 
 /* A class of userdata objects. The class table Lua sees (pyssl.core.<name>)

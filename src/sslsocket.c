@@ -32,9 +32,6 @@
 #include <openssl/bio.h>
 #include "sslsocket.h"
 
-/* Python's SSL_ERROR_EOF (args[0] of "EOF occurred in violation of protocol"). */
-#define PY_SSL_ERROR_EOF 8
-
 /* Registry keys (addresses) of the plain socket's methods, for the
  * fallbacks when no TLS is active. */
 static const char KEY_RECV = 'r', KEY_RECV_INTO = 'i', KEY_SEND = 's', KEY_SENDALL = 'a';
