@@ -568,11 +568,6 @@ static int raise_load_failure(lua_State *L, password_source *src, int saved_errn
     return pyssl_raise_queue(L, NULL, "failed to load certificate", PYSSL_LOC);
 }
 
-static int is_path(lua_State *L, int idx)
-{
-    return lua_type(L, idx) == LUA_TSTRING;
-}
-
 /* load_cert_chain(certfile, keyfile=None, password=None). The password
  * callback runs Lua, which may close this context: the SSL_CTX is held
  * (a reference of our own) for the whole load, and a context closed
@@ -590,9 +585,9 @@ static int ctx_load_cert_chain(lua_State *L)
     int ok, saved_errno;
 
     pyssl_parse_args_c(L, 2, "load_cert_chain", names, 3);
-    if (!is_path(L, 2))
+    if (!pyssl_is_path(L, 2))
         return pyssl_raise(L, "TypeError", "certfile should be a valid filesystem path");
-    if (!lua_isnil(L, 3) && !is_path(L, 3))
+    if (!lua_isnil(L, 3) && !pyssl_is_path(L, 3))
         return pyssl_raise(L, "TypeError", "keyfile should be a valid filesystem path");
     if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING && !pyssl_is_callable(L, 4))
         return pyssl_raise(L, "TypeError", "password should be a string or callable");

@@ -206,6 +206,12 @@ const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len);
  * without NUL bytes; else TypeError "expected str, bytes or os.PathLike
  * object, not '<type>'" or ValueError "embedded null byte". */
 const char *pyssl_check_path(lua_State *L, int idx);
+/* Whether the value at idx is a path argument (a string) for the
+ * truststore and certificate loaders' type checks. */
+static inline int pyssl_is_path(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TSTRING;
+}
 /* Python's argument-count check of a C method taking exactly `expected`
  * (0 or 1) arguments after self (stack index 1): TypeError
  * "<qualname>() takes no arguments (N given)" / "takes exactly one argument". */
