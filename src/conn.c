@@ -1,7 +1,7 @@
 /* The connection engine: the life of one TLS connection (an SSLObject's
- * SSL: creation on a context and a transport, the session, the end) and
- * the error of a failed I/O step. The steps themselves are static inline
- * in conn.h.
+ * SSL: creation on a context and a transport, with the hostname checks
+ * both classes' creation makes, the session, the end) and the error of a
+ * failed I/O step. The steps themselves are static inline in conn.h.
  *
  * The classes use it: SSLObject (sslobject.c) over two MemoryBIOs,
  * SSLSocket (sslsocket.c) over a descriptor (fdbio.c); a new transport
@@ -41,6 +41,69 @@ int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_resul
 static int could_be_ip_literal(const char *hostname)
 {
     return strpbrk(hostname, "0123456789:") != NULL;
+}
+
+/* Raises Python 3.13's UnicodeEncodeError("idna", name, start, end, reason)
+ * for the name at name_index. */
+static void raise_idna(lua_State *L, int name_index, size_t start, size_t end, const char *reason)
+{
+    lua_pushliteral(L, "idna");
+    lua_pushvalue(L, name_index);
+    lua_pushinteger(L, (lua_Integer)start);
+    lua_pushinteger(L, (lua_Integer)end);
+    lua_pushstring(L, reason);
+    pyssl_push_error(L, "UnicodeEncodeError", 5);
+    lua_error(L);
+}
+
+/* The IDNA codec's checks on an all-ASCII name (3.13): first an empty
+ * label anywhere but last, then a label of 64 bytes or more. */
+void pyssl_check_ascii_labels(lua_State *L, int name_index, const char *name, size_t len)
+{
+    size_t start = 0, i;
+    for (i = 0; i < len; i++) {
+        if (name[i] != '.')
+            continue;
+        if (i == start)
+            raise_idna(L, name_index, start, start + 1, "label empty");
+        start = i + 1;
+    }
+    start = 0;
+    for (i = 0; i <= len; i++) {
+        if (i < len && name[i] != '.')
+            continue;
+        if (i - start >= 64)
+            raise_idna(L, name_index, start, i, "label too long");
+        start = i + 1;
+    }
+}
+
+/* Is the name all ASCII? Then str.encode("idna") leaves it as it is, once
+ * pyssl_check_ascii_labels passes; otherwise it needs the full codec (Lua). */
+int pyssl_hostname_is_ascii(const char *name, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)name[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
+/* core._ascii_hostname(name) -> true for an all-ASCII name that
+ * str.encode("idna") leaves as it is (raising its UnicodeError for a bad
+ * label), false when the name needs the full codec (lua/pyssl/sslobject.lua).
+ * Every client connection comes here; a Lua pattern scan costs ~10x more. */
+int pyssl_ascii_hostname(lua_State *L)
+{
+    size_t len;
+    const char *name = luaL_checklstring(L, 1, &len);
+    if (!pyssl_hostname_is_ascii(name, len)) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    pyssl_check_ascii_labels(L, 1, name, len);
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 /* Python's _ssl_configure_hostname: SNI for names, identity check when the

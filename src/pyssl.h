@@ -373,6 +373,14 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
                            int incoming, int outgoing, int fd, int owner_index,
                            int session_index);
 
+/* The hostname checks of creation (str.encode("idna") on an all-ASCII
+ * name, Python 3.13): whether the name is all ASCII; the IDNA codec's
+ * label checks on such a name at name_index (UnicodeEncodeError); and
+ * core._ascii_hostname(name) -> true for an all-ASCII name the codec
+ * leaves as it is, false when it needs the full codec (Lua). */
+int pyssl_hostname_is_ascii(const char *name, size_t len);
+void pyssl_check_ascii_labels(lua_State *L, int name_index, const char *name, size_t len);
+int pyssl_ascii_hostname(lua_State *L);
 /* The I/O steps (pyssl_conn_handshake_step, _read_step, _write_step,
  * _shutdown_step) and pyssl_conn_check_callback are static inline in
  * conn.h, which the files running them include. */

@@ -33,69 +33,6 @@ static pyssl_conn *check_conn(lua_State *L, int idx)
 
 /* ------------------------------------------------------------- creation */
 
-/* Raises Python 3.13's UnicodeEncodeError("idna", name, start, end, reason)
- * for the name at name_index. */
-static void raise_idna(lua_State *L, int name_index, size_t start, size_t end, const char *reason)
-{
-    lua_pushliteral(L, "idna");
-    lua_pushvalue(L, name_index);
-    lua_pushinteger(L, (lua_Integer)start);
-    lua_pushinteger(L, (lua_Integer)end);
-    lua_pushstring(L, reason);
-    pyssl_push_error(L, "UnicodeEncodeError", 5);
-    lua_error(L);
-}
-
-/* The IDNA codec's checks on an all-ASCII name (3.13): first an empty
- * label anywhere but last, then a label of 64 bytes or more. */
-static void check_ascii_labels(lua_State *L, int name_index, const char *name, size_t len)
-{
-    size_t start = 0, i;
-    for (i = 0; i < len; i++) {
-        if (name[i] != '.')
-            continue;
-        if (i == start)
-            raise_idna(L, name_index, start, start + 1, "label empty");
-        start = i + 1;
-    }
-    start = 0;
-    for (i = 0; i <= len; i++) {
-        if (i < len && name[i] != '.')
-            continue;
-        if (i - start >= 64)
-            raise_idna(L, name_index, start, i, "label too long");
-        start = i + 1;
-    }
-}
-
-/* Is the name all ASCII? Then str.encode("idna") leaves it as it is, once
- * check_ascii_labels passes; otherwise it needs the full codec (Lua). */
-static int is_ascii(const char *name, size_t len)
-{
-    size_t i;
-    for (i = 0; i < len; i++)
-        if ((unsigned char)name[i] >= 0x80)
-            return 0;
-    return 1;
-}
-
-/* core._ascii_hostname(name) -> true for an all-ASCII name that
- * str.encode("idna") leaves as it is (raising its UnicodeError for a bad
- * label), false when the name needs the full codec (lua/pyssl/sslobject.lua).
- * Every client connection comes here; a Lua pattern scan costs ~10x more. */
-static int l_ascii_hostname(lua_State *L)
-{
-    size_t len;
-    const char *name = luaL_checklstring(L, 1, &len);
-    if (!is_ascii(name, len)) {
-        lua_pushboolean(L, 0);
-        return 1;
-    }
-    check_ascii_labels(L, 1, name, len);
-    lua_pushboolean(L, 1);
-    return 1;
-}
-
 /* SSLObject._create's checks (Python's, in its order) on server_side, the
  * server_hostname at hostname_index (nil, or an encoded name) and the
  * session at session_index; check_hostname is the context's setting. */
@@ -174,9 +111,9 @@ static void encode_hostname(lua_State *L, int self, int hostname, int is_context
     lua_getfield(L, self, "_encode_hostname");
     if (is_context && lua_rawequal(L, -1, lua_upvalueindex(WRAP_DEFAULT_ENCODE))) {
         name = lua_type(L, hostname) == LUA_TSTRING ? lua_tolstring(L, hostname, &len) : NULL;
-        if (lua_isnil(L, hostname) || (name && is_ascii(name, len))) {
+        if (lua_isnil(L, hostname) || (name && pyssl_hostname_is_ascii(name, len))) {
             if (name)
-                check_ascii_labels(L, hostname, name, len);
+                pyssl_check_ascii_labels(L, hostname, name, len);
             lua_pop(L, 1);
             return;
         }
@@ -804,7 +741,7 @@ void pyssl_open_sslobject(lua_State *L)
     lua_setfield(L, -2, "session_reused");
     lua_pop(L, 1);
     lua_setfield(L, -2, CLASS);
-    lua_pushcfunction(L, l_ascii_hostname);
+    lua_pushcfunction(L, pyssl_ascii_hostname);
     lua_setfield(L, -2, "_ascii_hostname");
     lua_pushcfunction(L, l_wrap_bio_function);
     lua_setfield(L, -2, "_wrap_bio_function");
