@@ -25,9 +25,6 @@
 
 #define CLASS "SSLContext"
 
-/* Python's PROTOCOL_TLS_CLIENT / PROTOCOL_TLS_SERVER. */
-enum { PROTO_TLS_CLIENT = 0x10, PROTO_TLS_SERVER = 0x11 };
-
 /* Stores the value at the top of the stack in user value `slot` of the
  * context at idx (pops it). */
 static void set_slot(lua_State *L, int idx, int slot)
@@ -243,7 +240,7 @@ static int set_sni_callback(lua_State *L)
 {
     pyssl_context *self = pyssl_check_context(L, 1);
     lua_settop(L, 2);
-    if (self->protocol == PROTO_TLS_CLIENT)
+    if (self->protocol == PYSSL_PROTOCOL_TLS_CLIENT)
         return pyssl_raise(L, "ValueError", "sni_callback cannot be set on TLS_CLIENT context");
     if (lua_isnil(L, 2)) {
         SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
@@ -382,7 +379,7 @@ static int ctx_set_psk_client_callback(lua_State *L)
     static const char *const names[] = {"callback", NULL};
     pyssl_context *self = pyssl_check_context(L, 1);
     pyssl_parse_args_c(L, 2, "set_psk_client_callback", names, 1);
-    if (self->protocol == PROTO_TLS_SERVER)
+    if (self->protocol == PYSSL_PROTOCOL_TLS_SERVER)
         return pyssl_raise_located(L, "Cannot add PSK client callback to a "
                                    "PROTOCOL_TLS_SERVER context", PYSSL_LOC);
     if (!lua_isnil(L, 2) && !pyssl_is_callable(L, 2))
@@ -408,7 +405,7 @@ static int ctx_set_psk_server_callback(lua_State *L)
         if (strlen(hint) != len)
             return pyssl_raise(L, "ValueError", "embedded null character");
     }
-    if (self->protocol == PROTO_TLS_CLIENT)
+    if (self->protocol == PYSSL_PROTOCOL_TLS_CLIENT)
         return pyssl_raise_located(L, "Cannot add PSK server callback to a "
                                    "PROTOCOL_TLS_CLIENT context", PYSSL_LOC);
     if (!lua_isnil(L, 2) && !pyssl_is_callable(L, 2))

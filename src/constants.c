@@ -24,13 +24,13 @@ typedef struct int_constant {
 static const int_constant int_constants[] = {
     /* _SSLMethod: CPython's own numbering. SSLv2/SSLv3 methods are gone
      * from OpenSSL 3, so their names do not exist. */
-    {"PROTOCOL_SSLv23", 2},
-    {"PROTOCOL_TLS", 2},
-    {"PROTOCOL_TLSv1", 3},
-    {"PROTOCOL_TLSv1_1", 4},
-    {"PROTOCOL_TLSv1_2", 5},
-    {"PROTOCOL_TLS_CLIENT", 0x10},
-    {"PROTOCOL_TLS_SERVER", 0x11},
+    {"PROTOCOL_SSLv23", PYSSL_PROTOCOL_TLS},
+    {"PROTOCOL_TLS", PYSSL_PROTOCOL_TLS},
+    {"PROTOCOL_TLSv1", PYSSL_PROTOCOL_TLSv1},
+    {"PROTOCOL_TLSv1_1", PYSSL_PROTOCOL_TLSv1_1},
+    {"PROTOCOL_TLSv1_2", PYSSL_PROTOCOL_TLSv1_2},
+    {"PROTOCOL_TLS_CLIENT", PYSSL_PROTOCOL_TLS_CLIENT},
+    {"PROTOCOL_TLS_SERVER", PYSSL_PROTOCOL_TLS_SERVER},
 
     /* VerifyMode */
     {"CERT_NONE", 0},
@@ -103,7 +103,7 @@ static const int_constant int_constants[] = {
     {"SSL_ERROR_SYSCALL", 5},
     {"SSL_ERROR_ZERO_RETURN", 6},
     {"SSL_ERROR_WANT_CONNECT", 7},
-    {"SSL_ERROR_EOF", 8},
+    {"SSL_ERROR_EOF", PY_SSL_ERROR_EOF},
     {"SSL_ERROR_INVALID_ERROR_CODE", 10},
 };
 

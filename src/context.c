@@ -13,12 +13,6 @@
 
 #define CLASS "SSLContext"
 
-/* Python's PROTOCOL_* numbers (_SSLMethod). */
-enum {
-    PROTO_TLS = 2, PROTO_TLSv1 = 3, PROTO_TLSv1_1 = 4, PROTO_TLSv1_2 = 5,
-    PROTO_TLS_CLIENT = 0x10, PROTO_TLS_SERVER = 0x11
-};
-
 /* Python's VerifyMode. */
 enum { CERT_NONE = 0, CERT_OPTIONAL = 1, CERT_REQUIRED = 2 };
 
@@ -54,24 +48,24 @@ static void deprecated(lua_State *L, const char *what)
 static const SSL_METHOD *method_for(lua_State *L, lua_Integer protocol)
 {
     switch (protocol) {
-    case PROTO_TLS:
+    case PYSSL_PROTOCOL_TLS:
         deprecated(L, "ssl.PROTOCOL_TLS is deprecated");
         return TLS_method();
-    case PROTO_TLS_CLIENT:
+    case PYSSL_PROTOCOL_TLS_CLIENT:
         return TLS_client_method();
-    case PROTO_TLS_SERVER:
+    case PYSSL_PROTOCOL_TLS_SERVER:
         return TLS_server_method();
     /* The version-pinned methods are deprecated in OpenSSL 3 too, but
      * CPython still uses them: their contexts report no min/max version. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    case PROTO_TLSv1:
+    case PYSSL_PROTOCOL_TLSv1:
         deprecated(L, "ssl.PROTOCOL_TLSv1 is deprecated");
         return TLSv1_method();
-    case PROTO_TLSv1_1:
+    case PYSSL_PROTOCOL_TLSv1_1:
         deprecated(L, "ssl.PROTOCOL_TLSv1_1 is deprecated");
         return TLSv1_1_method();
-    case PROTO_TLSv1_2:
+    case PYSSL_PROTOCOL_TLSv1_2:
         deprecated(L, "ssl.PROTOCOL_TLSv1_2 is deprecated");
         return TLSv1_2_method();
 #pragma GCC diagnostic pop
@@ -90,7 +84,7 @@ static int configure_defaults(pyssl_context *self)
                        SSL_OP_SINGLE_ECDH_USE;
     static const unsigned char session_id_context[] = "pyssl";
 
-    if (self->protocol == PROTO_TLS_CLIENT) {
+    if (self->protocol == PYSSL_PROTOCOL_TLS_CLIENT) {
         self->check_hostname = 1;
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     } else {
@@ -99,8 +93,8 @@ static int configure_defaults(pyssl_context *self)
     SSL_CTX_set_options(ctx, options);
     if (!SSL_CTX_set_cipher_list(ctx, DEFAULT_CIPHERS))
         return 0;
-    if (self->protocol == PROTO_TLS || self->protocol == PROTO_TLS_CLIENT ||
-        self->protocol == PROTO_TLS_SERVER)
+    if (self->protocol == PYSSL_PROTOCOL_TLS || self->protocol == PYSSL_PROTOCOL_TLS_CLIENT ||
+        self->protocol == PYSSL_PROTOCOL_TLS_SERVER)
         SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     /* Idle connections give their read/write buffers back. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
@@ -108,7 +102,7 @@ static int configure_defaults(pyssl_context *self)
      * clients (CPython gives one to every server-side SSL). A client must
      * not have one: TLS 1.3 sessions made by a PSK client callback have
      * none, and OpenSSL refuses a server hello resuming them otherwise. */
-    if (self->protocol != PROTO_TLS_CLIENT)
+    if (self->protocol != PYSSL_PROTOCOL_TLS_CLIENT)
         SSL_CTX_set_session_id_context(ctx, session_id_context, sizeof session_id_context - 1);
     X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_TRUSTED_FIRST);
     self->hostflags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
@@ -130,7 +124,7 @@ static int ctx_new(lua_State *L)
     pyssl_parse_args(L, 2, "SSLContext", names, 1);
     if (lua_isnil(L, 2)) {
         deprecated(L, "ssl.SSLContext() without protocol argument is deprecated.");
-        protocol = PROTO_TLS;
+        protocol = PYSSL_PROTOCOL_TLS;
     } else {
         protocol = pyssl_check_index(L, 2);
     }
@@ -158,11 +152,11 @@ static int ctx_new(lua_State *L)
 static int protocol_of_method(const SSL_METHOD *method)
 {
     if (method == TLS_client_method())
-        return PROTO_TLS_CLIENT;
+        return PYSSL_PROTOCOL_TLS_CLIENT;
     if (method == TLS_server_method())
-        return PROTO_TLS_SERVER;
+        return PYSSL_PROTOCOL_TLS_SERVER;
     if (method == TLS_method())
-        return PROTO_TLS;
+        return PYSSL_PROTOCOL_TLS;
     return -1;
 }
 
@@ -181,7 +175,7 @@ void pyssl_push_wrapped_context(lua_State *L, SSL_CTX *ctx)
     self->ctx = ctx;
     self->protocol = protocol;
     /* Python's invariant: check_hostname needs a verifying context. */
-    self->check_hostname = protocol == PROTO_TLS_CLIENT &&
+    self->check_hostname = protocol == PYSSL_PROTOCOL_TLS_CLIENT &&
                            (SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_PEER);
     self->hostflags = X509_VERIFY_PARAM_get_hostflags(SSL_CTX_get0_param(ctx));
     SSL_CTX_set_ex_data(ctx, pyssl_context_exdata_index, self);
@@ -377,8 +371,8 @@ static int set_version_bound(lua_State *L, int maximum)
     int ok;
     if (v > INT_MAX)
         return pyssl_raise(L, "OverflowError", "Option is too long");
-    if (self->protocol != PROTO_TLS && self->protocol != PROTO_TLS_CLIENT &&
-        self->protocol != PROTO_TLS_SERVER)
+    if (self->protocol != PYSSL_PROTOCOL_TLS && self->protocol != PYSSL_PROTOCOL_TLS_CLIENT &&
+        self->protocol != PYSSL_PROTOCOL_TLS_SERVER)
         return pyssl_raise(L, "ValueError", "The context's protocol doesn't support "
                            "modification of highest and lowest version.");
     switch (v) {
@@ -432,7 +426,7 @@ static int set_num_tickets(lua_State *L)
     lua_Integer n = pyssl_check_index(L, 2);
     if (n < 0)
         return pyssl_raise(L, "ValueError", "value must be non-negative");
-    if (self->protocol != PROTO_TLS_SERVER)
+    if (self->protocol != PYSSL_PROTOCOL_TLS_SERVER)
         return pyssl_raise(L, "ValueError", "SSLContext is not a server context.");
     if (SSL_CTX_set_num_tickets(self->ctx, (size_t)n) != 1)
         return pyssl_raise(L, "ValueError", "failed to set num tickets.");
@@ -574,11 +568,6 @@ static int raise_load_failure(lua_State *L, password_source *src, int saved_errn
     return pyssl_raise_queue(L, NULL, "failed to load certificate", PYSSL_LOC);
 }
 
-static int is_path(lua_State *L, int idx)
-{
-    return lua_type(L, idx) == LUA_TSTRING;
-}
-
 /* load_cert_chain(certfile, keyfile=None, password=None). The password
  * callback runs Lua, which may close this context: the SSL_CTX is held
  * (a reference of our own) for the whole load, and a context closed
@@ -596,9 +585,9 @@ static int ctx_load_cert_chain(lua_State *L)
     int ok, saved_errno;
 
     pyssl_parse_args_c(L, 2, "load_cert_chain", names, 3);
-    if (!is_path(L, 2))
+    if (!pyssl_is_path(L, 2))
         return pyssl_raise(L, "TypeError", "certfile should be a valid filesystem path");
-    if (!lua_isnil(L, 3) && !is_path(L, 3))
+    if (!lua_isnil(L, 3) && !pyssl_is_path(L, 3))
         return pyssl_raise(L, "TypeError", "keyfile should be a valid filesystem path");
     if (!lua_isnil(L, 4) && lua_type(L, 4) != LUA_TSTRING && !pyssl_is_callable(L, 4))
         return pyssl_raise(L, "TypeError", "password should be a string or callable");

@@ -87,6 +87,22 @@ void pyssl_open_capi(lua_State *L);         /* core._capi: pyssl_api.h's table *
 void pyssl_open_hashlib(lua_State *L);      /* core._hashlib, hmac.c's part included */
 void pyssl_open_epoll(lua_State *L);        /* core._select: epoll, _poll (epoll.c) */
 
+/* ------------------------------------------------------------- constants.c */
+
+/* Python's numbers that C compares with; constants.c publishes them (ssl's
+ * constants), each defined once here. */
+/* _SSLMethod: Python's PROTOCOL_* (CPython's own numbering). */
+enum {
+    PYSSL_PROTOCOL_TLS = 2,
+    PYSSL_PROTOCOL_TLSv1 = 3,
+    PYSSL_PROTOCOL_TLSv1_1 = 4,
+    PYSSL_PROTOCOL_TLSv1_2 = 5,
+    PYSSL_PROTOCOL_TLS_CLIENT = 0x10,
+    PYSSL_PROTOCOL_TLS_SERVER = 0x11
+};
+/* Python's SSL_ERROR_EOF (args[0] of "EOF occurred in violation of protocol"). */
+#define PY_SSL_ERROR_EOF 8
+
 /* ----------------------------------------------------------------- class.c */
 
 /* A class of userdata objects. The class table Lua sees (pyssl.core.<name>)
@@ -190,6 +206,12 @@ const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len);
  * without NUL bytes; else TypeError "expected str, bytes or os.PathLike
  * object, not '<type>'" or ValueError "embedded null byte". */
 const char *pyssl_check_path(lua_State *L, int idx);
+/* Whether the value at idx is a path argument (a string) for the
+ * truststore and certificate loaders' type checks. */
+static inline int pyssl_is_path(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TSTRING;
+}
 /* Python's argument-count check of a C method taking exactly `expected`
  * (0 or 1) arguments after self (stack index 1): TypeError
  * "<qualname>() takes no arguments (N given)" / "takes exactly one argument". */
@@ -315,9 +337,12 @@ void pyssl_push_wrapped_context(lua_State *L, SSL_CTX *ctx);
 /* Sets verify_mode (a Python VerifyMode value) with Python's checks. */
 void pyssl_context_set_verify(lua_State *L, pyssl_context *self, lua_Integer mode);
 
-/* ------------------------------------------------------------- sslobject.c */
+/* ------------------------------------------------------------------ conn.c */
 
-/* One TLS connection: SSLObject over memory BIOs, or the TLS state of an
+/* The connection engine (conn.c, conn.h): the classes SSLObject
+ * (sslobject.c) and SSLSocket (sslsocket.c) use it.
+ *
+ * One TLS connection: SSLObject over memory BIOs, or the TLS state of an
  * SSLSocket over a file descriptor. */
 typedef struct pyssl_conn {
     SSL *ssl;                 /* NULL once closed */
@@ -348,7 +373,7 @@ pyssl_conn *pyssl_conn_of(const SSL *ssl);
 /* Creates a connection on the SSLContext at ctx_index and pushes it (an
  * SSLObject). Transport: the MemoryBIOs at stack indexes incoming/outgoing,
  * or, when incoming is 0, the descriptor fd (socket_fd: the caller then
- * attaches the BIO, sslsocket.c's descriptor BIO). hostname_index: a stack index
+ * attaches the BIO: pyssl_fdbio_attach). hostname_index: a stack index
  * holding the A-label server_hostname (or nil), 0 for none. owner_index:
  * what callbacks get as the connection (0: the object itself).
  * session_index: an SSLSession to resume (0 or nil: none). Raises
@@ -358,23 +383,37 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
                            int incoming, int outgoing, int fd, int owner_index,
                            int session_index);
 
-/* The I/O steps: one OpenSSL call each, with the callback state published
- * in the connection (self = stack index of the connection object) and the
- * result captured in *res. They return 1 on success (shutdown: SSL_shutdown's
- * value). On failure call pyssl_conn_raise; after success call
- * pyssl_conn_check_callback (a callback may have stored an error). */
-int pyssl_conn_handshake_step(lua_State *L, pyssl_conn *c, int self, pyssl_io_result *res);
-int pyssl_conn_read_step(lua_State *L, pyssl_conn *c, int self, void *buf, size_t len,
-                         size_t *count, pyssl_io_result *res);
-int pyssl_conn_write_step(lua_State *L, pyssl_conn *c, int self, const void *buf, size_t len,
-                          size_t *count, pyssl_io_result *res);
-int pyssl_conn_shutdown_step(lua_State *L, pyssl_conn *c, int self, pyssl_io_result *res);
-/* Raises the error a callback stored during the last step, if any. */
-void pyssl_conn_check_callback(lua_State *L, pyssl_conn *c, int self);
+/* The hostname checks of creation (str.encode("idna") on an all-ASCII
+ * name, Python 3.13): whether the name is all ASCII; the IDNA codec's
+ * label checks on such a name at name_index (UnicodeEncodeError); and
+ * core._ascii_hostname(name) -> true for an all-ASCII name the codec
+ * leaves as it is, false when it needs the full codec (Lua). */
+int pyssl_hostname_is_ascii(const char *name, size_t len);
+void pyssl_check_ascii_labels(lua_State *L, int name_index, const char *name, size_t len);
+int pyssl_ascii_hostname(lua_State *L);
+/* The I/O steps (pyssl_conn_handshake_step, _read_step, _write_step,
+ * _shutdown_step) and pyssl_conn_check_callback are static inline in
+ * conn.h, which the files running them include. */
+/* __gc / __close of a connection (an SSLObject): frees the SSL and
+ * OpenSSL's references to its BIOs; idempotent. */
+int pyssl_conn_close(lua_State *L);
+/* Python's session setter on the connection at self: the SSLSession at
+ * value, with PySSL_set_session's checks. */
+void pyssl_conn_set_session(lua_State *L, pyssl_conn *c, int self, int value);
 /* Raises the error of a failed step: the stored callback error if any,
  * else pyssl_raise_io (has_socket = socket_fd >= 0). */
 int pyssl_conn_raise(lua_State *L, pyssl_conn *c, int self, const pyssl_io_result *res,
                      const char *file, int line);
+
+/* ----------------------------------------------------------------- fdbio.c */
+
+/* Puts a new descriptor BIO for fd under the connection c (pyssl_conn_new
+ * made it without one): recv/send on fd, MSG_NOSIGNAL, MSG_DONTWAIT after
+ * BIO_set_nbio(bio, 1). The socket owns fd: the BIO never closes it.
+ * Raises SSLError when OpenSSL cannot make it. */
+void pyssl_fdbio_attach(lua_State *L, pyssl_conn *c, int fd);
+
+/* ------------------------------------------------------------- sslsocket.c */
 
 /* The TLS state of the SSLSocket at idx (its SSLObject's connection), or
  * NULL when idx is no SSLSocket or has none (before connect, after unwrap). */
@@ -427,14 +466,16 @@ double pyssl_default_timeout(lua_State *L);
  * proto=6, laddr=('127.0.0.1', 5000)>". The prefix is the class fields
  * __module ("socket", inherited) and __name: a subclass sets __module = "ssl". */
 int pyssl_socket_tostring(lua_State *L);
-/* The descriptor select() would use for the value at idx: an integer, a
- * socket/SSLSocket, or any object with a fileno() or getfd() method (called).
- * Python's TypeError/ValueError texts otherwise. */
-int pyssl_fileno_of(lua_State *L, int idx);
-/* The bytes of a pyssl.socket.bytearray at idx (writable) and its length,
- * or NULL if idx is not one. */
-unsigned char *pyssl_test_bytearray(lua_State *L, int idx, size_t *len);
 
+/* Argument counts of pyssl_socket_check_args, worded as CPython words
+ * them for C methods. */
+enum { PYSSL_ARGS_RANGE, PYSSL_ARGS_ONE, PYSSL_ARGS_NONE, PYSSL_ARGS_PY_NONE };
+/* Checks self (a socket at 1) and the argument count after self, as kind
+ * says (RANGE: min..max). Trailing nils of optional arguments count as
+ * absent; a nil in a required place is Python's None (settimeout(nil),
+ * sendall(nil)). Returns self. */
+pyssl_socket *pyssl_socket_check_args(lua_State *L, const char *name, int kind, int min,
+                                      int max);
 /* For the socket methods of other files (sockmsg.c): check_call's
  * argument-count check with CPython's wording ("recvmsg() takes at least 1
  * argument (0 given)", "socket.X() takes no keyword arguments"; trailing
@@ -447,9 +488,69 @@ pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, i
 void pyssl_socket_retry(lua_State *L, pyssl_socket *s, int err, int writing, double *deadline);
 /* A C int argument, with Python's TypeError and OverflowError texts. */
 int pyssl_check_int(lua_State *L, int idx);
+/* The same for an optional argument: dflt when it is none or nil. */
+static inline int pyssl_opt_int(lua_State *L, int idx, int dflt)
+{
+    return lua_isnoneornil(L, idx) ? dflt : pyssl_check_int(L, idx);
+}
 /* Adds sendmsg, recvmsg, recvmsg_into to the socket class and CMSG_LEN,
  * CMSG_SPACE to the table on top (called by socket.c). */
 void pyssl_open_sockmsg(lua_State *L);
+
+/* A timeout argument: nil -> -1 (None), else seconds >= 0 (Python's
+ * TypeError/ValueError texts). */
+double pyssl_check_timeout(lua_State *L, int idx);
+/* Pushes a timeout as Python shows it: nil for None (< 0), else seconds. */
+void pyssl_push_timeout(lua_State *L, double t);
+/* Add the data transfer methods (sockio.c), the options, timeouts and
+ * attributes (sockopt.c) to the socket class (called by socket.c). */
+void pyssl_open_sockio(lua_State *L);
+void pyssl_open_sockopt(lua_State *L);
+/* Python's timeout number at idx in seconds, rounded as Python's whole
+ * nanoseconds (OverflowError/ValueError texts; negative values are the
+ * caller's to refuse). */
+double pyssl_timeout_seconds(lua_State *L, int idx);
+
+/* ---------------------------------------------------------------- select.c */
+
+/* The descriptor select() would use for the value at idx: an integer, a
+ * socket/SSLSocket, or any object with a fileno() or getfd() method (called).
+ * Python's TypeError/ValueError texts otherwise. */
+int pyssl_fileno_of(lua_State *L, int idx);
+/* select(rlist, wlist, xlist[, timeout]) (core._socket.select). */
+int pyssl_select(lua_State *L);
+
+/* ------------------------------------------------------------- bytearray.c */
+
+/* bytearray: a fixed-size mutable buffer (Python's bytearray(n), enough
+ * for recv_into). One userdata: the header and the bytes. */
+typedef struct pyssl_bytearray {
+    size_t len;
+    unsigned char data[];
+} pyssl_bytearray;
+
+/* The bytes of a pyssl.socket.bytearray at idx (writable) and its length,
+ * or NULL if idx is not one. */
+unsigned char *pyssl_test_bytearray(lua_State *L, int idx, size_t *len);
+/* The bytes to send at idx: a string or a bytearray, else
+ * pyssl_check_bytes's TypeError. Inline: SSLSocket.send's path. */
+static inline const char *pyssl_check_data(lua_State *L, int idx, size_t *len)
+{
+    unsigned char *b;
+    if (lua_type(L, idx) == LUA_TSTRING)
+        return lua_tolstring(L, idx, len);
+    if ((b = pyssl_test_bytearray(L, idx, len)) != NULL)
+        return (const char *)b;
+    return pyssl_check_bytes(L, idx, len);
+}
+/* Registers the class (core._socket.bytearray is set by socket.c). */
+void pyssl_open_bytearray(lua_State *L);
+
+/* ------------------------------------------------------------- sockconst.c */
+
+/* Adds the socket constants (AF_*, SOCK_*, SO_*, MSG_*, ...) to the table
+ * on top (called by socket.c). */
+void pyssl_open_sockconst(lua_State *L);
 
 /* ----------------------------------------------------------------- netdb.c */
 

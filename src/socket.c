@@ -1,5 +1,7 @@
 /* socket: Python's socket.socket for pyssl.socket, with Python's timeout
- * semantics, plus select(), bytearray and the socket constants.
+ * semantics: creation, connect/accept, close, the module functions (select()
+ * is select.c, recv/send & co sockio.c, options, timeouts, attributes and
+ * repr sockopt.c, bytearray bytearray.c, the constants sockconst.c).
  *
  * Timeouts as in CPython: a socket with a timeout (>= 0) has its
  * descriptor in non-blocking mode and waits with poll() for at most the
@@ -11,9 +13,6 @@
  * set; objects are created before the descriptor they will own (socket(),
  * accept(), socketpair(), dup()), so an error never leaves an orphan
  * descriptor. __gc/__close close it; fd is -1 once closed or detached.
- *
- * recv() reads into the per-state scratch buffer and pushes the result
- * once; only reads larger than the scratch buffer use a Lua buffer.
  */
 /* accept4, SOCK_CLOEXEC/SOCK_NONBLOCK, SO_DOMAIN (Linux, BSDs). */
 #ifndef _GNU_SOURCE
@@ -40,24 +39,8 @@
 #define BYTEARRAY "bytearray"
 #define DEFAULT_TIMEOUT_KEY "pyssl.socket.defaulttimeout"
 
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0
-#endif
-
-/* Largest single read: recv(n) with a larger n reads at most this much
- * (a short read, as the kernel may give anyway), instead of allocating n
- * bytes up front. Larger than any datagram and any socket buffer. */
-#define MAX_READ ((lua_Integer)64 * 1024 * 1024)
-
 /* Python's default listen() backlog: min(SOMAXCONN, 128). */
 #define DEFAULT_BACKLOG (SOMAXCONN < 128 ? SOMAXCONN : 128)
-
-/* bytearray: a fixed-size mutable buffer (Python's bytearray(n), enough
- * for recv_into). One userdata: the header and the bytes. */
-typedef struct pyssl_bytearray {
-    size_t len;
-    unsigned char data[];
-} pyssl_bytearray;
 
 /* ------------------------------------------------------------ helpers */
 
@@ -213,9 +196,6 @@ void pyssl_socket_retry(lua_State *L, pyssl_socket *s, int err, int writing, dou
     pyssl_raise_errno(L, err, NULL);
 }
 
-/* Argument counts, worded as CPython words them for C methods. */
-enum { ARGS_RANGE, ARGS_ONE, ARGS_NONE, ARGS_PY_NONE };
-
 /* A trailing plain table whose keys are all strings: keyword arguments. */
 static int is_keywords(lua_State *L, int idx)
 {
@@ -241,26 +221,27 @@ static int is_keywords(lua_State *L, int idx)
 /* Checks self (a socket) and the argument count after self. Trailing nils
  * of optional arguments count as absent; a nil in a required place is
  * Python's None (settimeout(nil), sendall(nil)). Returns self. */
-static pyssl_socket *check_call(lua_State *L, const char *name, int kind, int min, int max)
+pyssl_socket *pyssl_socket_check_args(lua_State *L, const char *name, int kind, int min,
+                                      int max)
 {
     pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
     int n = lua_gettop(L);
-    while (kind != ARGS_ONE && n > 1 + min && lua_isnil(L, n))
+    while (kind != PYSSL_ARGS_ONE && n > 1 + min && lua_isnil(L, n))
         n--;
     if (n > 1 && is_keywords(L, n))
         pyssl_raise(L, "TypeError", "socket.%s() takes no keyword arguments", name);
     n--;
     switch (kind) {
-    case ARGS_NONE:
+    case PYSSL_ARGS_NONE:
         if (n > 0)
             pyssl_raise(L, "TypeError", "socket.%s() takes no arguments (%d given)", name, n);
         break;
-    case ARGS_PY_NONE:
+    case PYSSL_ARGS_PY_NONE:
         if (n > 0)
             pyssl_raise(L, "TypeError", "socket.%s() takes 1 positional argument but %d were given",
                         name, n + 1);
         break;
-    case ARGS_ONE:
+    case PYSSL_ARGS_ONE:
         if (n != 1)
             pyssl_raise(L, "TypeError", "socket.%s() takes exactly one argument (%d given)", name, n);
         break;
@@ -286,46 +267,9 @@ int pyssl_check_int(lua_State *L, int idx)
     return (int)v;
 }
 
-static int opt_int(lua_State *L, int idx, int dflt)
-{
-    return lua_isnoneornil(L, idx) ? dflt : pyssl_check_int(L, idx);
-}
-
 pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, int max)
 {
-    return check_call(L, name, ARGS_RANGE, min, max);
-}
-
-/* Bytes to send: a string or a bytearray. */
-static const char *check_data(lua_State *L, int idx, size_t *len)
-{
-    pyssl_bytearray *b;
-    if (lua_type(L, idx) == LUA_TSTRING)
-        return lua_tolstring(L, idx, len);
-    if ((b = pyssl_test_object(L, idx, BYTEARRAY)) != NULL) {
-        *len = b->len;
-        return (const char *)b->data;
-    }
-    return pyssl_check_bytes(L, idx, len);
-}
-
-unsigned char *pyssl_test_bytearray(lua_State *L, int idx, size_t *len)
-{
-    pyssl_bytearray *b = pyssl_test_object(L, idx, BYTEARRAY);
-    if (!b)
-        return NULL;
-    *len = b->len;
-    return b->data;
-}
-
-/* A writable buffer argument for recv_into & co. */
-static pyssl_bytearray *check_buffer(lua_State *L, int idx, const char *fname)
-{
-    pyssl_bytearray *b = pyssl_test_object(L, idx, BYTEARRAY);
-    if (!b)
-        pyssl_raise(L, "TypeError", "%s() argument 1 must be read-write bytes-like object, not %s",
-                    fname, pyssl_typename(L, idx));
-    return b;
+    return pyssl_socket_check_args(L, name, PYSSL_ARGS_RANGE, min, max);
 }
 
 /* Python keeps a timeout as whole nanoseconds in a signed 64-bit count
@@ -336,7 +280,7 @@ static pyssl_bytearray *check_buffer(lua_State *L, int idx, const char *fname)
  * with its own message); Python's OverflowError outside the count's range,
  * its ValueError for NaN. */
 #define NS_PER_SEC 1000000000
-static double timeout_seconds(lua_State *L, int idx)
+double pyssl_timeout_seconds(lua_State *L, int idx)
 {
     long long ns;
     if (lua_isinteger(L, idx)) {
@@ -361,7 +305,7 @@ static double timeout_seconds(lua_State *L, int idx)
 }
 
 /* A timeout value: nil -> -1 (None), else seconds >= 0. */
-static double check_timeout(lua_State *L, int idx)
+double pyssl_check_timeout(lua_State *L, int idx)
 {
     double t;
     if (lua_isnoneornil(L, idx))
@@ -371,13 +315,13 @@ static double check_timeout(lua_State *L, int idx)
     if (lua_type(L, idx) != LUA_TNUMBER)
         pyssl_raise(L, "TypeError", "'%s' object cannot be interpreted as an integer",
                     pyssl_typename(L, idx));
-    t = timeout_seconds(L, idx);
+    t = pyssl_timeout_seconds(L, idx);
     if (t < 0)
         pyssl_raise(L, "ValueError", "Timeout value out of range");
     return t;
 }
 
-static void push_timeout(lua_State *L, double t)
+void pyssl_push_timeout(lua_State *L, double t)
 {
     if (t < 0)
         lua_pushnil(L);
@@ -433,7 +377,7 @@ int pyssl_socket_connect(lua_State *L, pyssl_socket *s, int idx, int raise)
 /* connect(address) */
 static int sock_connect(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "connect", ARGS_ONE, 1, 1);
+    pyssl_socket *s = pyssl_socket_check_args(L, "connect", PYSSL_ARGS_ONE, 1, 1);
     pyssl_socket_connect(L, s, 2, 1);
     return 0;
 }
@@ -441,7 +385,7 @@ static int sock_connect(lua_State *L)
 /* connect_ex(address) -> errno (0 on success) */
 static int sock_connect_ex(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "connect_ex", ARGS_ONE, 1, 1);
+    pyssl_socket *s = pyssl_socket_check_args(L, "connect_ex", PYSSL_ARGS_ONE, 1, 1);
     lua_pushinteger(L, pyssl_socket_connect(L, s, 2, 0));
     return 1;
 }
@@ -449,7 +393,7 @@ static int sock_connect_ex(lua_State *L)
 /* bind(address) */
 static int sock_bind(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "bind", ARGS_ONE, 1, 1);
+    pyssl_socket *s = pyssl_socket_check_args(L, "bind", PYSSL_ARGS_ONE, 1, 1);
     struct sockaddr_storage ss;
     int len = pyssl_get_sockaddr(L, s->family, 2, "bind", &ss);
     if (bind(s->fd, (struct sockaddr *)&ss, (socklen_t)len) < 0)
@@ -460,8 +404,8 @@ static int sock_bind(lua_State *L)
 /* listen([backlog]) */
 static int sock_listen(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "listen", ARGS_RANGE, 0, 1);
-    int backlog = opt_int(L, 2, DEFAULT_BACKLOG);
+    pyssl_socket *s = pyssl_socket_check_args(L, "listen", PYSSL_ARGS_RANGE, 0, 1);
+    int backlog = pyssl_opt_int(L, 2, DEFAULT_BACKLOG);
     if (listen(s->fd, backlog < 0 ? 0 : backlog) < 0)
         return pyssl_raise_errno(L, errno, NULL);
     return 0;
@@ -470,7 +414,7 @@ static int sock_listen(lua_State *L)
 /* accept() -> conn, address */
 static int sock_accept(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "accept", ARGS_PY_NONE, 0, 0), *conn;
+    pyssl_socket *s = pyssl_socket_check_args(L, "accept", PYSSL_ARGS_PY_NONE, 0, 0), *conn;
     double timeout = pyssl_default_timeout(L), deadline = -1;
     struct sockaddr_storage ss;
     socklen_t len;
@@ -498,208 +442,10 @@ static int sock_accept(lua_State *L)
     return 2;
 }
 
-/* recv(bufsize[, flags]) -> bytes ("" at EOF) */
-static int sock_recv(lua_State *L)
-{
-    pyssl_socket *s = check_call(L, "recv", ARGS_RANGE, 1, 2);
-    lua_Integer n = pyssl_check_index(L, 2);
-    int flags = opt_int(L, 3, 0);
-    double deadline = -1;
-    ssize_t r;
-    if (n < 0)
-        return pyssl_raise(L, "ValueError", "negative buffersize in recv");
-    if (n == 0) {
-        lua_pushliteral(L, "");   /* as CPython: no call, a 0-byte recv() would block */
-        return 1;
-    }
-    if (n > MAX_READ)
-        n = MAX_READ;
-    if ((size_t)n <= PYSSL_RECORD_MAX) {
-        unsigned char *buf = pyssl_state_of(L)->scratch;
-        while ((r = recv(s->fd, buf, (size_t)n, flags)) < 0)
-            pyssl_socket_retry(L, s, errno, 0, &deadline);
-        lua_pushlstring(L, (const char *)buf, (size_t)r);
-    } else {
-        luaL_Buffer b;
-        char *buf;
-        lua_settop(L, 3);
-        buf = luaL_buffinitsize(L, &b, (size_t)n);
-        while ((r = recv(s->fd, buf, (size_t)n, flags)) < 0)
-            pyssl_socket_retry(L, s, errno, 0, &deadline);
-        luaL_pushresultsize(&b, (size_t)r);
-    }
-    return 1;
-}
-
-/* The byte count of recv_into/recvfrom_into: nbytes, 0/nil meaning all. */
-static size_t into_count(lua_State *L, pyssl_bytearray *b, int idx, const char *fname,
-                         const char *too_small)
-{
-    lua_Integer n = lua_isnoneornil(L, idx) ? 0 : pyssl_check_index(L, idx);
-    if (n < 0)
-        pyssl_raise(L, "ValueError", "negative buffersize in %s", fname);
-    if (n == 0)
-        return b->len;
-    if ((size_t)n > b->len)
-        pyssl_raise(L, "ValueError", "%s", too_small);
-    return (size_t)n;
-}
-
-/* recv_into(buffer[, nbytes[, flags]]) -> number of bytes received */
-static int sock_recv_into(lua_State *L)
-{
-    pyssl_socket *s;
-    pyssl_bytearray *b;
-    size_t n;
-    int flags;
-    double deadline = -1;
-    ssize_t r;
-    if (lua_gettop(L) < 2)
-        return pyssl_raise(L, "TypeError", "recv_into() missing required argument 'buffer' (pos 1)");
-    s = check_call(L, "recv_into", ARGS_RANGE, 1, 3);
-    b = check_buffer(L, 2, "recv_into");
-    n = into_count(L, b, 3, "recv_into", "buffer too small for requested bytes");
-    flags = opt_int(L, 4, 0);
-    if (n == 0) {
-        lua_pushinteger(L, 0);
-        return 1;
-    }
-    while ((r = recv(s->fd, b->data, n, flags)) < 0)
-        pyssl_socket_retry(L, s, errno, 0, &deadline);
-    lua_pushinteger(L, (lua_Integer)r);
-    return 1;
-}
-
-/* recvfrom(bufsize[, flags]) -> bytes, address */
-static int sock_recvfrom(lua_State *L)
-{
-    pyssl_socket *s = check_call(L, "recvfrom", ARGS_RANGE, 1, 2);
-    lua_Integer n = pyssl_check_index(L, 2);
-    int flags = opt_int(L, 3, 0);
-    struct sockaddr_storage ss;
-    socklen_t len;
-    double deadline = -1;
-    ssize_t r;
-    if (n < 0)
-        return pyssl_raise(L, "ValueError", "negative buffersize in recvfrom");
-    if (n > MAX_READ)
-        n = MAX_READ;
-    lua_settop(L, 3);
-    if ((size_t)n <= PYSSL_RECORD_MAX) {
-        unsigned char *buf = pyssl_state_of(L)->scratch;
-        for (;;) {
-            len = sizeof ss;
-            if ((r = recvfrom(s->fd, buf, (size_t)n, flags, (struct sockaddr *)&ss, &len)) >= 0)
-                break;
-            pyssl_socket_retry(L, s, errno, 0, &deadline);
-        }
-        lua_pushlstring(L, (const char *)buf, (size_t)r);
-    } else {
-        luaL_Buffer b;
-        char *buf = luaL_buffinitsize(L, &b, (size_t)n);
-        for (;;) {
-            len = sizeof ss;
-            if ((r = recvfrom(s->fd, buf, (size_t)n, flags, (struct sockaddr *)&ss, &len)) >= 0)
-                break;
-            pyssl_socket_retry(L, s, errno, 0, &deadline);
-        }
-        luaL_pushresultsize(&b, (size_t)r);
-    }
-    pyssl_push_sockaddr(L, (struct sockaddr *)&ss, (int)len);
-    return 2;
-}
-
-/* recvfrom_into(buffer[, nbytes[, flags]]) -> nbytes, address */
-static int sock_recvfrom_into(lua_State *L)
-{
-    pyssl_socket *s;
-    pyssl_bytearray *b;
-    struct sockaddr_storage ss;
-    socklen_t len;
-    size_t n;
-    int flags;
-    double deadline = -1;
-    ssize_t r;
-    if (lua_gettop(L) < 2)
-        return pyssl_raise(L, "TypeError",
-                           "recvfrom_into() missing required argument 'buffer' (pos 1)");
-    s = check_call(L, "recvfrom_into", ARGS_RANGE, 1, 3);
-    b = check_buffer(L, 2, "recvfrom_into");
-    n = into_count(L, b, 3, "recvfrom_into", "nbytes is greater than the length of the buffer");
-    flags = opt_int(L, 4, 0);
-    for (;;) {
-        len = sizeof ss;
-        if ((r = recvfrom(s->fd, b->data, n, flags, (struct sockaddr *)&ss, &len)) >= 0)
-            break;
-        pyssl_socket_retry(L, s, errno, 0, &deadline);
-    }
-    lua_pushinteger(L, (lua_Integer)r);
-    pyssl_push_sockaddr(L, (struct sockaddr *)&ss, (int)len);
-    return 2;
-}
-
-/* send(data[, flags]) -> number of bytes sent */
-static int sock_send(lua_State *L)
-{
-    pyssl_socket *s = check_call(L, "send", ARGS_RANGE, 1, 2);
-    size_t len;
-    const char *data = check_data(L, 2, &len);
-    int flags = opt_int(L, 3, 0);
-    double deadline = -1;
-    ssize_t r;
-    while ((r = send(s->fd, data, len, flags | MSG_NOSIGNAL)) < 0)
-        pyssl_socket_retry(L, s, errno, 1, &deadline);
-    lua_pushinteger(L, (lua_Integer)r);
-    return 1;
-}
-
-/* sendall(data[, flags]): the timeout bounds the whole call. */
-static int sock_sendall(lua_State *L)
-{
-    pyssl_socket *s = check_call(L, "sendall", ARGS_RANGE, 1, 2);
-    size_t len, done = 0;
-    const char *data = check_data(L, 2, &len);
-    int flags = opt_int(L, 3, 0);
-    double deadline = s->timeout > 0 ? pyssl_monotonic() + s->timeout : -1;
-    ssize_t r;
-    while (done < len) {
-        r = send(s->fd, data + done, len - done, flags | MSG_NOSIGNAL);
-        if (r < 0)
-            pyssl_socket_retry(L, s, errno, 1, &deadline);
-        else
-            done += (size_t)r;
-    }
-    return 0;
-}
-
-/* sendto(data[, flags], address) -> number of bytes sent */
-static int sock_sendto(lua_State *L)
-{
-    pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    struct sockaddr_storage ss;
-    int n = lua_gettop(L) - 1, flags = 0, addr_idx, alen;
-    size_t len;
-    const char *data;
-    double deadline = -1;
-    ssize_t r;
-    if (n < 2 || n > 3)
-        return pyssl_raise(L, "TypeError", "sendto() takes 2 or 3 arguments (%d given)", n);
-    data = check_data(L, 2, &len);
-    if (n == 3)
-        flags = pyssl_check_int(L, 3);
-    addr_idx = n == 3 ? 4 : 3;
-    alen = pyssl_get_sockaddr(L, s->family, addr_idx, "sendto", &ss);
-    while ((r = sendto(s->fd, data, len, flags | MSG_NOSIGNAL, (struct sockaddr *)&ss,
-                       (socklen_t)alen)) < 0)
-        pyssl_socket_retry(L, s, errno, 1, &deadline);
-    lua_pushinteger(L, (lua_Integer)r);
-    return 1;
-}
-
 /* shutdown(how) */
 static int sock_shutdown(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "shutdown", ARGS_ONE, 1, 1);
+    pyssl_socket *s = pyssl_socket_check_args(L, "shutdown", PYSSL_ARGS_ONE, 1, 1);
     if (shutdown(s->fd, pyssl_check_int(L, 2)) < 0)
         return pyssl_raise_errno(L, errno, NULL);
     return 0;
@@ -708,7 +454,7 @@ static int sock_shutdown(lua_State *L)
 /* close(): idempotent; errors other than ECONNRESET are raised. */
 static int sock_close_method(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "close", ARGS_PY_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "close", PYSSL_ARGS_PY_NONE, 0, 0);
     int err = pyssl_socket_close_fd(s);
     if (err && err != ECONNRESET)
         return pyssl_raise_errno(L, err, NULL);
@@ -727,7 +473,7 @@ static int sock_gc(lua_State *L)
 /* detach() -> fd; the socket no longer owns it. */
 static int sock_detach(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "detach", ARGS_PY_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "detach", PYSSL_ARGS_PY_NONE, 0, 0);
     lua_pushinteger(L, s->fd);
     s->fd = -1;
     return 1;
@@ -735,7 +481,7 @@ static int sock_detach(lua_State *L)
 
 static int sock_fileno(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "fileno", ARGS_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "fileno", PYSSL_ARGS_NONE, 0, 0);
     lua_pushinteger(L, s->fd);
     return 1;
 }
@@ -745,7 +491,7 @@ static int sock_fileno(lua_State *L)
  * pyssl socket (-1 once closed, as both say). */
 static int sock_getfd(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "getfd", ARGS_NONE, 0, 0);
+    pyssl_socket *s = pyssl_socket_check_args(L, "getfd", PYSSL_ARGS_NONE, 0, 0);
     lua_pushinteger(L, s->fd);
     return 1;
 }
@@ -754,7 +500,7 @@ static int sock_getfd(lua_State *L)
  * asks; SSLSocket's own dirty() says whether TLS holds decrypted bytes). */
 static int sock_dirty(lua_State *L)
 {
-    check_call(L, "dirty", ARGS_NONE, 0, 0);
+    pyssl_socket_check_args(L, "dirty", PYSSL_ARGS_NONE, 0, 0);
     lua_pushboolean(L, 0);
     return 1;
 }
@@ -762,7 +508,7 @@ static int sock_dirty(lua_State *L)
 /* dup() -> a new socket on a duplicate descriptor, same timeout */
 static int sock_dup(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "dup", ARGS_PY_NONE, 0, 0), *d;
+    pyssl_socket *s = pyssl_socket_check_args(L, "dup", PYSSL_ARGS_PY_NONE, 0, 0), *d;
     int fd, collected = 0;
     d = new_socket_object(L, CLASS);
     do
@@ -797,269 +543,12 @@ static int push_name(lua_State *L, pyssl_socket *s, int peer)
 
 static int sock_getpeername(lua_State *L)
 {
-    return push_name(L, check_call(L, "getpeername", ARGS_NONE, 0, 0), 1);
+    return push_name(L, pyssl_socket_check_args(L, "getpeername", PYSSL_ARGS_NONE, 0, 0), 1);
 }
 
 static int sock_getsockname(lua_State *L)
 {
-    return push_name(L, check_call(L, "getsockname", ARGS_NONE, 0, 0), 0);
-}
-
-/* getsockopt(level, optname[, buflen]) -> int, or bytes when buflen > 0 */
-static int sock_getsockopt(lua_State *L)
-{
-    pyssl_socket *s = check_call(L, "getsockopt", ARGS_RANGE, 2, 3);
-    int level = pyssl_check_int(L, 2), opt = pyssl_check_int(L, 3), buflen = opt_int(L, 4, 0);
-    if (buflen == 0) {
-        int v = 0;
-        socklen_t len = sizeof v;
-        if (getsockopt(s->fd, level, opt, &v, &len) < 0)
-            return pyssl_raise_errno(L, errno, NULL);
-        lua_pushinteger(L, v);
-    } else {
-        unsigned char *buf = pyssl_state_of(L)->scratch;
-        socklen_t len = (socklen_t)buflen;
-        if (buflen < 0 || buflen > 1024)
-            return pyssl_raise(L, "OSError", "getsockopt buflen out of range");
-        if (getsockopt(s->fd, level, opt, buf, &len) < 0)
-            return pyssl_raise_errno(L, errno, NULL);
-        lua_pushlstring(L, (const char *)buf, len);
-    }
-    return 1;
-}
-
-/* _so_type() -> getsockopt(SOL_SOCKET, SO_TYPE), without the system call
- * when the socket's type is the kernel's (ssl.py's stream check, made on
- * every wrap_socket). Private. */
-static int sock_so_type(lua_State *L)
-{
-    pyssl_socket *s = check_call(L, "_so_type", ARGS_NONE, 0, 0);
-    int type = 0;
-    socklen_t len = sizeof type;
-    if (s->fd >= 0 && s->type_is_kernels)
-        type = s->type;
-    else if (getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-        return pyssl_raise_errno(L, errno, NULL);
-    lua_pushinteger(L, type);
-    return 1;
-}
-
-/* setsockopt(level, optname, value: int | bytes) or
- * setsockopt(level, optname, nil, optlen) */
-static int sock_setsockopt(lua_State *L)
-{
-    pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    int n = lua_gettop(L) - 1, level, opt, r;
-    if (n < 3 || n > 4 || (n == 4 && !lua_isnil(L, 4)))
-        return pyssl_raise(L, "TypeError", "setsockopt() takes exactly 3 arguments (%d given)",
-                           n < 3 ? n : 4);
-    level = pyssl_check_int(L, 2);
-    opt = pyssl_check_int(L, 3);
-    if (n == 4) {
-        lua_Integer optlen = pyssl_check_index(L, 5);
-        if (optlen < 0 || optlen > INT_MAX)
-            return pyssl_raise(L, "OverflowError", "Python int too large to convert to C unsigned int");
-        r = setsockopt(s->fd, level, opt, NULL, (socklen_t)optlen);
-    } else if (lua_isinteger(L, 4) || lua_isboolean(L, 4)) {
-        int v = lua_isboolean(L, 4) ? lua_toboolean(L, 4) : pyssl_check_int(L, 4);
-        r = setsockopt(s->fd, level, opt, &v, sizeof v);
-    } else {
-        size_t len;
-        const char *buf = check_data(L, 4, &len);
-        r = setsockopt(s->fd, level, opt, buf, (socklen_t)len);
-    }
-    if (r < 0)
-        return pyssl_raise_errno(L, errno, NULL);
-    return 0;
-}
-
-/* settimeout(value): nil blocks, 0 is non-blocking, > 0 seconds */
-static int sock_settimeout(lua_State *L)
-{
-    pyssl_socket *s = check_call(L, "settimeout", ARGS_ONE, 0, 1);
-    pyssl_socket_settimeout(L, s, check_timeout(L, 2));
-    return 0;
-}
-
-static int sock_gettimeout(lua_State *L)
-{
-    pyssl_socket *s = check_call(L, "gettimeout", ARGS_NONE, 0, 0);
-    push_timeout(L, s->timeout);
-    return 1;
-}
-
-/* Python's truth value of the Lua value at idx: nil, false, 0, "" and an
- * empty plain table (an empty list or dict) are false. */
-static int python_truth(lua_State *L, int idx)
-{
-    switch (lua_type(L, idx)) {
-    case LUA_TNIL:
-        return 0;
-    case LUA_TBOOLEAN:
-        return lua_toboolean(L, idx);
-    case LUA_TNUMBER:
-        return lua_tonumber(L, idx) != 0;
-    case LUA_TSTRING:
-        return lua_rawlen(L, idx) > 0;
-    case LUA_TTABLE:
-        if (lua_getmetatable(L, idx)) {   /* an object */
-            lua_pop(L, 1);
-            return 1;
-        }
-        lua_pushnil(L);
-        if (!lua_next(L, idx))
-            return 0;
-        lua_pop(L, 2);
-        return 1;
-    default:
-        return 1;
-    }
-}
-
-/* setblocking(flag): true = no timeout, false = timeout 0. Any value, by
- * its truth (3.13; 3.11 took integers only). */
-static int sock_setblocking(lua_State *L)
-{
-    pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    if (lua_gettop(L) != 2)
-        return pyssl_raise(L, "TypeError", "socket.setblocking() takes exactly one argument (%d given)",
-                           lua_gettop(L) - 1);
-    pyssl_socket_settimeout(L, s, python_truth(L, 2) ? -1.0 : 0.0);
-    return 0;
-}
-
-static int sock_getblocking(lua_State *L)
-{
-    pyssl_socket *s = check_call(L, "getblocking", ARGS_NONE, 0, 0);
-    lua_pushboolean(L, s->timeout != 0);
-    return 1;
-}
-
-static int sock_get_inheritable(lua_State *L)
-{
-    pyssl_socket *s = check_call(L, "get_inheritable", ARGS_PY_NONE, 0, 0);
-    int flags = fcntl(s->fd, F_GETFD);
-    if (flags < 0)
-        return pyssl_raise_errno(L, errno, NULL);
-    lua_pushboolean(L, !(flags & FD_CLOEXEC));
-    return 1;
-}
-
-static int sock_set_inheritable(lua_State *L)
-{
-    pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    int flags = fcntl(s->fd, F_GETFD);
-    if (flags < 0)
-        return pyssl_raise_errno(L, errno, NULL);
-    flags = lua_toboolean(L, 2) ? flags & ~FD_CLOEXEC : flags | FD_CLOEXEC;
-    if (fcntl(s->fd, F_SETFD, flags) < 0)
-        return pyssl_raise_errno(L, errno, NULL);
-    return 0;
-}
-
-static int get_family(lua_State *L)
-{
-    lua_pushinteger(L, ((pyssl_socket *)lua_touserdata(L, 1))->family);
-    return 1;
-}
-
-static int get_type(lua_State *L)
-{
-    lua_pushinteger(L, ((pyssl_socket *)lua_touserdata(L, 1))->type);
-    return 1;
-}
-
-static int get_proto(lua_State *L)
-{
-    lua_pushinteger(L, ((pyssl_socket *)lua_touserdata(L, 1))->proto);
-    return 1;
-}
-
-static int get_timeout(lua_State *L)
-{
-    push_timeout(L, ((pyssl_socket *)lua_touserdata(L, 1))->timeout);
-    return 1;
-}
-
-/* CPython's own texts for these two read-only attributes. */
-static int set_timeout_attr(lua_State *L)
-{
-    return pyssl_raise(L, "AttributeError",
-                       "attribute 'timeout' of '_socket.socket' objects is not writable");
-}
-
-static int set_proto_attr(lua_State *L)
-{
-    return pyssl_raise(L, "AttributeError", "readonly attribute");
-}
-
-/* Replaces the address on top of the stack by str() of it as Python's
- * repr shows it: a tuple for internet addresses, the path for AF_UNIX. */
-static void address_to_str(lua_State *L)
-{
-    int t = lua_gettop(L), i, n;
-    if (!lua_istable(L, t))
-        return;
-    n = (int)lua_rawlen(L, t);
-    lua_pushliteral(L, "(");
-    for (i = 1; i <= n; i++) {
-        if (i > 1)
-            lua_pushliteral(L, ", ");
-        lua_rawgeti(L, t, i);
-        pyssl_push_repr(L, -1);
-        lua_remove(L, -2);
-    }
-    lua_pushliteral(L, ")");
-    lua_concat(L, lua_gettop(L) - t);
-    lua_replace(L, t);
-}
-
-/* Pushes ", <label>=<address>" for the local (peer = 0) or peer address,
- * or nothing when there is none (returns 0). */
-static int push_address_part(lua_State *L, pyssl_socket *s, int peer)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if ((peer ? getpeername(s->fd, (struct sockaddr *)&ss, &len)
-              : getsockname(s->fd, (struct sockaddr *)&ss, &len)) < 0 || len == 0)
-        return 0;
-    lua_pushstring(L, peer ? ", raddr=" : ", laddr=");
-    pyssl_push_sockaddr(L, (struct sockaddr *)&ss, (int)len);
-    if (lua_type(L, -1) == LUA_TSTRING && lua_rawlen(L, -1) == 0) {
-        lua_pop(L, 2);   /* an unbound AF_UNIX socket: Python shows nothing */
-        return 0;
-    }
-    address_to_str(L);
-    return 1;
-}
-
-int pyssl_socket_tostring(lua_State *L)
-{
-    pyssl_socket *s = lua_touserdata(L, 1);
-    const char *module, *name;
-    int base, closed = s->fd < 0;
-    lua_settop(L, 1);
-    /* close() deferred by open makefile() files sets _closed (socket.lua). */
-    if (!closed && lua_getiuservalue(L, 1, PYSSL_UV_DICT) == LUA_TTABLE) {
-        lua_getfield(L, -1, "_closed");
-        closed = lua_toboolean(L, -1);
-    }
-    lua_settop(L, 1);
-    lua_getfield(L, lua_upvalueindex(2), "__module");
-    lua_getfield(L, lua_upvalueindex(2), "__name");
-    module = lua_tostring(L, 2);
-    name = lua_tostring(L, 3);
-    base = lua_gettop(L);
-    lua_pushfstring(L, "<%s.%s%s fd=%d, family=%d, type=%d, proto=%d",
-                    module ? module : "socket", name ? name : CLASS,
-                    closed ? " [closed]" : "", s->fd, s->family, s->type, s->proto);
-    if (!closed) {
-        push_address_part(L, s, 0);
-        push_address_part(L, s, 1);
-    }
-    lua_pushliteral(L, ">");
-    lua_concat(L, lua_gettop(L) - base);
-    return 1;
+    return push_name(L, pyssl_socket_check_args(L, "getsockname", PYSSL_ARGS_NONE, 0, 0), 0);
 }
 
 /* Whether getsockname() says fd is closed (EBADF) or no socket
@@ -1081,9 +570,9 @@ static int sock_new(lua_State *L)
     int family, type, proto, fd, err, type_is_kernels = 1, collected = 0;
     double timeout = pyssl_default_timeout(L);
     pyssl_parse_args(L, 2, "socket.__init__", names, 4);
-    family = opt_int(L, 2, -1);
-    type = opt_int(L, 3, -1);
-    proto = opt_int(L, 4, -1);
+    family = pyssl_opt_int(L, 2, -1);
+    type = pyssl_opt_int(L, 3, -1);
+    proto = pyssl_opt_int(L, 4, -1);
     s = new_socket_object(L, CLASS);   /* before the descriptor exists */
     if (!lua_isnil(L, 5)) {
         socklen_t len;
@@ -1144,9 +633,9 @@ static int l_socketpair(lua_State *L)
     int family, type, proto, fds[2], made, collected = 0;
     double timeout = pyssl_default_timeout(L);
     pyssl_parse_args(L, 1, "socketpair", names, 3);
-    family = opt_int(L, 1, AF_UNIX);
-    type = opt_int(L, 2, SOCK_STREAM);
-    proto = opt_int(L, 3, 0);
+    family = pyssl_opt_int(L, 1, AF_UNIX);
+    type = pyssl_opt_int(L, 2, SOCK_STREAM);
+    proto = pyssl_opt_int(L, 3, 0);
     a = new_socket_object(L, CLASS);
     b = new_socket_object(L, CLASS);
     do
@@ -1168,13 +657,13 @@ static int l_socketpair(lua_State *L)
 
 static int l_getdefaulttimeout(lua_State *L)
 {
-    push_timeout(L, pyssl_default_timeout(L));
+    pyssl_push_timeout(L, pyssl_default_timeout(L));
     return 1;
 }
 
 static int l_setdefaulttimeout(lua_State *L)
 {
-    double t = check_timeout(L, 1);
+    double t = pyssl_check_timeout(L, 1);
     if (t < 0)
         lua_pushnil(L);
     else
@@ -1212,376 +701,6 @@ static int l_dup(lua_State *L)
     return 1;
 }
 
-/* ------------------------------------------------------------ select */
-
-/* A float with an integral value in lua_Integer's range, as LuaSocket's
- * getfd() returns on 5.3+ (lua_pushnumber): *out gets it. */
-static int integral_float(lua_State *L, int idx, lua_Integer *out)
-{
-    lua_Number n;
-    if (lua_type(L, idx) != LUA_TNUMBER)
-        return 0;
-    n = lua_tonumber(L, idx);
-    /* -2^63 <= n < 2^63, written so that NaN fails too */
-    if (!(n >= -9223372036854775808.0 && n < 9223372036854775808.0) || (lua_Number)(lua_Integer)n != n)
-        return 0;
-    *out = (lua_Integer)n;
-    return 1;
-}
-
-/* The descriptor of a select() argument: an integer, a pyssl socket, or
- * any object with fileno() (Python's rule) or getfd() (LuaSocket's, whose
- * integral float result counts too). */
-int pyssl_fileno_of(lua_State *L, int idx)
-{
-    pyssl_socket *s;
-    lua_Integer fd;
-    idx = lua_absindex(L, idx);
-    if (lua_type(L, idx) == LUA_TNUMBER && lua_isinteger(L, idx)) {
-        fd = lua_tointeger(L, idx);
-    } else if ((s = pyssl_test_socket(L, idx)) != NULL) {
-        fd = s->fd;
-    } else {
-        int t = lua_type(L, idx);
-        int found = 0, is_getfd = 0;
-        /* A userdata without __index cannot be indexed without an error. */
-        if ((t == LUA_TTABLE ||
-             (t == LUA_TUSERDATA && luaL_getmetafield(L, idx, "__index") != LUA_TNIL &&
-              (lua_pop(L, 1), 1))) &&
-            !pyssl_object_classname(L, idx)) {
-            if (lua_getfield(L, idx, "fileno") == LUA_TFUNCTION)
-                found = 1;
-            else {
-                lua_pop(L, 1);
-                if (lua_getfield(L, idx, "getfd") == LUA_TFUNCTION)
-                    found = is_getfd = 1;
-                else
-                    lua_pop(L, 1);
-            }
-        }
-        if (!found)
-            return pyssl_raise(L, "TypeError", "argument must be an int, or have a fileno() method.");
-        lua_pushvalue(L, idx);
-        lua_call(L, 1, 1);
-        if (lua_isinteger(L, -1))
-            fd = lua_tointeger(L, -1);
-        else if (!(is_getfd && integral_float(L, -1, &fd)))
-            return pyssl_raise(L, "TypeError", "fileno() returned a non-integer");
-        lua_pop(L, 1);
-    }
-    if (fd > INT_MAX)
-        return pyssl_raise(L, "OverflowError", "Python int too large to convert to C int");
-    if (fd < 0)
-        return pyssl_raise(L, "ValueError", "file descriptor cannot be a negative integer (%d)",
-                           (int)(fd < INT_MIN ? INT_MIN : fd));
-    return (int)fd;
-}
-
-/* select(rlist, wlist, xlist[, timeout]) -> readable, writable, exceptional
- * Implemented with poll(): no FD_SETSIZE limit. */
-static int l_select(lua_State *L)
-{
-    static const short events[3] = {POLLIN, POLLOUT, POLLPRI};
-    struct pollfd *fds;
-    int counts[3], total = 0, i, j, k, r, ms;
-    double timeout, deadline;
-    for (i = 1; i <= 3; i++)
-        if (!lua_istable(L, i) || pyssl_object_classname(L, i))
-            return pyssl_raise(L, "TypeError", "arguments 1-3 must be sequences");
-    if (lua_isnoneornil(L, 4)) {
-        timeout = -1;
-    } else if (lua_isboolean(L, 4)) {
-        timeout = lua_toboolean(L, 4) ? 1.0 : 0.0;   /* Python's bool is an int */
-    } else if (lua_type(L, 4) == LUA_TNUMBER) {
-        timeout = timeout_seconds(L, 4);
-        if (timeout < 0)
-            return pyssl_raise(L, "ValueError", "timeout must be non-negative");
-    } else {
-        return pyssl_raise(L, "TypeError", "timeout must be a float or None");
-    }
-    lua_settop(L, 4);
-    for (i = 0; i < 3; i++) {
-        counts[i] = (int)lua_rawlen(L, i + 1);
-        if (counts[i] > INT_MAX / 4 - total)
-            return pyssl_raise(L, "ValueError", "too many file descriptors in select()");
-        total += counts[i];
-    }
-    /* A userdata, not malloc: a Lua error below cannot leak it. */
-    fds = lua_newuserdatauv(L, (size_t)(total > 0 ? total : 1) * sizeof *fds, 0);
-    for (i = 0, k = 0; i < 3; i++) {
-        for (j = 1; j <= counts[i]; j++, k++) {
-            lua_rawgeti(L, i + 1, j);
-            fds[k].fd = pyssl_fileno_of(L, -1);
-            fds[k].events = events[i];
-            fds[k].revents = 0;
-            lua_pop(L, 1);
-        }
-    }
-    deadline = timeout < 0 ? -1 : pyssl_monotonic() + timeout;
-    for (;;) {
-        if (deadline < 0) {
-            ms = -1;
-        } else {
-            double left = (deadline - pyssl_monotonic()) * 1000.0;
-            ms = left <= 0 ? 0 : left >= (double)INT_MAX ? INT_MAX : (int)left + ((double)(int)left < left);
-        }
-        r = poll(fds, (nfds_t)total, ms);
-        if (r >= 0) {
-            if (r == 0 && ms != 0 && ms != -1 && pyssl_monotonic() < deadline)
-                continue;
-            break;
-        }
-        if (errno != EINTR)
-            return pyssl_raise_errno(L, errno, NULL);
-    }
-    for (k = 0; k < total; k++)
-        if (fds[k].revents & POLLNVAL)
-            return pyssl_raise_errno(L, EBADF, NULL);
-    for (i = 0, k = 0; i < 3; i++) {
-        int n = 0;
-        short ready = i == 0 ? (POLLIN | POLLHUP | POLLERR)
-                    : i == 1 ? (POLLOUT | POLLERR | POLLHUP) : POLLPRI;
-        lua_newtable(L);
-        for (j = 1; j <= counts[i]; j++, k++) {
-            if (fds[k].revents & ready) {
-                lua_rawgeti(L, i + 1, j);
-                lua_rawseti(L, -2, ++n);
-            }
-        }
-    }
-    return 3;
-}
-
-/* ---------------------------------------------------------- bytearray */
-
-/* bytearray(n | bytes | nil) */
-static int bytearray_new(lua_State *L)
-{
-    pyssl_bytearray *b;
-    size_t len = 0;
-    const char *src = NULL;
-    if (lua_gettop(L) > 2)
-        return pyssl_raise(L, "TypeError", "bytearray() takes at most 3 arguments (%d given)",
-                           lua_gettop(L) - 1);
-    if (lua_type(L, 2) == LUA_TSTRING) {
-        src = lua_tolstring(L, 2, &len);
-    } else if (lua_isinteger(L, 2)) {
-        lua_Integer n = lua_tointeger(L, 2);
-        if (n < 0)
-            return pyssl_raise(L, "ValueError", "negative count");
-        if ((lua_Unsigned)n > (lua_Unsigned)(INT_MAX))
-            return pyssl_raise(L, "OverflowError", "cannot fit 'int' into an index-sized integer");
-        len = (size_t)n;
-    } else if (!lua_isnoneornil(L, 2)) {
-        return pyssl_raise(L, "TypeError", "cannot convert '%s' object to bytearray",
-                           pyssl_typename(L, 2));
-    }
-    b = pyssl_new_object(L, BYTEARRAY, offsetof(pyssl_bytearray, data) + len);
-    b->len = len;
-    if (src)
-        memcpy(b->data, src, len);
-    return 1;
-}
-
-static int bytearray_len(lua_State *L)
-{
-    pyssl_bytearray *b = lua_touserdata(L, 1);
-    lua_pushinteger(L, (lua_Integer)b->len);
-    return 1;
-}
-
-/* tostring(b): the contents */
-static int bytearray_tostring(lua_State *L)
-{
-    pyssl_bytearray *b = lua_touserdata(L, 1);
-    lua_pushlstring(L, (const char *)b->data, b->len);
-    return 1;
-}
-
-/* ---------------------------------------------------------- constants */
-
-#define K(name) {#name, name}
-static const struct {
-    const char *name;
-    lua_Integer value;
-} constants[] = {
-    K(AF_INET), K(AF_INET6), K(AF_UNIX), K(AF_UNSPEC),
-    /* The other families Python's AddressFamily lists on Linux (and AF_DECnet,
-     * a constant that is no member: its name is not all capitals). */
-#ifdef AF_DECnet
-    K(AF_DECnet),
-#endif
-#ifdef AF_AX25
-    K(AF_AX25),
-#endif
-#ifdef AF_IPX
-    K(AF_IPX),
-#endif
-#ifdef AF_APPLETALK
-    K(AF_APPLETALK),
-#endif
-#ifdef AF_NETROM
-    K(AF_NETROM),
-#endif
-#ifdef AF_BRIDGE
-    K(AF_BRIDGE),
-#endif
-#ifdef AF_ATMPVC
-    K(AF_ATMPVC),
-#endif
-#ifdef AF_X25
-    K(AF_X25),
-#endif
-#ifdef AF_ROSE
-    K(AF_ROSE),
-#endif
-#ifdef AF_NETBEUI
-    K(AF_NETBEUI),
-#endif
-#ifdef AF_SECURITY
-    K(AF_SECURITY),
-#endif
-#ifdef AF_KEY
-    K(AF_KEY),
-#endif
-#ifdef AF_NETLINK
-    K(AF_NETLINK),
-#endif
-#ifdef AF_ROUTE
-    K(AF_ROUTE),
-#endif
-#ifdef AF_PACKET
-    K(AF_PACKET),
-#endif
-#ifdef AF_ASH
-    K(AF_ASH),
-#endif
-#ifdef AF_ECONET
-    K(AF_ECONET),
-#endif
-#ifdef AF_ATMSVC
-    K(AF_ATMSVC),
-#endif
-#ifdef AF_RDS
-    K(AF_RDS),
-#endif
-#ifdef AF_SNA
-    K(AF_SNA),
-#endif
-#ifdef AF_IRDA
-    K(AF_IRDA),
-#endif
-#ifdef AF_PPPOX
-    K(AF_PPPOX),
-#endif
-#ifdef AF_WANPIPE
-    K(AF_WANPIPE),
-#endif
-#ifdef AF_LLC
-    K(AF_LLC),
-#endif
-#ifdef AF_CAN
-    K(AF_CAN),
-#endif
-#ifdef AF_TIPC
-    K(AF_TIPC),
-#endif
-#ifdef AF_ALG
-    K(AF_ALG),
-#endif
-#ifdef AF_VSOCK
-    K(AF_VSOCK),
-#endif
-#ifdef AF_QIPCRTR
-    K(AF_QIPCRTR),
-#endif
-    K(SOCK_STREAM), K(SOCK_DGRAM), K(SOCK_RAW), K(SOCK_SEQPACKET),
-    K(SOCK_NONBLOCK), K(SOCK_CLOEXEC),
-#ifdef SOCK_RDM
-    K(SOCK_RDM),
-#endif
-    K(SOL_SOCKET), K(SO_REUSEADDR), K(SO_KEEPALIVE), K(SO_RCVBUF), K(SO_SNDBUF),
-    K(SO_ERROR), K(SO_TYPE), K(SO_LINGER), K(SO_BROADCAST), K(SO_RCVLOWAT),
-    K(SO_SNDLOWAT), K(SO_RCVTIMEO), K(SO_SNDTIMEO), K(SO_OOBINLINE), K(SO_DONTROUTE),
-    K(SO_ACCEPTCONN),
-#ifdef SO_REUSEPORT
-    K(SO_REUSEPORT),
-#endif
-#ifdef SO_DOMAIN
-    K(SO_DOMAIN),
-#endif
-#ifdef SO_PROTOCOL
-    K(SO_PROTOCOL),
-#endif
-    K(SOMAXCONN),
-    K(IPPROTO_IP), K(IPPROTO_TCP), K(IPPROTO_UDP), K(IPPROTO_IPV6), K(IPPROTO_ICMP),
-    K(IPPROTO_RAW), K(IPV6_V6ONLY), K(IP_TTL), K(IP_TOS),
-    K(TCP_NODELAY), K(TCP_MAXSEG),
-#ifdef TCP_KEEPIDLE
-    K(TCP_KEEPIDLE),
-#endif
-#ifdef TCP_KEEPINTVL
-    K(TCP_KEEPINTVL),
-#endif
-#ifdef TCP_KEEPCNT
-    K(TCP_KEEPCNT),
-#endif
-#ifdef TCP_FASTOPEN
-    K(TCP_FASTOPEN),
-#endif
-#ifdef TCP_QUICKACK
-    K(TCP_QUICKACK),
-#endif
-#ifdef TCP_USER_TIMEOUT
-    K(TCP_USER_TIMEOUT),
-#endif
-    K(SHUT_RD), K(SHUT_WR), K(SHUT_RDWR),
-    K(AI_PASSIVE), K(AI_CANONNAME), K(AI_NUMERICHOST), K(AI_NUMERICSERV),
-    K(AI_V4MAPPED), K(AI_ALL), K(AI_ADDRCONFIG),
-    K(NI_NUMERICHOST), K(NI_NUMERICSERV), K(NI_NOFQDN), K(NI_NAMEREQD), K(NI_DGRAM),
-    K(NI_MAXHOST), K(NI_MAXSERV),
-    K(EAI_AGAIN), K(EAI_BADFLAGS), K(EAI_FAIL), K(EAI_FAMILY), K(EAI_MEMORY),
-    K(EAI_NONAME), K(EAI_SERVICE), K(EAI_SOCKTYPE), K(EAI_SYSTEM),
-#ifdef EAI_ADDRFAMILY
-    K(EAI_ADDRFAMILY),
-#endif
-#ifdef EAI_NODATA
-    K(EAI_NODATA),
-#endif
-    K(MSG_PEEK), K(MSG_OOB), K(MSG_WAITALL), K(MSG_DONTWAIT), K(MSG_DONTROUTE),
-    K(MSG_TRUNC), K(MSG_CTRUNC), K(MSG_EOR),
-#ifdef MSG_NOSIGNAL
-    K(MSG_NOSIGNAL),
-#endif
-#ifdef MSG_CONFIRM
-    K(MSG_CONFIRM),
-#endif
-#ifdef MSG_ERRQUEUE
-    K(MSG_ERRQUEUE),
-#endif
-#ifdef MSG_MORE
-    K(MSG_MORE),
-#endif
-#ifdef MSG_FASTOPEN
-    K(MSG_FASTOPEN),
-#endif
-#ifdef MSG_CMSG_CLOEXEC
-    K(MSG_CMSG_CLOEXEC),
-#endif
-    K(SCM_RIGHTS),
-#ifdef SCM_CREDENTIALS
-    K(SCM_CREDENTIALS),
-#endif
-#ifdef SO_PASSCRED
-    K(SO_PASSCRED),
-#endif
-#ifdef SO_PEERCRED
-    K(SO_PEERCRED),
-#endif
-    K(INADDR_ANY), K(INADDR_BROADCAST), K(INADDR_LOOPBACK), K(INADDR_NONE),
-};
-#undef K
-
 void pyssl_open_socket(lua_State *L)
 {
     static const luaL_Reg methods[] = {
@@ -1595,38 +714,10 @@ void pyssl_open_socket(lua_State *L)
         {"fileno", sock_fileno},
         {"getfd", sock_getfd},
         {"dirty", sock_dirty},
-        {"get_inheritable", sock_get_inheritable},
-        {"getblocking", sock_getblocking},
         {"getpeername", sock_getpeername},
         {"getsockname", sock_getsockname},
-        {"getsockopt", sock_getsockopt},
-        {"_so_type", sock_so_type},
-        {"gettimeout", sock_gettimeout},
         {"listen", sock_listen},
-        {"recv", sock_recv},
-        {"recv_into", sock_recv_into},
-        {"recvfrom", sock_recvfrom},
-        {"recvfrom_into", sock_recvfrom_into},
-        {"send", sock_send},
-        {"sendall", sock_sendall},
-        {"sendto", sock_sendto},
-        {"set_inheritable", sock_set_inheritable},
-        {"setblocking", sock_setblocking},
-        {"setsockopt", sock_setsockopt},
-        {"settimeout", sock_settimeout},
         {"shutdown", sock_shutdown},
-        {NULL, NULL}
-    };
-    static const luaL_Reg getters[] = {
-        {"family", get_family},
-        {"type", get_type},
-        {"proto", get_proto},
-        {"timeout", get_timeout},
-        {NULL, NULL}
-    };
-    static const luaL_Reg setters[] = {
-        {"timeout", set_timeout_attr},
-        {"proto", set_proto_attr},
         {NULL, NULL}
     };
     /* Python's socket.socket has __slots__ (no __dict__): only these. */
@@ -1636,8 +727,6 @@ void pyssl_open_socket(lua_State *L)
         .qualname = CLASS,
         .module = "socket",
         .methods = methods,
-        .getters = getters,
-        .setters = setters,
         .construct = sock_new,
         .close = sock_gc,
         .tostring = pyssl_socket_tostring,
@@ -1645,33 +734,22 @@ void pyssl_open_socket(lua_State *L)
         .has_dict = 1,
         .slots = socket_slots,
     };
-    static const pyssl_class bytearray_cls = {
-        .name = BYTEARRAY,
-        .qualname = BYTEARRAY,
-        .module = "builtins",
-        .construct = bytearray_new,
-        .tostring = bytearray_tostring,
-        .nuv = 1,
-    };
     static const luaL_Reg fns[] = {
         {"socketpair", l_socketpair},
         {"getdefaulttimeout", l_getdefaulttimeout},
         {"setdefaulttimeout", l_setdefaulttimeout},
         {"close", l_close},
         {"dup", l_dup},
-        {"select", l_select},
+        {"select", pyssl_select},
         {"_monotonic", l_monotonic},
         {NULL, NULL}
     };
     int mod = lua_gettop(L), t;
-    size_t i;
 
     pyssl_class_register(L, &cls);
-    pyssl_class_register(L, &bytearray_cls);
-    luaL_getmetatable(L, "pyssl." BYTEARRAY);
-    lua_pushcfunction(L, bytearray_len);
-    lua_setfield(L, -2, "__len");
-    lua_pop(L, 1);
+    pyssl_open_sockio(L);
+    pyssl_open_sockopt(L);
+    pyssl_open_bytearray(L);
 
     /* core._socket: what lua/pyssl/socket.lua builds the module from. */
     lua_newtable(L);
@@ -1695,10 +773,7 @@ void pyssl_open_socket(lua_State *L)
     pyssl_open_hostdb(L);
     pyssl_open_netif(L);
     pyssl_open_sockmsg(L);
-    for (i = 0; i < sizeof constants / sizeof constants[0]; i++) {
-        lua_pushinteger(L, constants[i].value);
-        lua_setfield(L, t, constants[i].name);
-    }
+    pyssl_open_sockconst(L);
     lua_pushboolean(L, 1);
     lua_setfield(L, t, "has_ipv6");
     lua_setfield(L, mod, "_socket");

@@ -235,7 +235,7 @@ int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_s
                 ERR_clear_error();
                 return pyssl_raise_errno(L, res->sys_errno, NULL);
             }
-            p.code = 8; /* PY_SSL_ERROR_EOF */
+            p.code = PY_SSL_ERROR_EOF;
             p.cls = "SSLEOFError";
             p.text = "EOF occurred in violation of protocol";
         }
@@ -255,7 +255,7 @@ int pyssl_raise_io(lua_State *L, SSL *ssl, const pyssl_io_result *res, int has_s
         p.text = "Invalid error code";
     }
     if (is_ssl_reason(p.queued, SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
-        p.code = 8; /* PY_SSL_ERROR_EOF */
+        p.code = PY_SSL_ERROR_EOF;
         p.cls = "SSLEOFError";
         p.text = "EOF occurred in violation of protocol";
     }

@@ -8,10 +8,6 @@
  * shutdown() or close().
  *
  * What is C here:
- *  - the BIO of the TLS state: recv/send on the descriptor, MSG_NOSIGNAL
- *    (a peer that went away gives EPIPE, never SIGPIPE: no global signal
- *    disposition is touched) and MSG_DONTWAIT while the socket has a
- *    timeout (BIO_set_nbio, set before every operation as CPython does);
  *  - the I/O loops of CPython's _ssl.c: one OpenSSL step, then wait for
  *    the descriptor with poll() as the step asked (WantRead/WantWrite),
  *    with the socket's timeout as one deadline for the whole operation
@@ -20,12 +16,9 @@
  *  - the hot Python-level methods of ssl.SSLSocket (recv, recv_into, read,
  *    write, send, sendall, pending), which fall back to the plain socket's
  *    when there is no TLS state, as ssl.py does;
- *  - SSLContext:_wrap_socket (CPython's private constructor of the state);
- *  - the per-connection part of SSLSocket creation: _from_socket (the new
- *    SSLSocket with __init__'s first attributes) and _init_tls (__init__
- *    from server_hostname to the handshake, with the steps done directly
- *    for an SSLSocket and as method calls for a Lua subclass instance),
- *    so that a connection costs few Lua calls.
+ *  - the class (creation, SSLContext:_wrap_socket and the attributes are
+ *    sslsocket_init.c; the TLS state is a connection of the engine,
+ *    conn.c, over the descriptor BIO, fdbio.c).
  * The rest of ssl.SSLSocket (wrap_socket's checks, connect, accept,
  * unwrap, the delegating methods and properties) is lua/pyssl/sslsocket.lua.
  *
@@ -36,200 +29,17 @@
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <openssl/bio.h>
-#include <openssl/crypto.h>
-#include "pyssl.h"
-
-#define CLASS "SSLSocket"
-#define SSLOBJECT "SSLObject"
-
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0
-#endif
-
-/* User values of an SSLSocket (1 is the attribute table). */
-enum {
-    UV_SSLOBJ = 2,      /* the TLS state (an SSLObject), or nil */
-    NUV = UV_SSLOBJ
-};
-
-/* Python's SSL_ERROR_EOF (args[0] of "EOF occurred in violation of protocol"). */
-#define PY_SSL_ERROR_EOF 8
+#include "sslsocket.h"
 
 /* Registry keys (addresses) of the plain socket's methods, for the
  * fallbacks when no TLS is active. */
 static const char KEY_RECV = 'r', KEY_RECV_INTO = 'i', KEY_SEND = 's', KEY_SENDALL = 'a';
 /* Registry key of the handshake loop as a closure (made once, not per
- * connection), for handshake_after_init's lua_pcall. */
+ * connection), for pyssl_sslsocket_handshake_after_init's lua_pcall. */
 static const char KEY_HANDSHAKE = 'h';
 
-/* --------------------------------------------------------------- BIO */
-
-/* The BIO of an SSLSocket's TLS state: the descriptor, never closed by
- * the BIO (the socket owns it). */
-typedef struct fd_bio {
-    int fd;
-    int nbio;       /* MSG_DONTWAIT: the socket has a timeout */
-} fd_bio;
-
-static BIO_METHOD *fd_bio_method;
-static CRYPTO_ONCE fd_bio_once = CRYPTO_ONCE_STATIC_INIT;
-
-/* Transient errors: the operation is to be retried once the descriptor
- * is ready. (Unlike BIO_sock_should_retry, ENOTCONN and EPROTO are
- * errors: poll() would report such a socket ready at once, forever.) */
-static int should_retry(ssize_t r)
-{
-    return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-}
-
-static int fd_bio_read(BIO *b, char *out, int outl)
-{
-    fd_bio *d = BIO_get_data(b);
-    ssize_t r;
-    if (!out || outl <= 0)
-        return 0;
-    errno = 0;
-    r = recv(d->fd, out, (size_t)outl, d->nbio ? MSG_DONTWAIT : 0);
-    BIO_clear_retry_flags(b);
-    if (r <= 0) {
-        if (should_retry(r))
-            BIO_set_retry_read(b);
-        else if (r == 0)
-            BIO_set_flags(b, BIO_FLAGS_IN_EOF);   /* BIO_eof(): OpenSSL's UNEXPECTED_EOF */
-    }
-    return (int)r;
-}
-
-static int fd_bio_write(BIO *b, const char *in, int inl)
-{
-    fd_bio *d = BIO_get_data(b);
-    ssize_t r;
-    if (!in || inl <= 0)
-        return 0;
-    errno = 0;
-    r = send(d->fd, in, (size_t)inl, MSG_NOSIGNAL | (d->nbio ? MSG_DONTWAIT : 0));
-    BIO_clear_retry_flags(b);
-    if (r <= 0 && should_retry(r))
-        BIO_set_retry_write(b);
-    return (int)r;
-}
-
-/* OpenSSL calls this ~90 times per handshake, mostly with commands it
- * answers 0 to: the data is fetched only by the commands that use it. */
-static long fd_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
-{
-    fd_bio *d;
-    switch (cmd) {
-    case BIO_C_SET_NBIO:
-        d = BIO_get_data(b);
-        d->nbio = num != 0;
-        return 1;
-    case BIO_C_GET_FD:
-        d = BIO_get_data(b);
-        if (ptr)
-            *(int *)ptr = d->fd;
-        return d->fd;
-    case BIO_CTRL_EOF:
-        return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
-    case BIO_CTRL_GET_CLOSE:
-        return BIO_NOCLOSE;
-    case BIO_CTRL_SET_CLOSE:
-    case BIO_CTRL_FLUSH:
-    case BIO_CTRL_DUP:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-static int fd_bio_create(BIO *b)
-{
-    fd_bio *d = OPENSSL_zalloc(sizeof *d);
-    if (!d)
-        return 0;
-    d->fd = -1;
-    BIO_set_data(b, d);
-    return 1;
-}
-
-static int fd_bio_destroy(BIO *b)
-{
-    if (!b)
-        return 0;
-    OPENSSL_free(BIO_get_data(b));
-    BIO_set_data(b, NULL);
-    BIO_set_init(b, 0);
-    return 1;
-}
-
-static void make_fd_bio_method(void)
-{
-    BIO_METHOD *m;
-    int index = BIO_get_new_index();
-    if (index < 0)
-        return;
-    m = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "pyssl socket");
-    if (!m)
-        return;
-    if (!BIO_meth_set_read(m, fd_bio_read) || !BIO_meth_set_write(m, fd_bio_write) ||
-        !BIO_meth_set_ctrl(m, fd_bio_ctrl) || !BIO_meth_set_create(m, fd_bio_create) ||
-        !BIO_meth_set_destroy(m, fd_bio_destroy)) {
-        BIO_meth_free(m);
-        return;
-    }
-    fd_bio_method = m;
-}
-
-/* The method is shared by every Lua state of the process. It is freed
- * when the library is unloaded: lua_close() unloads C modules after the
- * last object (and so the last BIO) has been collected, so leak checkers
- * see no leak. */
-__attribute__((destructor)) static void free_fd_bio_method(void)
-{
-    BIO_meth_free(fd_bio_method);
-    fd_bio_method = NULL;
-}
-
-/* Puts a new descriptor BIO for fd under the connection (pyssl_conn_new
- * made it without one). */
-static void attach_fd_bio(lua_State *L, pyssl_conn *c, int fd)
-{
-    BIO *bio;
-    fd_bio *d;
-    pyssl_clear_errors();
-    if (!CRYPTO_THREAD_run_once(&fd_bio_once, make_fd_bio_method) || !fd_bio_method)
-        pyssl_raise_queue(L, NULL, "cannot create the socket BIO method", PYSSL_LOC);
-    bio = BIO_new(fd_bio_method);
-    if (!bio)
-        pyssl_raise_queue(L, NULL, "cannot allocate the socket BIO", PYSSL_LOC);
-    d = BIO_get_data(bio);
-    d->fd = fd;
-    BIO_set_init(bio, 1);
-    SSL_set_bio(c->ssl, bio, bio);   /* one reference, for both directions */
-}
-
 /* ------------------------------------------------------- object access */
-
-static pyssl_socket *check_sslsocket(lua_State *L, int idx)
-{
-    return pyssl_check_object(L, idx, CLASS);
-}
-
-/* Pushes the live TLS state of the SSLSocket at `self` and returns it, or
- * pushes nothing and returns NULL when there is none. */
-static pyssl_conn *push_conn(lua_State *L, int self)
-{
-    pyssl_conn *c;
-    if (lua_getiuservalue(L, self, UV_SSLOBJ) == LUA_TUSERDATA) {
-        c = lua_touserdata(L, -1);
-        if (c->ssl)
-            return c;
-    }
-    lua_pop(L, 1);
-    return NULL;
-}
 
 pyssl_conn *pyssl_sslsocket_conn(lua_State *L, int idx)
 {
@@ -244,7 +54,7 @@ pyssl_conn *pyssl_sslsocket_conn(lua_State *L, int idx)
 
 /* Drops the TLS state of the SSLSocket at `self`, freeing its OpenSSL
  * state at once (what CPython's refcount does when `_sslobj = None`). */
-static void drop_conn(lua_State *L, int self)
+void pyssl_sslsocket_drop_conn(lua_State *L, int self)
 {
     self = lua_absindex(L, self);
     if (lua_getiuservalue(L, self, UV_SSLOBJ) == LUA_TUSERDATA) {
@@ -405,7 +215,7 @@ static int sslsock_do_handshake(lua_State *L)
  * descriptor's mode just before, so it is set again only if the timeout
  * changed during the handshake (a callback's settimeout): one system call
  * less per connection. */
-static void handshake_after_init(lua_State *L, pyssl_socket *s)
+void pyssl_sslsocket_handshake_after_init(lua_State *L, pyssl_socket *s)
 {
     double timeout = s->timeout;
     int status;
@@ -730,17 +540,6 @@ static int sslsock_recv_into(lua_State *L)
     return read_common(L, nbytes, lua_isnil(L, 2) ? 0 : 2);
 }
 
-/* Bytes to send: a string or a bytearray. */
-static const char *check_data(lua_State *L, int idx, size_t *len)
-{
-    unsigned char *b;
-    if (lua_type(L, idx) == LUA_TSTRING)
-        return lua_tolstring(L, idx, len);
-    if ((b = pyssl_test_bytearray(L, idx, len)) != NULL)
-        return (const char *)b;
-    return pyssl_check_bytes(L, idx, len);
-}
-
 /* write(data) -> number of bytes written (all of them) */
 static int sslsock_write(lua_State *L)
 {
@@ -751,7 +550,7 @@ static int sslsock_write(lua_State *L)
     lua_settop(L, 2);
     if (!op_begin(L, &o))
         return pyssl_raise(L, "ValueError", "Write on closed or unwrapped SSL socket.");
-    data = check_data(L, 2, &len);
+    data = pyssl_check_data(L, 2, &len);
     lua_pushinteger(L, (lua_Integer)tls_write(L, &o, data, len));
     return 1;
 }
@@ -772,7 +571,7 @@ static int sslsock_send(lua_State *L)
     }
     if (nonzero_flags(L, 3))
         return flags_error(L, "send");
-    data = check_data(L, 2, &len);
+    data = pyssl_check_data(L, 2, &len);
     lua_pushinteger(L, (lua_Integer)tls_write(L, &o, data, len));
     return 1;
 }
@@ -788,7 +587,7 @@ static int sendall_through(lua_State *L)
     size_t len, done = 0;
     const char *data;
     if (lua_type(L, 2) != LUA_TSTRING) {
-        data = check_data(L, 2, &len);
+        data = pyssl_check_data(L, 2, &len);
         lua_pushlstring(L, data, len);
         lua_replace(L, 2);
     }
@@ -835,7 +634,7 @@ static int sslsock_sendall(lua_State *L)
     lua_pop(L, 1);   /* the TLS state: each send() below starts its own */
     if (push_replaced(L, "send", sslsock_send))
         return sendall_through(L);
-    data = check_data(L, 2, &len);
+    data = pyssl_check_data(L, 2, &len);
     /* ssl.py loops over send(); each send writes everything. */
     while (done < len) {
         size_t chunk = len - done > INT_MAX ? INT_MAX : len - done;
@@ -879,7 +678,7 @@ static int sslsock_real_close(lua_State *L)
     pyssl_socket *s = check_sslsocket(L, 1);
     int err;
     lua_settop(L, 1);
-    drop_conn(L, 1);
+    pyssl_sslsocket_drop_conn(L, 1);
     err = pyssl_socket_close_fd(s);
     if (err && err != ECONNRESET)
         return pyssl_raise_errno(L, err, NULL);
@@ -893,293 +692,15 @@ static int sslsock_gc(lua_State *L)
     if (!s)
         return 0;
     lua_settop(L, 1);
-    drop_conn(L, 1);
+    pyssl_sslsocket_drop_conn(L, 1);
     pyssl_socket_close_fd(s);
     return 0;
 }
-
-/* ------------------------------------------------------- construction */
-
-/* Attributes SSLSocket's __init__ sets, in the order of _from_socket's
- * arguments after sock; server_hostname and _connected come later. */
-static const char *const INIT_ATTRIBUTES[] = {
-    "_context", "_session", "server_side", "do_handshake_on_connect", "suppress_ragged_eofs", NULL
-};
-#define INIT_DICT_SIZE 8   /* those, _closed, server_hostname, _connected */
-
-/* _from_socket(sock, context, session, server_side, do_handshake_on_connect,
- * suppress_ragged_eofs): an SSLSocket on sock's descriptor, family, type,
- * proto and timeout; sock is detached (Python's socket(fileno=...) then
- * sock.detach()). The attribute table is made at its final size with the
- * first assignments of ssl.py's __init__ in it (_closed = False too):
- * one allocation instead of a metamethod call per attribute and a rehash
- * per growth. Private: ssl.py's SSLSocket._create. */
-static int sslsock_from_socket(lua_State *L)
-{
-    pyssl_socket *old = pyssl_test_socket(L, 1), *s;
-    int i, fd;
-    if (!old)
-        return pyssl_raise(L, "TypeError", "expected a socket, not %s", pyssl_typename(L, 1));
-    if (old->fd < 0)
-        return pyssl_raise(L, "ValueError", "negative file descriptor");
-    lua_settop(L, 6);
-    lua_createtable(L, 0, INIT_DICT_SIZE);
-    for (i = 0; INIT_ATTRIBUTES[i]; i++) {
-        lua_pushvalue(L, 2 + i);
-        lua_setfield(L, -2, INIT_ATTRIBUTES[i]);
-    }
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "_closed");
-    fd = old->fd;   /* again: the allocations above may have closed `old` */
-    if (fd < 0)
-        return pyssl_raise_errno(L, EBADF, NULL);
-    s = pyssl_new_socket(L, CLASS, fd, old->family, old->type, old->proto, old->timeout);
-    if (old->fd != fd) {
-        /* A finalizer closed `old`, and its descriptor, while the object
-         * was allocated: the number is no longer ours to own. */
-        s->fd = -1;
-        return pyssl_raise_errno(L, EBADF, NULL);
-    }
-    s->type_is_kernels = old->type_is_kernels;
-    old->fd = -1;
-    lua_insert(L, -2);
-    lua_setiuservalue(L, -2, PYSSL_UV_DICT);
-    return 1;
-}
-
-/* Creates the TLS state (an SSLObject) over s's descriptor on the
- * SSLContext at ctx and pushes it: CPython's _SSLContext._wrap_socket
- * from its server_hostname check on. Stack indexes: hostname (A-label or
- * nil), owner (0: none), session (nil: none). */
-static void push_tls_state(lua_State *L, pyssl_socket *s, int ctx, int server_side, int hostname,
-                           int owner, int session)
-{
-    pyssl_conn *c;
-    if (!lua_isnil(L, hostname) && lua_type(L, hostname) != LUA_TSTRING)
-        pyssl_raise(L, "TypeError", "_wrap_socket() argument 'server_hostname' must be str or None, not %s",
-                    pyssl_typename(L, hostname));
-    if (s->fd < 0)
-        pyssl_raise_errno(L, EBADF, NULL);
-    c = pyssl_conn_new(L, ctx, server_side, hostname, 0, 0, s->fd, owner,
-                       lua_isnil(L, session) ? 0 : session);
-    attach_fd_bio(L, c, s->fd);
-}
-
-/* SSLContext:_wrap_socket(sock, server_side, server_hostname=nil,
- * {owner=nil, session=nil}) -> the TLS state (an SSLObject) over sock's
- * descriptor; CPython's _ssl._SSLContext._wrap_socket. */
-static int ctx_wrap_socket(lua_State *L)
-{
-    static const char *const names[] = {
-        "sock", "server_side", "server_hostname", "owner", "session", NULL
-    };
-    pyssl_socket *s;
-    pyssl_check_context(L, 1);
-    pyssl_parse_args_c(L, 2, "_wrap_socket", names, 3);
-    s = pyssl_test_socket(L, 2);
-    if (!s)
-        return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'sock' must be _socket.socket, not %s",
-                           pyssl_typename(L, 2));
-    push_tls_state(L, s, 1, lua_toboolean(L, 3), 4, lua_isnil(L, 5) ? 0 : 5, 6);
-    return 1;
-}
-
-/* Calls self:name() with the value at `arg` as its argument (none when
- * arg is 0), leaving nresults results: a step of __init__ that ssl.py
- * performs as a method call, on a Lua subclass instance whose class may
- * override the method. */
-static void call_self(lua_State *L, int self, const char *name, int arg, int nresults)
-{
-    lua_getfield(L, self, name);
-    lua_pushvalue(L, self);
-    if (arg)
-        lua_pushvalue(L, arg);
-    lua_call(L, arg ? 2 : 1, nresults);
-}
-
-/* Is the error at the top an OSError whose errno is `err`? */
-static int is_oserror_errno(lua_State *L, int err)
-{
-    int match = 0;
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.OSError");
-    if (pyssl_isinstance(L, -2, -1)) {
-        lua_getfield(L, -2, "errno");
-        match = lua_isinteger(L, -1) && lua_tointeger(L, -1) == err;
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    return match;
-}
-
-/* "See if we are connected": 0 when getpeername() raises an OSError with
- * errno ENOTCONN, any other error propagates. An SSLSocket asks the
- * descriptor without building an address; a Lua subclass instance calls
- * self:getpeername(). */
-static int init_connected(lua_State *L, pyssl_socket *s, int self, int subclassed)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (subclassed) {
-        lua_getfield(L, self, "getpeername");
-        lua_pushvalue(L, self);
-        if (lua_pcall(L, 1, 0, 0) == LUA_OK)
-            return 1;
-        if (!is_oserror_errno(L, ENOTCONN))
-            lua_error(L);
-        lua_pop(L, 1);
-        return 0;
-    }
-    if (getpeername(s->fd, (struct sockaddr *)&ss, &len) == 0)
-        return 1;
-    if (errno != ENOTCONN)
-        pyssl_raise_errno(L, errno, NULL);
-    return 0;
-}
-
-/* self._sslobj = context._wrap_socket(self, server_side,
- * self.server_hostname, owner=self, session=session). An SSLSocket gets
- * the TLS state made here (server_hostname is the one just set); a Lua
- * subclass instance has the calls and the assignment go through its
- * class and the context's, as ssl.py makes them. */
-static void init_wrap(lua_State *L, pyssl_socket *s, int self, int ctx, int server_side,
-                      int hostname, int session, int subclassed)
-{
-    if (!subclassed) {
-        pyssl_check_context(L, ctx);
-        push_tls_state(L, s, ctx, lua_toboolean(L, server_side), hostname, self, session);
-        lua_setiuservalue(L, self, UV_SSLOBJ);
-        return;
-    }
-    lua_getfield(L, ctx, "_wrap_socket");
-    lua_pushvalue(L, ctx);
-    lua_pushvalue(L, self);
-    lua_pushvalue(L, server_side);
-    lua_getfield(L, self, "server_hostname");
-    lua_createtable(L, 0, 2);
-    lua_pushvalue(L, self);
-    lua_setfield(L, -2, "owner");
-    lua_pushvalue(L, session);
-    lua_setfield(L, -2, "session");
-    lua_call(L, 5, 1);
-    lua_setfield(L, self, "_sslobj");
-}
-
-/* `if do_handshake_on_connect:` of __init__: the non-blocking check on
- * self.gettimeout(), then self.do_handshake(). An SSLSocket's timeout is
- * the one just set, and its handshake is the core's (handshake_after_init);
- * a Lua subclass instance calls both methods. */
-static void init_handshake(lua_State *L, pyssl_socket *s, int self, double timeout, int subclassed)
-{
-    if (subclassed) {
-        call_self(L, self, "gettimeout", 0, 1);
-        timeout = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1.0;
-        lua_pop(L, 1);
-    }
-    if (timeout == 0.0)
-        pyssl_raise(L, "ValueError", "do_handshake_on_connect should not be specified for non-blocking sockets");
-    if (subclassed)
-        call_self(L, self, "do_handshake", 0, 0);
-    else
-        handshake_after_init(L, s);
-}
-
-/* _init_tls(sock_timeout, context, server_side, server_hostname, session,
- * do_handshake_on_connect, subclassed) -> connected: ssl.py's
- * SSLSocket.__init__ from `self.server_hostname = <encoded name>` on, in
- * one call: "see if we are connected", settimeout, _connected,
- * `_sslobj = context._wrap_socket(...)` and the handshake. For an
- * SSLSocket the core does each step itself (few Lua calls per
- * connection); for an instance of a Lua subclass (`subclassed`), whose
- * class may override any of them, each step that ssl.py performs as a
- * method call is that call, in the same order. When getpeername() says
- * ENOTCONN it stops after setting server_hostname and returns false: the
- * caller goes on (the CVE-2023-40217 check). */
-static int sslsock_init_tls(lua_State *L)
-{
-    enum { SELF = 1, TIMEOUT, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, HANDSHAKE, SUBCLASSED, DICT };
-    pyssl_socket *s = check_sslsocket(L, SELF);
-    double timeout;
-    int subclassed;
-    lua_settop(L, SUBCLASSED);
-    subclassed = lua_toboolean(L, SUBCLASSED);
-    timeout = lua_isnil(L, TIMEOUT) ? -1.0 : lua_tonumber(L, TIMEOUT);
-    /* Plain attributes: a subclass instance's assignments reach the same
-     * attribute table (its class changes only reads). */
-    pyssl_push_dict(L, SELF);
-    lua_pushvalue(L, HOSTNAME);
-    lua_setfield(L, DICT, "server_hostname");
-    if (!init_connected(L, s, SELF, subclassed)) {
-        lua_pushboolean(L, 0);
-        return 1;
-    }
-    if (subclassed)
-        call_self(L, SELF, "settimeout", TIMEOUT, 0);
-    else
-        pyssl_socket_settimeout(L, s, timeout);
-    lua_pushboolean(L, 1);
-    lua_setfield(L, DICT, "_connected");
-    init_wrap(L, s, SELF, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, subclassed);
-    if (lua_toboolean(L, HANDSHAKE))
-        init_handshake(L, s, SELF, timeout, subclassed);
-    lua_pushboolean(L, 1);
-    return 1;
-}
-
-/* s._sslobj: the TLS state or nil */
-static int get_sslobj(lua_State *L)
-{
-    check_sslsocket(L, 1);
-    if (!push_conn(L, 1))
-        lua_pushnil(L);
-    return 1;
-}
-
-/* s._sslobj = obj | nil: replacing or clearing frees the old state. */
-static int set_sslobj(lua_State *L)
-{
-    check_sslsocket(L, 1);
-    lua_settop(L, 2);
-    if (!lua_isnil(L, 2) && !pyssl_test_object(L, 2, SSLOBJECT))
-        return pyssl_raise(L, "TypeError", "_sslobj must be an SSLObject or None, not %s",
-                           pyssl_typename(L, 2));
-    lua_getiuservalue(L, 1, UV_SSLOBJ);
-    if (!lua_rawequal(L, -1, 2))
-        drop_conn(L, 1);
-    lua_pushvalue(L, 2);
-    lua_setiuservalue(L, 1, UV_SSLOBJ);
-    return 0;
-}
-
-/* Plain Python attributes that may hold None: kept in the attribute
- * table, but read as nil when absent (a missing dict entry would be an
- * AttributeError). */
-#define NULLABLE_ATTRIBUTE(fname, key)                                  \
-    static int get_##fname(lua_State *L)                               \
-    {                                                                   \
-        check_sslsocket(L, 1);                                          \
-        pyssl_push_dict(L, 1);                                          \
-        lua_getfield(L, -1, key);                                       \
-        return 1;                                                       \
-    }                                                                   \
-    static int set_##fname(lua_State *L)                               \
-    {                                                                   \
-        check_sslsocket(L, 1);                                          \
-        lua_settop(L, 2);                                               \
-        pyssl_push_dict(L, 1);                                          \
-        lua_pushvalue(L, 2);                                            \
-        lua_setfield(L, -2, key);                                       \
-        return 0;                                                       \
-    }
-NULLABLE_ATTRIBUTE(server_hostname, "server_hostname")
-NULLABLE_ATTRIBUTE(context_attr, "_context")
-NULLABLE_ATTRIBUTE(session_attr, "_session")
-#undef NULLABLE_ATTRIBUTE
 
 void pyssl_open_sslsocket(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         {"_do_handshake", sslsock_do_handshake},
-        {"_init_tls", sslsock_init_tls},
         {"_unwrap", sslsock_unwrap},
         {"_real_close", sslsock_real_close},
         {"read", sslsock_read},
@@ -1190,24 +711,6 @@ void pyssl_open_sslsocket(lua_State *L)
         {"sendall", sslsock_sendall},
         {"pending", sslsock_pending},
         {"dirty", sslsock_dirty},
-        {NULL, NULL}
-    };
-    static const luaL_Reg getters[] = {
-        {"_sslobj", get_sslobj},
-        {"server_hostname", get_server_hostname},
-        {"_context", get_context_attr},
-        {"_session", get_session_attr},
-        {NULL, NULL}
-    };
-    static const luaL_Reg setters[] = {
-        {"_sslobj", set_sslobj},
-        {"server_hostname", set_server_hostname},
-        {"_context", set_context_attr},
-        {"_session", set_session_attr},
-        {NULL, NULL}
-    };
-    static const luaL_Reg context_methods[] = {
-        {"_wrap_socket", ctx_wrap_socket},
         {NULL, NULL}
     };
     static const struct {
@@ -1221,8 +724,6 @@ void pyssl_open_sslsocket(lua_State *L)
         .qualname = CLASS,
         .base = "socket",
         .methods = methods,
-        .getters = getters,
-        .setters = setters,
         .no_construct = "SSLSocket does not have a public constructor. "
                         "Instances are returned by SSLContext.wrap_socket().",
         .close = sslsock_gc,
@@ -1255,13 +756,6 @@ void pyssl_open_sslsocket(lua_State *L)
     lua_setfield(L, -2, "_ENOTCONN");
     lua_pushinteger(L, EINVAL);
     lua_setfield(L, -2, "_EINVAL");
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
-    lua_pushcclosure(L, sslsock_from_socket, 1);
-    lua_setfield(L, -2, "_from_socket");
     lua_setfield(L, -2, CLASS);
-
-    pyssl_push_class(L, "SSLContext");
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
-    luaL_setfuncs(L, context_methods, 1);
-    lua_pop(L, 1);
+    pyssl_open_sslsocket_init(L);
 }

@@ -9,11 +9,6 @@
 #include <openssl/x509v3.h>
 #include "pyssl.h"
 
-static int is_path(lua_State *L, int idx)
-{
-    return lua_type(L, idx) == LUA_TSTRING;
-}
-
 /* --------------------------------------------------- load_verify_locations */
 
 /* What one certificate or CRL in the store holds: 5.8 KB on average over
@@ -98,9 +93,9 @@ static int ctx_load_verify_locations(lua_State *L)
     pyssl_parse_args_c(L, 2, "load_verify_locations", names, 3);
     if (lua_isnil(L, 2) && lua_isnil(L, 3) && lua_isnil(L, 4))
         return pyssl_raise(L, "TypeError", "cafile, capath and cadata cannot be all omitted");
-    if (!lua_isnil(L, 2) && !is_path(L, 2))
+    if (!lua_isnil(L, 2) && !pyssl_is_path(L, 2))
         return pyssl_raise(L, "TypeError", "cafile should be a valid filesystem path");
-    if (!lua_isnil(L, 3) && !is_path(L, 3))
+    if (!lua_isnil(L, 3) && !pyssl_is_path(L, 3))
         return pyssl_raise(L, "TypeError", "capath should be a valid filesystem path");
     size_before = store_size(self);
     if (!lua_isnil(L, 4)) {
