@@ -279,11 +279,7 @@ static int call_base(lua_State *L, const char *key)
  * (A method replaced in the class table itself is not looked for.) */
 static int push_replaced(lua_State *L, const char *name, lua_CFunction builtin)
 {
-    const void *metatable;
-    lua_getmetatable(L, 1);   /* check_sslsocket has seen it */
-    metatable = lua_topointer(L, -1);
-    lua_pop(L, 1);
-    if (metatable == pyssl_state_of(L)->sslsocket_metatable)
+    if (pyssl_is_plain(L, 1, CLASS))
         return 0;
     lua_getfield(L, 1, name);
     if (lua_tocfunction(L, -1) == builtin) {
@@ -1084,24 +1080,25 @@ static void init_handshake(lua_State *L, pyssl_socket *s, int self, double timeo
 }
 
 /* _init_tls(sock_timeout, context, server_side, server_hostname, session,
- * do_handshake_on_connect, subclassed) -> connected: ssl.py's
+ * do_handshake_on_connect) -> connected: ssl.py's
  * SSLSocket.__init__ from `self.server_hostname = <encoded name>` on, in
  * one call: "see if we are connected", settimeout, _connected,
  * `_sslobj = context._wrap_socket(...)` and the handshake. For an
  * SSLSocket the core does each step itself (few Lua calls per
- * connection); for an instance of a Lua subclass (`subclassed`), whose
+ * connection); for an instance of a Lua subclass (`subclassed`: not
+ * pyssl_is_plain), whose
  * class may override any of them, each step that ssl.py performs as a
  * method call is that call, in the same order. When getpeername() says
  * ENOTCONN it stops after setting server_hostname and returns false: the
  * caller goes on (the CVE-2023-40217 check). */
 static int sslsock_init_tls(lua_State *L)
 {
-    enum { SELF = 1, TIMEOUT, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, HANDSHAKE, SUBCLASSED, DICT };
+    enum { SELF = 1, TIMEOUT, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, HANDSHAKE, DICT };
     pyssl_socket *s = check_sslsocket(L, SELF);
     double timeout;
     int subclassed;
-    lua_settop(L, SUBCLASSED);
-    subclassed = lua_toboolean(L, SUBCLASSED);
+    lua_settop(L, HANDSHAKE);
+    subclassed = !pyssl_is_plain(L, SELF, CLASS);
     timeout = lua_isnil(L, TIMEOUT) ? -1.0 : lua_tonumber(L, TIMEOUT);
     /* Plain attributes: a subclass instance's assignments reach the same
      * attribute table (its class changes only reads). */
@@ -1216,6 +1213,8 @@ void pyssl_open_sslsocket(lua_State *L)
         {&KEY_RECV, "recv"}, {&KEY_RECV_INTO, "recv_into"},
         {&KEY_SEND, "send"}, {&KEY_SENDALL, "sendall"},
     };
+    /* A Python property whose getter is Lua (lua/pyssl/sslsocket.lua). */
+    static const char *const readonly[] = {"session_reused", NULL};
     static const pyssl_class cls = {
         .name = CLASS,
         .qualname = CLASS,
@@ -1229,6 +1228,7 @@ void pyssl_open_sslsocket(lua_State *L)
         .tostring = pyssl_socket_tostring,
         .nuv = NUV,
         .has_dict = 1,
+        .readonly = readonly,
     };
     size_t i;
 
@@ -1242,9 +1242,6 @@ void pyssl_open_sslsocket(lua_State *L)
 
     pyssl_class_register(L, &cls);
     lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl." CLASS);
-    ((pyssl_state *)lua_touserdata(L, -2))->sslsocket_metatable = lua_topointer(L, -1);
-    lua_pop(L, 1);
     lua_pushcclosure(L, handshake, 1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_HANDSHAKE);
     pyssl_push_class(L, CLASS);
