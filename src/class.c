@@ -26,9 +26,14 @@
 #define MT_SHADOWING_SLOT 3      /* true in the metatables made by use_shadowing_index */
 #define MT_FAST_SLOT 4           /* true in the own metatable of a busy object (pyssl_make_fast) */
 #define MT_OWN_SLOT 5            /* the name pointer, only in the class's own metatable (pyssl_is_plain) */
+#define MT_SUBCLASS_SLOT 6       /* the Lua subclass, in the metatables of its instances */
+#define MT_SLOTS 6
 #define STATE_KEY "pyssl.state"
 #define SHADOWING_KEY "pyssl.shadowing"   /* metatable -> its shadowing copy (weak keys) */
-#define SUBCLASSES_KEY "pyssl.subclasses" /* Lua subclass -> {base metatable -> its metatable} (weak keys) */
+/* registry[&subclasses_key]: Lua subclass -> {base metatable -> the
+ * metatable of its instances} (weak keys); a light userdata key, as
+ * isinstance looks here for every sequence of classes. */
+static const char subclasses_key = 0;
 
 const char *pyssl_basename(const char *path)
 {
@@ -230,7 +235,7 @@ static int object_index(lua_State *L)
 static void push_metatable_copy(lua_State *L, int mt)
 {
     int copy;
-    lua_createtable(L, MT_OWN_SLOT, 16);
+    lua_createtable(L, MT_SLOTS, 16);
     copy = lua_gettop(L);
     lua_pushnil(L);
     while (lua_next(L, mt)) {
@@ -336,19 +341,14 @@ static int shadowing_index(lua_State *L)
     return index_through(L, lua_upvalueindex(1));
 }
 
-/* Pushes the weak-keyed table registry[key], created on first use. */
-static void push_weak_table(lua_State *L, const char *key)
+/* Pushes a new table with weak keys. */
+static void push_weak_table(lua_State *L)
 {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, key) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_createtable(L, 0, 1);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, LUA_REGISTRYINDEX, key);
-    }
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
 }
 
 /* Python looks in an instance's __dict__ before the class's methods
@@ -367,7 +367,12 @@ static void use_shadowing_index(lua_State *L, int obj)
         return;
     }
     lua_pop(L, 1);
-    push_weak_table(L, SHADOWING_KEY);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, SHADOWING_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        push_weak_table(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, SHADOWING_KEY);
+    }
     lua_pushvalue(L, mt);
     if (lua_rawget(L, -2) != LUA_TTABLE) {
         lua_pop(L, 1);
@@ -392,8 +397,8 @@ static void use_shadowing_index(lua_State *L, int obj)
  * `__index = Base` in its metatable, so its own subclasses chain the same
  * way) whose fields come before the base class's. Its instances are
  * objects of the base class with a metatable made once per (subclass,
- * base metatable): the base's, with `__subclass` and an __index that asks
- * the subclass first. */
+ * base metatable): the base's, with the subclass in an array slot and an
+ * __index that asks the subclass first. */
 
 /* __index of a Lua subclass instance: upvalues 1 the subclass, 2 the base
  * metatable's __index. */
@@ -420,7 +425,12 @@ void pyssl_set_subclass(lua_State *L, int obj, int cls)
         lua_settop(L, mt - 1);
         return;
     }
-    push_weak_table(L, SUBCLASSES_KEY);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &subclasses_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        push_weak_table(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &subclasses_key);
+    }
     lua_pushvalue(L, cls);
     if (lua_rawget(L, -2) != LUA_TTABLE) {
         lua_pop(L, 1);
@@ -435,7 +445,7 @@ void pyssl_set_subclass(lua_State *L, int obj, int cls)
         lua_pop(L, 1);
         push_metatable_copy(L, mt);
         lua_pushvalue(L, cls);
-        lua_setfield(L, -2, "__subclass");
+        lua_rawseti(L, -2, MT_SUBCLASS_SLOT);
         lua_pushvalue(L, cls);
         lua_getfield(L, mt, "__index");
         lua_pushcclosure(L, subclass_index, 2);
@@ -470,7 +480,7 @@ static int is_lua_subclass(lua_State *L, int cls)
     int top = lua_gettop(L), depth, found = 0;
     if (!lua_istable(L, cls))
         return 0;
-    if (lua_getfield(L, LUA_REGISTRYINDEX, SUBCLASSES_KEY) == LUA_TTABLE) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &subclasses_key) == LUA_TTABLE) {
         lua_pushvalue(L, cls);
         found = lua_rawget(L, -2) != LUA_TNIL;
     }
@@ -488,9 +498,10 @@ static int is_lua_subclass(lua_State *L, int cls)
 static int lua_subclass_instance_of(lua_State *L, int obj, int cls)
 {
     int top = lua_gettop(L), depth, found = 0;
-    if (lua_type(L, obj) == LUA_TUSERDATA && lua_getmetatable(L, obj)) {
-        lua_pushliteral(L, "__subclass");
-        lua_rawget(L, -2);
+    if (!lua_istable(L, cls))
+        return -1;
+    if (lua_type(L, obj) == LUA_TUSERDATA && lua_getmetatable(L, obj)
+        && lua_rawgeti(L, -1, MT_SUBCLASS_SLOT) != LUA_TNIL) {
         for (depth = 0; !found && depth < LUA_SUBCLASS_MAX_DEPTH && !is_class(L, -1); depth++) {
             found = lua_rawequal(L, -1, cls);
             if (!replace_with_lua_base(L))
@@ -814,7 +825,7 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
 
     /* The instance metatable. */
     push_metatable_name(L, cls->name);
-    lua_createtable(L, MT_OWN_SLOT, 12);
+    lua_createtable(L, MT_SLOTS, 12);
     mt = lua_gettop(L);
     lua_pushvalue(L, -2);
     lua_pushvalue(L, mt);
