@@ -152,6 +152,24 @@ describe("Lua subclasses", function()
              ssl.isinstance, obj, setmetatable({}, {__index = {}}))
   end)
 
+  it("are per-context class attributes, both checked as every attribute of a context", function()
+    local Sub = subclass(ssl.SSLObject)
+    ctx.sslobject_class, ctx.sslsocket_class = Sub, Sub
+    local other = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    assert.equal(Sub, ctx.sslobject_class)
+    assert.equal(Sub, ctx.sslsocket_class)
+    assert.equal(ssl.SSLObject, other.sslobject_class)
+    assert.equal(ssl.SSLSocket, other.sslsocket_class)
+    ctx.sslobject_class = nil
+    assert.equal(ssl.SSLObject, ctx.sslobject_class)
+    getmetatable(other).__close(other)
+    for _, name in ipairs({"sslobject_class", "sslsocket_class", "check_hostname"}) do
+      H.raises(ssl.ValueError, "SSLContext has been closed", function() return other[name] end)
+      H.raises(ssl.ValueError, "SSLContext has been closed", function() other[name] = Sub end)
+    end
+    H.raises(ssl.TypeError, nil, ssl.SSLContext.__getters.sslobject_class, ssl.MemoryBIO())
+  end)
+
   it("share their instance metatable between objects and keep the base's for plain ones", function()
     local Sub = subclass(ssl.SSLObject)
     local a, b = make_object(Sub), make_object(Sub)

@@ -720,12 +720,23 @@ void pyssl_push_class_attribute(lua_State *L, int obj, const char *key, const ch
     pyssl_push_class(L, default_class);
 }
 
+/* The self check of the getter and setter of a class attribute, whose
+ * upvalue 1 is the class declaration (a light userdata). */
+static void check_class_attribute_self(lua_State *L)
+{
+    const pyssl_class *cls = lua_touserdata(L, lua_upvalueindex(1));
+    if (cls->check_self)
+        cls->check_self(L, 1);
+    else
+        pyssl_check_object(L, 1, cls->name);
+}
+
 /* The getter and setter of a class attribute: upvalues 1 the class
- * name, 2 the attribute name, 3 the default class's name (both class
- * names static strings, as light userdata). */
+ * declaration, 2 the attribute name, 3 the default class's name (a
+ * static string, as light userdata). */
 static int get_class_attribute(lua_State *L)
 {
-    pyssl_check_object(L, 1, lua_touserdata(L, lua_upvalueindex(1)));
+    check_class_attribute_self(L);
     pyssl_push_class_attribute(L, 1, lua_tostring(L, lua_upvalueindex(2)),
                                lua_touserdata(L, lua_upvalueindex(3)));
     return 1;
@@ -733,7 +744,7 @@ static int get_class_attribute(lua_State *L)
 
 static int set_class_attribute(lua_State *L)
 {
-    pyssl_check_object(L, 1, lua_touserdata(L, lua_upvalueindex(1)));
+    check_class_attribute_self(L);
     lua_settop(L, 2);
     pyssl_push_dict(L, 1);
     lua_pushvalue(L, lua_upvalueindex(2));
@@ -745,7 +756,7 @@ static int set_class_attribute(lua_State *L)
 static void push_class_attribute_closure(lua_State *L, const pyssl_class *cls,
                                          const pyssl_class_attribute *attr, lua_CFunction f)
 {
-    lua_pushlightuserdata(L, (void *)cls->name);
+    lua_pushlightuserdata(L, (void *)cls);
     lua_pushstring(L, attr->name);
     lua_pushlightuserdata(L, (void *)attr->default_class);
     lua_pushcclosure(L, f, 3);

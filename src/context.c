@@ -480,6 +480,13 @@ static int set_hostname_checks_common_name(lua_State *L)
     return 0;
 }
 
+/* The self check of sslsocket_class and sslobject_class: an open
+ * context, as for every other SSLContext attribute. */
+static void *check_open_context(lua_State *L, int idx)
+{
+    return pyssl_check_context(L, idx);
+}
+
 /* -------------------------------------------------------- load_cert_chain */
 
 /* What the PEM password callback needs; lives on the C stack during one
@@ -703,6 +710,7 @@ void pyssl_open_context(lua_State *L)
         .has_dict = 1,
         .readonly = readonly,
         .class_attributes = class_attributes,
+        .check_self = check_open_context,
     };
     pyssl_class_register(L, &cls);
     pyssl_push_class(L, CLASS);

@@ -107,6 +107,9 @@ typedef struct pyssl_class {
     const char *const *slots;  /* or, with has_dict, only these (Python __slots__); NULL-ended */
     const char *const *readonly;   /* read-only Python properties (getters from C or Lua); NULL-ended */
     const struct pyssl_class_attribute *class_attributes;   /* {NULL}-ended */
+    /* The self check of the class attributes' getters and setters (e.g. "is
+     * the context open?"); NULL: pyssl_check_object. */
+    void *(*check_self)(lua_State *L, int idx);
 } pyssl_class;
 
 /* A class attribute instances may shadow (Python: `C.x = Default` in the
