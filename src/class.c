@@ -25,8 +25,15 @@
 #define MT_NUV_SLOT 2
 #define MT_SHADOWING_SLOT 3      /* true in the metatables made by use_shadowing_index */
 #define MT_FAST_SLOT 4           /* true in the own metatable of a busy object (pyssl_make_fast) */
+#define MT_OWN_SLOT 5            /* the name pointer, only in the class's own metatable (pyssl_is_plain) */
+#define MT_SUBCLASS_SLOT 6       /* the Lua subclass, in the metatables of its instances */
+#define MT_SLOTS 6
 #define STATE_KEY "pyssl.state"
 #define SHADOWING_KEY "pyssl.shadowing"   /* metatable -> its shadowing copy (weak keys) */
+/* registry[&subclasses_key]: Lua subclass -> {base metatable -> the
+ * metatable of its instances} (weak keys); a light userdata key, as
+ * isinstance looks here for every sequence of classes. */
+static const char subclasses_key = 0;
 
 const char *pyssl_basename(const char *path)
 {
@@ -128,12 +135,14 @@ static int class_derives(lua_State *L, int idx, int target, int depth)
     return found;
 }
 
+static int lua_subclass_instance_of(lua_State *L, int obj, int cls);
+
 int pyssl_instance_of(lua_State *L, int obj, int cls)
 {
     int result;
     cls = lua_absindex(L, cls);
     if (!is_class(L, cls))
-        return -1;
+        return lua_subclass_instance_of(L, lua_absindex(L, obj), cls);
     if (!push_class_of(L, obj))
         return 0;
     result = class_derives(L, lua_gettop(L), cls, 0);
@@ -220,6 +229,35 @@ static int object_index(lua_State *L)
     return index_not_method(L);
 }
 
+/* Pushes a copy of the instance metatable at mt (its metamethods and
+ * array slots) for objects that leave the class's own: the copy is not
+ * "plain" (pyssl_is_plain). */
+static void push_metatable_copy(lua_State *L, int mt)
+{
+    int copy;
+    lua_createtable(L, MT_SLOTS, 16);
+    copy = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, mt)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, copy);
+    }
+    lua_pushnil(L);
+    lua_rawseti(L, copy, MT_OWN_SLOT);
+}
+
+int pyssl_is_plain(lua_State *L, int idx, const char *name)
+{
+    const char *own;
+    if (!lua_getmetatable(L, idx))
+        return 0;
+    lua_rawgeti(L, -1, MT_OWN_SLOT);
+    own = lua_touserdata(L, -1);
+    lua_pop(L, 2);
+    return own && (own == name || strcmp(own, name) == 0);
+}
+
 /* Busy objects (pyssl_make_fast): Lua calls an __index *function* for
  * every method lookup (some 200 instructions, a fifth of a MemoryBIO
  * read), while an __index *table* is a plain table read. A busy object
@@ -248,26 +286,15 @@ void pyssl_make_fast(lua_State *L, int idx, const char *name)
 {
     int mt, fast, cache;
     idx = lua_absindex(L, idx);
-    if (!lua_getmetatable(L, idx))
-        return;
-    mt = lua_gettop(L);
     /* Only an object with its class's own metatable: not a Lua subclass
      * instance, nor one whose attributes hide methods (its metatable
      * looks in the attribute table first). */
-    lua_rawgetp(L, LUA_REGISTRYINDEX, name);
-    if (!lua_rawequal(L, -1, mt)) {
-        lua_settop(L, mt - 1);
+    if (!pyssl_is_plain(L, idx, name))
         return;
-    }
-    lua_pop(L, 1);
-    lua_createtable(L, MT_FAST_SLOT, 16);
+    lua_getmetatable(L, idx);
+    mt = lua_gettop(L);
+    push_metatable_copy(L, mt);
     fast = lua_gettop(L);
-    lua_pushnil(L);
-    while (lua_next(L, mt)) {
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);
-        lua_rawset(L, fast);
-    }
     lua_pushboolean(L, 1);
     lua_rawseti(L, fast, MT_FAST_SLOT);
     lua_newtable(L);
@@ -286,6 +313,20 @@ void pyssl_make_fast(lua_State *L, int idx, const char *name)
     lua_settop(L, mt - 1);
 }
 
+/* obj[key] through `index` (the __index of the metatable an object had
+ * before): the stack is exactly (obj, key); returns 1. */
+static int index_through(lua_State *L, int index)
+{
+    if (lua_type(L, index) == LUA_TFUNCTION) {
+        lua_pushvalue(L, index);
+        lua_insert(L, 1);
+        lua_call(L, 2, 1);
+    } else {
+        lua_gettable(L, index);
+    }
+    return 1;
+}
+
 /* __index of an object whose attribute table hides class attributes:
  * the table first, then the metatable's own __index (upvalue 1). */
 static int shadowing_index(lua_State *L)
@@ -297,14 +338,17 @@ static int shadowing_index(lua_State *L)
             return 1;
     }
     lua_settop(L, 2);
-    if (lua_type(L, lua_upvalueindex(1)) == LUA_TFUNCTION) {
-        lua_pushvalue(L, lua_upvalueindex(1));
-        lua_insert(L, 1);
-        lua_call(L, 2, 1);
-    } else {
-        lua_gettable(L, lua_upvalueindex(1));
-    }
-    return 1;
+    return index_through(L, lua_upvalueindex(1));
+}
+
+/* Pushes a new table with weak keys. */
+static void push_weak_table(lua_State *L)
+{
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
 }
 
 /* Python looks in an instance's __dict__ before the class's methods
@@ -325,25 +369,15 @@ static void use_shadowing_index(lua_State *L, int obj)
     lua_pop(L, 1);
     if (lua_getfield(L, LUA_REGISTRYINDEX, SHADOWING_KEY) != LUA_TTABLE) {
         lua_pop(L, 1);
-        lua_newtable(L);
-        lua_createtable(L, 0, 1);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
+        push_weak_table(L);
         lua_pushvalue(L, -1);
         lua_setfield(L, LUA_REGISTRYINDEX, SHADOWING_KEY);
     }
     lua_pushvalue(L, mt);
     if (lua_rawget(L, -2) != LUA_TTABLE) {
         lua_pop(L, 1);
-        lua_newtable(L);
+        push_metatable_copy(L, mt);
         copy = lua_gettop(L);
-        lua_pushnil(L);
-        while (lua_next(L, mt)) {
-            lua_pushvalue(L, -2);
-            lua_insert(L, -2);
-            lua_rawset(L, copy);
-        }
         lua_pushboolean(L, 1);
         lua_rawseti(L, copy, MT_SHADOWING_SLOT);
         lua_getfield(L, mt, "__index");
@@ -355,6 +389,155 @@ static void use_shadowing_index(lua_State *L, int obj)
     }
     lua_setmetatable(L, obj);
     lua_settop(L, mt - 1);
+}
+
+/* Lua subclasses ------------------------------------------------------
+ *
+ * A Lua subclass of a userdata class is any table (usually with
+ * `__index = Base` in its metatable, so its own subclasses chain the same
+ * way) whose fields come before the base class's. Its instances are
+ * objects of the base class with a metatable made once per (subclass,
+ * base metatable): the base's, with the subclass in an array slot and an
+ * __index that asks the subclass first. */
+
+/* __index of a Lua subclass instance: upvalues 1 the subclass, 2 the base
+ * metatable's __index. */
+static int subclass_index(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    if (lua_gettable(L, lua_upvalueindex(1)) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    return index_through(L, lua_upvalueindex(2));
+}
+
+void pyssl_set_subclass(lua_State *L, int obj, int cls)
+{
+    int mt, cache;
+    obj = lua_absindex(L, obj);
+    cls = lua_absindex(L, cls);
+    if (lua_isnil(L, cls) || !lua_getmetatable(L, obj))
+        return;
+    mt = lua_gettop(L);
+    lua_getfield(L, mt, "__class");
+    if (lua_rawequal(L, -1, cls)) {   /* the object's own class */
+        lua_settop(L, mt - 1);
+        return;
+    }
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &subclasses_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        push_weak_table(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &subclasses_key);
+    }
+    lua_pushvalue(L, cls);
+    if (lua_rawget(L, -2) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, cls);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, -4);
+    }
+    cache = lua_gettop(L);
+    lua_pushvalue(L, mt);
+    if (lua_rawget(L, cache) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        push_metatable_copy(L, mt);
+        lua_pushvalue(L, cls);
+        lua_rawseti(L, -2, MT_SUBCLASS_SLOT);
+        lua_pushvalue(L, cls);
+        lua_getfield(L, mt, "__index");
+        lua_pushcclosure(L, subclass_index, 2);
+        lua_setfield(L, -2, "__index");
+        lua_pushvalue(L, mt);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, cache);
+    }
+    lua_setmetatable(L, obj);
+    lua_settop(L, mt - 1);
+}
+
+/* Replaces the Lua class on top of the stack by the one it derives from
+ * (its metatable's __index, when a table); returns 0 when there is none. */
+static int replace_with_lua_base(lua_State *L)
+{
+    if (!lua_istable(L, -1) || !lua_getmetatable(L, -1))
+        return 0;
+    lua_pushliteral(L, "__index");
+    lua_rawget(L, -2);
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    return lua_istable(L, -1);
+}
+
+#define LUA_SUBCLASS_MAX_DEPTH 32
+
+/* Whether the value at cls is a Lua subclass: one instances were made of,
+ * or one that derives from a pyssl class. */
+static int is_lua_subclass(lua_State *L, int cls)
+{
+    int top = lua_gettop(L), depth, found = 0;
+    if (!lua_istable(L, cls))
+        return 0;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &subclasses_key) == LUA_TTABLE) {
+        lua_pushvalue(L, cls);
+        found = lua_rawget(L, -2) != LUA_TNIL;
+    }
+    lua_settop(L, top);
+    lua_pushvalue(L, cls);
+    for (depth = 0; !found && depth < LUA_SUBCLASS_MAX_DEPTH && replace_with_lua_base(L); depth++)
+        found = is_class(L, -1);
+    lua_settop(L, top);
+    return found;
+}
+
+/* isinstance(obj, cls) for a cls that is not a pyssl class: 1 when obj
+ * is an instance of the Lua subclass cls or of one derived from it, 0
+ * for any other object, -1 when cls is not a Lua subclass. */
+static int lua_subclass_instance_of(lua_State *L, int obj, int cls)
+{
+    int top = lua_gettop(L), depth, found = 0;
+    if (!lua_istable(L, cls))
+        return -1;
+    if (lua_type(L, obj) == LUA_TUSERDATA && lua_getmetatable(L, obj)
+        && lua_rawgeti(L, -1, MT_SUBCLASS_SLOT) != LUA_TNIL) {
+        for (depth = 0; !found && depth < LUA_SUBCLASS_MAX_DEPTH && !is_class(L, -1); depth++) {
+            found = lua_rawequal(L, -1, cls);
+            if (!replace_with_lua_base(L))
+                break;
+        }
+    }
+    lua_settop(L, top);
+    if (found)
+        return 1;
+    return is_lua_subclass(L, cls) ? 0 : -1;
+}
+
+/* core._subclass(obj, cls): makes obj, just created by its class, an
+ * instance of the Lua subclass cls (nothing for nil or obj's own class). */
+static int l_subclass(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_type(L, 1) == LUA_TUSERDATA)
+        pyssl_set_subclass(L, 1, 2);
+    return 0;
+}
+
+/* core._is_plain(obj, name): pyssl_is_plain for Lua. */
+static int l_is_plain(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 2);
+    lua_pushboolean(L, lua_type(L, 1) == LUA_TUSERDATA && pyssl_is_plain(L, 1, name));
+    return 1;
+}
+
+void pyssl_open_class(lua_State *L)
+{
+    lua_pushcfunction(L, l_subclass);
+    lua_setfield(L, -2, "_subclass");
+    lua_pushcfunction(L, l_is_plain);
+    lua_setfield(L, -2, "_is_plain");
 }
 
 /* Whether instances of the class whose newindex has `dict` (upvalue 5:
@@ -508,6 +691,91 @@ static void push_allowed_attributes(lua_State *L, const pyssl_class *cls)
     }
 }
 
+/* Marks the names of `readonly` read-only Python properties in the
+ * __setters table on top (false: "property 'x' of 'C' object has no
+ * setter"); their getters may come later, from C or Lua. */
+static void set_readonly(lua_State *L, const char *const *readonly)
+{
+    int i;
+    for (i = 0; readonly && readonly[i]; i++) {
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, readonly[i]);
+    }
+}
+
+/* A class attribute that instances may shadow (Python: `C.x = default`,
+ * then `obj.x = v`): the value lives in the object's attribute table;
+ * without one (or after `obj.x = nil`) it is the registered class
+ * default_class, looked up when read (it may be registered later). */
+void pyssl_push_class_attribute(lua_State *L, int obj, const char *key, const char *default_class)
+{
+    if (lua_getiuservalue(L, obj, PYSSL_UV_DICT) == LUA_TTABLE) {
+        if (lua_getfield(L, -1, key) != LUA_TNIL) {
+            lua_remove(L, -2);
+            return;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    pyssl_push_class(L, default_class);
+}
+
+/* The self check of the getter and setter of a class attribute, whose
+ * upvalue 1 is the class declaration (a light userdata). */
+static void check_class_attribute_self(lua_State *L)
+{
+    const pyssl_class *cls = lua_touserdata(L, lua_upvalueindex(1));
+    if (cls->check_self)
+        cls->check_self(L, 1);
+    else
+        pyssl_check_object(L, 1, cls->name);
+}
+
+/* The getter and setter of a class attribute: upvalues 1 the class
+ * declaration, 2 the attribute name, 3 the default class's name (a
+ * static string, as light userdata). */
+static int get_class_attribute(lua_State *L)
+{
+    check_class_attribute_self(L);
+    pyssl_push_class_attribute(L, 1, lua_tostring(L, lua_upvalueindex(2)),
+                               lua_touserdata(L, lua_upvalueindex(3)));
+    return 1;
+}
+
+static int set_class_attribute(lua_State *L)
+{
+    check_class_attribute_self(L);
+    lua_settop(L, 2);
+    pyssl_push_dict(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushvalue(L, 2);
+    lua_rawset(L, -3);
+    return 0;
+}
+
+static void push_class_attribute_closure(lua_State *L, const pyssl_class *cls,
+                                         const pyssl_class_attribute *attr, lua_CFunction f)
+{
+    lua_pushlightuserdata(L, (void *)cls);
+    lua_pushstring(L, attr->name);
+    lua_pushlightuserdata(L, (void *)attr->default_class);
+    lua_pushcclosure(L, f, 3);
+}
+
+static void set_class_attributes(lua_State *L, int klass, const pyssl_class *cls)
+{
+    const pyssl_class_attribute *attr;
+    lua_getfield(L, klass, "__getters");
+    lua_getfield(L, klass, "__setters");
+    for (attr = cls->class_attributes; attr && attr->name; attr++) {
+        push_class_attribute_closure(L, cls, attr, get_class_attribute);
+        lua_setfield(L, -3, attr->name);
+        push_class_attribute_closure(L, cls, attr, set_class_attribute);
+        lua_setfield(L, -2, attr->name);
+    }
+    lua_pop(L, 2);
+}
+
 void pyssl_class_register(lua_State *L, const pyssl_class *cls)
 {
     int base = 0, klass, mt;
@@ -537,7 +805,9 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
     lua_setfield(L, klass, "__getters");
     push_inheriting_table(L, base, "__setters");
     set_functions(L, cls->setters);
+    set_readonly(L, cls->readonly);
     lua_setfield(L, klass, "__setters");
+    set_class_attributes(L, klass, cls);
     lua_newtable(L);
     if (base) {
         lua_pushvalue(L, base);
@@ -566,7 +836,7 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
 
     /* The instance metatable. */
     push_metatable_name(L, cls->name);
-    lua_newtable(L);
+    lua_createtable(L, MT_SLOTS, 12);
     mt = lua_gettop(L);
     lua_pushvalue(L, -2);
     lua_pushvalue(L, mt);
@@ -583,6 +853,8 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
     lua_rawseti(L, mt, MT_NAME_SLOT);
     lua_pushinteger(L, cls->nuv);
     lua_rawseti(L, mt, MT_NUV_SLOT);
+    lua_pushlightuserdata(L, (void *)cls->name);
+    lua_rawseti(L, mt, MT_OWN_SLOT);
     /* Lookups by the name pointer callers pass (see push_metatable_of). */
     lua_pushvalue(L, mt);
     lua_rawsetp(L, LUA_REGISTRYINDEX, cls->name);

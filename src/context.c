@@ -474,27 +474,11 @@ static int set_hostname_checks_common_name(lua_State *L)
     return 0;
 }
 
-/* sslsocket_class: a plain attribute in Python with a class-level default
- * (SSLSocket), kept in the instance attribute table. (sslobject_class is
- * defined beside SSLObject, in lua/pyssl/sslobject.lua.) */
-static int get_sslsocket_class(lua_State *L)
+/* The self check of sslsocket_class and sslobject_class: an open
+ * context, as for every other SSLContext attribute. */
+static void *check_open_context(lua_State *L, int idx)
 {
-    pyssl_check_context(L, 1);
-    pyssl_push_dict(L, 1);
-    if (lua_getfield(L, -1, "sslsocket_class") == LUA_TNIL) {
-        lua_pop(L, 1);
-        pyssl_push_class(L, "SSLSocket");
-    }
-    return 1;
-}
-
-static int set_sslsocket_class(lua_State *L)
-{
-    pyssl_check_context(L, 1);
-    pyssl_push_dict(L, 1);
-    lua_pushvalue(L, 2);
-    lua_setfield(L, -2, "sslsocket_class");
-    return 0;
+    return pyssl_check_context(L, idx);
 }
 
 /* -------------------------------------------------------- load_cert_chain */
@@ -681,7 +665,6 @@ void pyssl_open_context(lua_State *L)
         {"security_level", get_security_level},
         {"post_handshake_auth", get_post_handshake_auth},
         {"hostname_checks_common_name", get_hostname_checks_common_name},
-        {"sslsocket_class", get_sslsocket_class},
         {NULL, NULL}
     };
     static const luaL_Reg setters[] = {
@@ -694,7 +677,14 @@ void pyssl_open_context(lua_State *L)
         {"num_tickets", set_num_tickets},
         {"post_handshake_auth", set_post_handshake_auth},
         {"hostname_checks_common_name", set_hostname_checks_common_name},
-        {"sslsocket_class", set_sslsocket_class},
+        {NULL, NULL}
+    };
+    /* `protocol` is a Python property in ssl.py: read-only with its wording. */
+    static const char *const readonly[] = {"protocol", NULL};
+    /* Class attributes of ssl.py's SSLContext that a context may replace. */
+    static const pyssl_class_attribute class_attributes[] = {
+        {"sslsocket_class", "SSLSocket"},
+        {"sslobject_class", "SSLObject"},
         {NULL, NULL}
     };
     static const pyssl_class cls = {
@@ -707,13 +697,11 @@ void pyssl_open_context(lua_State *L)
         .close = ctx_close,
         .nuv = PYSSL_CTX_NUV,
         .has_dict = 1,
+        .readonly = readonly,
+        .class_attributes = class_attributes,
+        .check_self = check_open_context,
     };
     pyssl_class_register(L, &cls);
     pyssl_push_class(L, CLASS);
-    /* `protocol` is a Python property in ssl.py: read-only with its wording. */
-    lua_getfield(L, -1, "__setters");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "protocol");
-    lua_pop(L, 1);
     lua_setfield(L, -2, CLASS);
 }

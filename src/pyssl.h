@@ -53,9 +53,6 @@ void pyssl_assert_failed(const char *cond, const char *file, int line);
  * registers, so hot paths reach it without a table lookup. */
 typedef struct pyssl_state {
     unsigned char scratch[PYSSL_RECORD_MAX];
-    /* The metatable of plain SSLSockets (anchored in the registry), to
-     * tell them from Lua subclass instances at the cost of a compare. */
-    const void *sslsocket_metatable;
 } pyssl_state;
 
 #define pyssl_state_of(L) ((pyssl_state *)lua_touserdata((L), lua_upvalueindex(1)))
@@ -124,7 +121,20 @@ typedef struct pyssl_class {
     int nuv;                   /* user values per object (slot 1: attributes) */
     int has_dict;              /* instances take new attributes (Python __dict__) */
     const char *const *slots;  /* or, with has_dict, only these (Python __slots__); NULL-ended */
+    const char *const *readonly;   /* read-only Python properties (getters from C or Lua); NULL-ended */
+    const struct pyssl_class_attribute *class_attributes;   /* {NULL}-ended */
+    /* The self check of the class attributes' getters and setters (e.g. "is
+     * the context open?"); NULL: pyssl_check_object. */
+    void *(*check_self)(lua_State *L, int idx);
 } pyssl_class;
+
+/* A class attribute instances may shadow (Python: `C.x = Default` in the
+ * class body, `obj.x = v` per object): obj.x is the object's own value,
+ * else the registered class `default_class`. */
+typedef struct pyssl_class_attribute {
+    const char *name;
+    const char *default_class;   /* static string */
+} pyssl_class_attribute;
 
 /* User value slot 1 of every object holds its attribute table (created on
  * first use); class-specific slots start at 2. */
@@ -132,6 +142,8 @@ typedef struct pyssl_class {
 
 /* Registers cls; pushes nothing. Its base must be registered first. */
 void pyssl_class_register(lua_State *L, const pyssl_class *cls);
+/* Adds core._subclass and core._is_plain to the module table on top. */
+void pyssl_open_class(lua_State *L);
 /* Pushes the class table of a registered class (pyssl.core.<name>). */
 void pyssl_push_class(lua_State *L, const char *name);
 /* In the functions below, `name` must be a string with static storage (the
@@ -156,6 +168,18 @@ int pyssl_instance_of(lua_State *L, int obj, int cls);
 const char *pyssl_object_classname(lua_State *L, int idx);
 /* Pushes the attribute table of the object at idx, creating it if needed. */
 void pyssl_push_dict(lua_State *L, int idx);
+/* Pushes the class attribute `key` of the pyssl object at obj (see
+ * pyssl_class_attribute) without making its attribute table. */
+void pyssl_push_class_attribute(lua_State *L, int obj, const char *key, const char *default_class);
+/* The one "plain instance" test: whether the object at idx has the own
+ * metatable of class `name` (a static string) -- not a Lua subclass
+ * instance, nor one given an attribute that hides a method, nor a busy
+ * one (pyssl_make_fast) -- so that its methods are exactly its class's. */
+int pyssl_is_plain(lua_State *L, int idx, const char *name);
+/* Makes the object at obj, of a pyssl class, an instance of the Lua
+ * subclass at cls (any value whose fields come first; nothing for nil or
+ * the object's own class). core._subclass(obj, cls) from Lua. */
+void pyssl_set_subclass(lua_State *L, int obj, int cls);
 /* Gives the object at idx (of class `name`, with the class's own
  * metatable; else nothing happens) a metatable of its own whose __index
  * table caches the methods it looks up: for objects in a hot loop (method

@@ -722,6 +722,8 @@ void pyssl_open_socket(lua_State *L)
     };
     /* Python's socket.socket has __slots__ (no __dict__): only these. */
     static const char *const socket_slots[] = {"_io_refs", "_closed", NULL};
+    /* family and type are Python properties: "property ... has no setter". */
+    static const char *const readonly[] = {"family", "type", NULL};
     static const pyssl_class cls = {
         .name = CLASS,
         .qualname = CLASS,
@@ -733,6 +735,7 @@ void pyssl_open_socket(lua_State *L)
         .nuv = 1,
         .has_dict = 1,
         .slots = socket_slots,
+        .readonly = readonly,
     };
     static const luaL_Reg fns[] = {
         {"socketpair", l_socketpair},
@@ -755,13 +758,6 @@ void pyssl_open_socket(lua_State *L)
     lua_newtable(L);
     t = lua_gettop(L);
     pyssl_push_class(L, CLASS);
-    /* family and type are Python properties: "property ... has no setter". */
-    lua_getfield(L, -1, "__setters");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "family");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "type");
-    lua_pop(L, 1);
     lua_pushliteral(L, "socket");
     lua_setfield(L, -2, "__module");
     lua_setfield(L, t, "socket");

@@ -91,11 +91,10 @@ static int ctx_wrap_bio(lua_State *L)
 }
 
 /* Upvalues of SSLContext.wrap_bio (made by core._wrap_bio_function):
- * the per-context sslobject_class table of lua/pyssl/sslobject.lua, and
- * SSLContext._encode_hostname and SSLObject._create as defined there (a
- * replaced one is called instead of the core's). */
+ * SSLContext._encode_hostname and SSLObject._create as defined in
+ * lua/pyssl/sslobject.lua (a replaced one is called instead of the core's). */
 enum {
-    WRAP_OBJECT_CLASSES = 1, WRAP_DEFAULT_ENCODE, WRAP_DEFAULT_CREATE
+    WRAP_DEFAULT_ENCODE = 1, WRAP_DEFAULT_CREATE
 };
 
 /* The hostname at `hostname` replaced by self._encode_hostname(hostname).
@@ -149,13 +148,12 @@ static int ctx_wrap_bio_public(lua_State *L)
         lua_pushboolean(L, 0);
         lua_replace(L, SERVER_SIDE);
     }
-    lua_pushvalue(L, SELF);
-    if (lua_rawget(L, lua_upvalueindex(WRAP_OBJECT_CLASSES)) == LUA_TNIL) {
-        lua_pop(L, 1);
-        pyssl_push_class(L, CLASS);
-    }
-    lua_getfield(L, CLS, "_create");
     ctx = pyssl_test_object(L, SELF, "SSLContext");
+    if (ctx)   /* self.sslobject_class */
+        pyssl_push_class_attribute(L, SELF, "sslobject_class", CLASS);
+    else
+        pyssl_push_class(L, CLASS);
+    lua_getfield(L, CLS, "_create");
     encode_hostname(L, SELF, HOSTNAME, ctx != NULL);
     pyssl_push_class(L, CLASS);
     core_creates = lua_rawequal(L, CLS, -1) && lua_rawequal(L, CREATE, lua_upvalueindex(WRAP_DEFAULT_CREATE))
@@ -183,7 +181,7 @@ static int ctx_wrap_bio_public(lua_State *L)
     return 1;
 }
 
-/* core._wrap_bio_function(object_classes, encode_hostname, create) ->
+/* core._wrap_bio_function(encode_hostname, create) ->
  * SSLContext.wrap_bio, with those as its upvalues. */
 static int l_wrap_bio_function(lua_State *L)
 {
@@ -716,6 +714,9 @@ void pyssl_open_sslobject(lua_State *L)
         {"_wrap_bio", ctx_wrap_bio},
         {NULL, NULL}
     };
+    /* Python properties without setters: "property 'x' of 'SSLObject'
+     * object has no setter". */
+    static const char *const readonly[] = {"server_side", "server_hostname", "session_reused", NULL};
     static const pyssl_class cls = {
         .name = CLASS,
         .qualname = CLASS,
@@ -727,19 +728,10 @@ void pyssl_open_sslobject(lua_State *L)
         .close = pyssl_conn_close,
         .nuv = PYSSL_CONN_NUV,
         .has_dict = 1,
+        .readonly = readonly,
     };
     pyssl_class_register(L, &cls);
     pyssl_push_class(L, CLASS);
-    /* Python properties without setters: "property 'x' of 'SSLObject'
-     * object has no setter". */
-    lua_getfield(L, -1, "__setters");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "server_side");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "server_hostname");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "session_reused");
-    lua_pop(L, 1);
     lua_setfield(L, -2, CLASS);
     lua_pushcfunction(L, pyssl_ascii_hostname);
     lua_setfield(L, -2, "_ascii_hostname");

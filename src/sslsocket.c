@@ -89,11 +89,7 @@ static int call_base(lua_State *L, const char *key)
  * (A method replaced in the class table itself is not looked for.) */
 static int push_replaced(lua_State *L, const char *name, lua_CFunction builtin)
 {
-    const void *metatable;
-    lua_getmetatable(L, 1);   /* check_sslsocket has seen it */
-    metatable = lua_topointer(L, -1);
-    lua_pop(L, 1);
-    if (metatable == pyssl_state_of(L)->sslsocket_metatable)
+    if (pyssl_is_plain(L, 1, CLASS))
         return 0;
     lua_getfield(L, 1, name);
     if (lua_tocfunction(L, -1) == builtin) {
@@ -719,6 +715,8 @@ void pyssl_open_sslsocket(lua_State *L)
         {&KEY_RECV, "recv"}, {&KEY_RECV_INTO, "recv_into"},
         {&KEY_SEND, "send"}, {&KEY_SENDALL, "sendall"},
     };
+    /* A Python property whose getter is Lua (lua/pyssl/sslsocket.lua). */
+    static const char *const readonly[] = {"session_reused", NULL};
     static const pyssl_class cls = {
         .name = CLASS,
         .qualname = CLASS,
@@ -730,6 +728,7 @@ void pyssl_open_sslsocket(lua_State *L)
         .tostring = pyssl_socket_tostring,
         .nuv = NUV,
         .has_dict = 1,
+        .readonly = readonly,
     };
     size_t i;
 
@@ -743,9 +742,6 @@ void pyssl_open_sslsocket(lua_State *L)
 
     pyssl_class_register(L, &cls);
     lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl." CLASS);
-    ((pyssl_state *)lua_touserdata(L, -2))->sslsocket_metatable = lua_topointer(L, -1);
-    lua_pop(L, 1);
     lua_pushcclosure(L, handshake, 1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_HANDSHAKE);
     pyssl_push_class(L, CLASS);

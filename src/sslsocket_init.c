@@ -198,24 +198,25 @@ static void init_handshake(lua_State *L, pyssl_socket *s, int self, double timeo
 }
 
 /* _init_tls(sock_timeout, context, server_side, server_hostname, session,
- * do_handshake_on_connect, subclassed) -> connected: ssl.py's
+ * do_handshake_on_connect) -> connected: ssl.py's
  * SSLSocket.__init__ from `self.server_hostname = <encoded name>` on, in
  * one call: "see if we are connected", settimeout, _connected,
  * `_sslobj = context._wrap_socket(...)` and the handshake. For an
  * SSLSocket the core does each step itself (few Lua calls per
- * connection); for an instance of a Lua subclass (`subclassed`), whose
+ * connection); for an instance of a Lua subclass (`subclassed`: not
+ * pyssl_is_plain), whose
  * class may override any of them, each step that ssl.py performs as a
  * method call is that call, in the same order. When getpeername() says
  * ENOTCONN it stops after setting server_hostname and returns false: the
  * caller goes on (the CVE-2023-40217 check). */
 static int sslsock_init_tls(lua_State *L)
 {
-    enum { SELF = 1, TIMEOUT, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, HANDSHAKE, SUBCLASSED, DICT };
+    enum { SELF = 1, TIMEOUT, CONTEXT, SERVER_SIDE, HOSTNAME, SESSION, HANDSHAKE, DICT };
     pyssl_socket *s = check_sslsocket(L, SELF);
     double timeout;
     int subclassed;
-    lua_settop(L, SUBCLASSED);
-    subclassed = lua_toboolean(L, SUBCLASSED);
+    lua_settop(L, HANDSHAKE);
+    subclassed = !pyssl_is_plain(L, SELF, CLASS);
     timeout = lua_isnil(L, TIMEOUT) ? -1.0 : lua_tonumber(L, TIMEOUT);
     /* Plain attributes: a subclass instance's assignments reach the same
      * attribute table (its class changes only reads). */

@@ -1,7 +1,6 @@
 -- Python-level part of SSLObject (what Lib/ssl.py writes in Python):
--- the hostname encoding (IDNA), SSLContext.sslobject_class,
--- SSLObject._create, selected_npn_protocol. SSLContext:wrap_bio and the
--- connection itself are C (src/sslobject.c).
+-- the hostname encoding (IDNA), SSLObject._create, selected_npn_protocol.
+-- SSLContext:wrap_bio and the connection itself are C (src/sslobject.c).
 local core = require "pyssl.core"
 local compat = require "pyssl._compat"
 local idiv, utf8, unpack, warn = compat.idiv, compat.utf8, compat.unpack, compat.warn
@@ -172,38 +171,10 @@ end
 
 ------------------------------------------------------ sslobject_class
 
--- ctx.sslobject_class: a per-context override of the class wrap_bio
--- instantiates (Python: a class attribute that instances may shadow).
-local object_classes = setmetatable({}, {__mode = "k"})
-
-SSLContext.__getters.sslobject_class = function(self)
-  local cls = object_classes[self]
-  if cls == nil then return SSLObject end
-  return cls
-end
-
-SSLContext.__setters.sslobject_class = function(self, cls)
-  object_classes[self] = cls
-end
-
--- Instance metatables for Lua subclasses of SSLObject: fields of the
--- subclass first, then everything an SSLObject has.
-local subclass_metatables = setmetatable({}, {__mode = "k"})
-
-local function subclass_metatable(cls, base_mt)
-  local mt = subclass_metatables[cls]
-  if mt then return mt end
-  mt = {}
-  for k, v in pairs(base_mt) do mt[k] = v end
-  local base_index = base_mt.__index
-  mt.__index = function(obj, key)
-    local v = cls[key]
-    if v ~= nil then return v end
-    return base_index(obj, key)
-  end
-  subclass_metatables[cls] = mt
-  return mt
-end
+-- ctx.sslobject_class (the class wrap_bio instantiates, per context) is
+-- declared with SSLContext (src/context.c); a Lua subclass's instances are
+-- made by core._subclass (src/class.c).
+local subclass = core._subclass
 
 -- SSLObject._create(cls, incoming, outgoing, server_side, server_hostname,
 -- session, context): Python's classmethod, with 3.14.8's checks.
@@ -211,9 +182,7 @@ function SSLObject._create(cls, incoming, outgoing, server_side, server_hostname
   check_create(server_side, server_hostname, session, context.check_hostname)
   local obj = context:_wrap_bio(incoming, outgoing, server_side and true or false,
                                 server_hostname, nil, session)
-  if cls ~= SSLObject then
-    debug.setmetatable(obj, subclass_metatable(cls, getmetatable(obj)))
-  end
+  subclass(obj, cls)
   return obj
 end
 
@@ -222,8 +191,7 @@ end
 -- in the core, which calls _encode_hostname and _create when they are
 -- replaced (or the name needs the IDNA codec) and does their work itself
 -- otherwise.
-SSLContext.wrap_bio = core._wrap_bio_function(object_classes, SSLContext._encode_hostname,
-                                              SSLObject._create)
+SSLContext.wrap_bio = core._wrap_bio_function(SSLContext._encode_hostname, SSLObject._create)
 
 --------------------------------------------------------------- NPN
 

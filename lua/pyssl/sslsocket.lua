@@ -18,7 +18,7 @@ local socket_module = require "pyssl.socket"   -- makefile() and the deferred cl
 
 local SSLContext, SSLSocket = core.SSLContext, core.SSLSocket
 local plain = socket_module.socket             -- the base class
-local SOCKET_METATABLE = debug.getregistry()["pyssl.socket"]   -- of its own instances
+local is_plain, subclass = core._is_plain, core._subclass
 -- The methods creation calls, read once: on a plain socket and on an
 -- SSLSocket (not a Lua subclass) `obj:name()` finds exactly these.
 local so_type, gettimeout, settimeout = plain._so_type, plain.gettimeout, plain.settimeout
@@ -51,25 +51,6 @@ local function no_wrapper(self)
 end
 
 ----------------------------------------------------------------- creation
-
--- Instance metatables of Lua subclasses (ctx.sslsocket_class = cls):
--- fields of the subclass first, then everything an SSLSocket has.
-local subclass_metatables = setmetatable({}, {__mode = "k"})
-
-local function subclass_metatable(cls, base_mt)
-  local mt = subclass_metatables[cls]
-  if mt then return mt end
-  mt = {}
-  for k, v in pairs(base_mt) do mt[k] = v end
-  local base_index = base_mt.__index
-  mt.__index = function(obj, key)
-    local v = cls[key]
-    if v ~= nil then return v end
-    return base_index(obj, key)
-  end
-  subclass_metatables[cls] = mt
-  return mt
-end
 
 -- The checks SSLSocket._create makes before it takes the descriptor.
 -- plain_sock: sock is a plain socket (its methods are the class's).
@@ -124,20 +105,21 @@ end
 
 -- The rest of ssl.py's SSLSocket.__init__ (_from_socket has set the
 -- first attributes): the core does the steps from `self.server_hostname
--- = ...` to the handshake in one call (_init_tls). `subclassed`: self is
--- an instance of a Lua subclass, whose methods may override SSLSocket's,
--- so _init_tls makes each step a call through self as Python does. It
--- stops early when the socket is not connected; the rest is here.
+-- = ...` to the handshake in one call (_init_tls). For an instance of a
+-- Lua subclass (not a plain SSLSocket), whose methods may override
+-- SSLSocket's, _init_tls makes each step a call through self as Python
+-- does. It stops early when the socket is not connected; the rest is here.
 local function init(self, sock_timeout, server_side, do_handshake_on_connect, server_hostname,
-                    context, session, subclassed)
+                    context, session)
+  local plain_self = is_plain(self, "SSLSocket")
   local hostname = context:_encode_hostname(server_hostname)
   if init_tls(self, sock_timeout, context, server_side, hostname, session,
-              do_handshake_on_connect, subclassed) then
+              do_handshake_on_connect) then
     return
   end
   check_not_connected(self)
   -- must come after the setblocking() calls
-  if subclassed then self:settimeout(sock_timeout) else settimeout(self, sock_timeout) end
+  if plain_self then settimeout(self, sock_timeout) else self:settimeout(sock_timeout) end
   self._connected = false
 end
 
@@ -149,19 +131,16 @@ function SSLSocket._create(cls, sock, server_side, do_handshake_on_connect, supp
   if server_side == nil then server_side = false end
   if do_handshake_on_connect == nil then do_handshake_on_connect = true end
   if suppress_ragged_eofs == nil then suppress_ragged_eofs = true end
-  local plain_sock = getmetatable(sock) == SOCKET_METATABLE
+  local plain_sock = is_plain(sock, "socket")
   precheck(sock, server_side, server_hostname, session, context, plain_sock)
   local sock_timeout
   if plain_sock then sock_timeout = gettimeout(sock) else sock_timeout = sock:gettimeout() end
   -- sock.detach(), and the first attributes of __init__
   local self = from_socket(sock, context, session, server_side, do_handshake_on_connect,
                            suppress_ragged_eofs)
-  local subclassed = cls ~= SSLSocket and cls ~= nil
-  if subclassed then
-    debug.setmetatable(self, subclass_metatable(cls, getmetatable(self)))
-  end
+  subclass(self, cls)
   local ok, err = pcall(init, self, sock_timeout, server_side, do_handshake_on_connect,
-                        server_hostname, context, session, subclassed)
+                        server_hostname, context, session)
   if not ok then
     pcall(self.close, self)
     error(err, 0)
@@ -183,7 +162,7 @@ end
 local function adopt(sock)
   -- a plain socket (what create_connection and accept return) without the
   -- class walk of isinstance
-  if getmetatable(sock) == SOCKET_METATABLE or isinstance(sock, plain) then return sock end
+  if is_plain(sock, "socket") or isinstance(sock, plain) then return sock end
   local fd, getfd = nil, nil
   if math_type(sock) == "integer" or (type(sock) == "number" and tointeger(sock)) then
     fd = tointeger(sock)
@@ -270,7 +249,6 @@ SSLSocket.__getters.session_reused = function(self)
   return nil
 end
 
-SSLSocket.__setters.session_reused = false   -- a read-only Python property
 
 ------------------------------------------------------------------ methods
 
