@@ -85,7 +85,6 @@ build = {
       ["pyssl.socket"] = "lua/pyssl/socket.lua",
       ["pyssl._enum"] = "lua/pyssl/_enum.lua",
       ["pyssl._compat"] = "lua/pyssl/_compat.lua",
-      ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
       ["pyssl.selectors"] = "lua/pyssl/selectors.lua",
       ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",

@@ -123,11 +123,12 @@ static int configure_defaults(pyssl_context *self)
 static int ctx_new(lua_State *L)
 {
     static const char *const names[] = {"protocol", NULL};
+    static const pyssl_sig sig = {"SSLContext", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_KEYWORDS, 0};
     pyssl_context *self;
     const SSL_METHOD *method;
     lua_Integer protocol;
 
-    pyssl_parse_args(L, 2, "SSLContext", names, 1);
+    pyssl_bind(L, &sig, 2);
     if (lua_isnil(L, 2)) {
         deprecated(L, "ssl.SSLContext() without protocol argument is deprecated.");
         protocol = PROTO_TLS;
@@ -586,6 +587,7 @@ static int is_path(lua_State *L, int idx)
 static int ctx_load_cert_chain(lua_State *L)
 {
     static const char *const names[] = {"certfile", "keyfile", "password", NULL};
+    static const pyssl_sig sig = {"load_cert_chain", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_context *self = pyssl_check_context(L, 1);
     password_source src = {L, 4, 5, 0};
     pem_password_cb *old_cb;
@@ -595,7 +597,7 @@ static int ctx_load_cert_chain(lua_State *L)
     SSL_CTX *ctx;
     int ok, saved_errno;
 
-    pyssl_parse_args_c(L, 2, "load_cert_chain", names, 3);
+    pyssl_bind(L, &sig, 2);
     if (!is_path(L, 2))
         return pyssl_raise(L, "TypeError", "certfile should be a valid filesystem path");
     if (!lua_isnil(L, 3) && !is_path(L, 3))

@@ -213,65 +213,12 @@ void pyssl_socket_retry(lua_State *L, pyssl_socket *s, int err, int writing, dou
     pyssl_raise_errno(L, err, NULL);
 }
 
-/* Argument counts, worded as CPython words them for C methods. */
-enum { ARGS_RANGE, ARGS_ONE, ARGS_NONE, ARGS_PY_NONE };
-
-/* A trailing plain table whose keys are all strings: keyword arguments. */
-static int is_keywords(lua_State *L, int idx)
-{
-    int any = 0;
-    if (!lua_istable(L, idx))
-        return 0;
-    if (lua_getmetatable(L, idx)) {
-        lua_pop(L, 1);
-        return 0;
-    }
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) {
-            lua_pop(L, 1);
-            return 0;
-        }
-        any = 1;
-    }
-    return any;
-}
-
-/* Checks self (a socket) and the argument count after self. Trailing nils
- * of optional arguments count as absent; a nil in a required place is
- * Python's None (settimeout(nil), sendall(nil)). Returns self. */
-static pyssl_socket *check_call(lua_State *L, const char *name, int kind, int min, int max)
+/* Checks self (a socket) and binds the arguments after it (sig: a
+ * PYSSL_SOCKET_SIG). Returns self. */
+pyssl_socket *pyssl_socket_bind(lua_State *L, const pyssl_sig *sig)
 {
     pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    int n = lua_gettop(L);
-    while (kind != ARGS_ONE && n > 1 + min && lua_isnil(L, n))
-        n--;
-    if (n > 1 && is_keywords(L, n))
-        pyssl_raise(L, "TypeError", "socket.%s() takes no keyword arguments", name);
-    n--;
-    switch (kind) {
-    case ARGS_NONE:
-        if (n > 0)
-            pyssl_raise(L, "TypeError", "socket.%s() takes no arguments (%d given)", name, n);
-        break;
-    case ARGS_PY_NONE:
-        if (n > 0)
-            pyssl_raise(L, "TypeError", "socket.%s() takes 1 positional argument but %d were given",
-                        name, n + 1);
-        break;
-    case ARGS_ONE:
-        if (n != 1)
-            pyssl_raise(L, "TypeError", "socket.%s() takes exactly one argument (%d given)", name, n);
-        break;
-    default:
-        if (n < min || n > max) {
-            int bound = n < min ? min : max;
-            pyssl_raise(L, "TypeError", "%s() takes %s %d argument%s (%d given)", name,
-                        min == max ? "exactly" : n < min ? "at least" : "at most",
-                        bound, bound == 1 ? "" : "s", n);
-        }
-    }
+    pyssl_bind(L, sig, 2);
     return s;
 }
 
@@ -289,11 +236,6 @@ int pyssl_check_int(lua_State *L, int idx)
 static int opt_int(lua_State *L, int idx, int dflt)
 {
     return lua_isnoneornil(L, idx) ? dflt : pyssl_check_int(L, idx);
-}
-
-pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, int max)
-{
-    return check_call(L, name, ARGS_RANGE, min, max);
 }
 
 /* Bytes to send: a string or a bytearray. */
@@ -433,7 +375,8 @@ int pyssl_socket_connect(lua_State *L, pyssl_socket *s, int idx, int raise)
 /* connect(address) */
 static int sock_connect(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "connect", ARGS_ONE, 1, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("connect", PYSSL_WORDING_CLINIC, 1, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     pyssl_socket_connect(L, s, 2, 1);
     return 0;
 }
@@ -441,7 +384,8 @@ static int sock_connect(lua_State *L)
 /* connect_ex(address) -> errno (0 on success) */
 static int sock_connect_ex(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "connect_ex", ARGS_ONE, 1, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("connect_ex", PYSSL_WORDING_CLINIC, 1, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_pushinteger(L, pyssl_socket_connect(L, s, 2, 0));
     return 1;
 }
@@ -449,7 +393,8 @@ static int sock_connect_ex(lua_State *L)
 /* bind(address) */
 static int sock_bind(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "bind", ARGS_ONE, 1, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("bind", PYSSL_WORDING_CLINIC, 1, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     struct sockaddr_storage ss;
     int len = pyssl_get_sockaddr(L, s->family, 2, "bind", &ss);
     if (bind(s->fd, (struct sockaddr *)&ss, (socklen_t)len) < 0)
@@ -460,7 +405,8 @@ static int sock_bind(lua_State *L)
 /* listen([backlog]) */
 static int sock_listen(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "listen", ARGS_RANGE, 0, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("listen", PYSSL_WORDING_TUPLE, 0, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     int backlog = opt_int(L, 2, DEFAULT_BACKLOG);
     if (listen(s->fd, backlog < 0 ? 0 : backlog) < 0)
         return pyssl_raise_errno(L, errno, NULL);
@@ -470,7 +416,8 @@ static int sock_listen(lua_State *L)
 /* accept() -> conn, address */
 static int sock_accept(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "accept", ARGS_PY_NONE, 0, 0), *conn;
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("accept", PYSSL_WORDING_PYTHON, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig), *conn;
     double timeout = pyssl_default_timeout(L), deadline = -1;
     struct sockaddr_storage ss;
     socklen_t len;
@@ -501,7 +448,8 @@ static int sock_accept(lua_State *L)
 /* recv(bufsize[, flags]) -> bytes ("" at EOF) */
 static int sock_recv(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "recv", ARGS_RANGE, 1, 2);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("recv", PYSSL_WORDING_TUPLE, 1, 2);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_Integer n = pyssl_check_index(L, 2);
     int flags = opt_int(L, 3, 0);
     double deadline = -1;
@@ -548,6 +496,7 @@ static size_t into_count(lua_State *L, pyssl_bytearray *b, int idx, const char *
 /* recv_into(buffer[, nbytes[, flags]]) -> number of bytes received */
 static int sock_recv_into(lua_State *L)
 {
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("recv_into", PYSSL_WORDING_TUPLE, 1, 3);
     pyssl_socket *s;
     pyssl_bytearray *b;
     size_t n;
@@ -556,7 +505,7 @@ static int sock_recv_into(lua_State *L)
     ssize_t r;
     if (lua_gettop(L) < 2)
         return pyssl_raise(L, "TypeError", "recv_into() missing required argument 'buffer' (pos 1)");
-    s = check_call(L, "recv_into", ARGS_RANGE, 1, 3);
+    s = pyssl_socket_bind(L, &sig);
     b = check_buffer(L, 2, "recv_into");
     n = into_count(L, b, 3, "recv_into", "buffer too small for requested bytes");
     flags = opt_int(L, 4, 0);
@@ -573,7 +522,8 @@ static int sock_recv_into(lua_State *L)
 /* recvfrom(bufsize[, flags]) -> bytes, address */
 static int sock_recvfrom(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "recvfrom", ARGS_RANGE, 1, 2);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("recvfrom", PYSSL_WORDING_TUPLE, 1, 2);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_Integer n = pyssl_check_index(L, 2);
     int flags = opt_int(L, 3, 0);
     struct sockaddr_storage ss;
@@ -612,6 +562,7 @@ static int sock_recvfrom(lua_State *L)
 /* recvfrom_into(buffer[, nbytes[, flags]]) -> nbytes, address */
 static int sock_recvfrom_into(lua_State *L)
 {
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("recvfrom_into", PYSSL_WORDING_TUPLE, 1, 3);
     pyssl_socket *s;
     pyssl_bytearray *b;
     struct sockaddr_storage ss;
@@ -623,7 +574,7 @@ static int sock_recvfrom_into(lua_State *L)
     if (lua_gettop(L) < 2)
         return pyssl_raise(L, "TypeError",
                            "recvfrom_into() missing required argument 'buffer' (pos 1)");
-    s = check_call(L, "recvfrom_into", ARGS_RANGE, 1, 3);
+    s = pyssl_socket_bind(L, &sig);
     b = check_buffer(L, 2, "recvfrom_into");
     n = into_count(L, b, 3, "recvfrom_into", "nbytes is greater than the length of the buffer");
     flags = opt_int(L, 4, 0);
@@ -641,7 +592,8 @@ static int sock_recvfrom_into(lua_State *L)
 /* send(data[, flags]) -> number of bytes sent */
 static int sock_send(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "send", ARGS_RANGE, 1, 2);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("send", PYSSL_WORDING_TUPLE, 1, 2);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     size_t len;
     const char *data = check_data(L, 2, &len);
     int flags = opt_int(L, 3, 0);
@@ -656,7 +608,8 @@ static int sock_send(lua_State *L)
 /* sendall(data[, flags]): the timeout bounds the whole call. */
 static int sock_sendall(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "sendall", ARGS_RANGE, 1, 2);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("sendall", PYSSL_WORDING_TUPLE, 1, 2);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     size_t len, done = 0;
     const char *data = check_data(L, 2, &len);
     int flags = opt_int(L, 3, 0);
@@ -699,7 +652,8 @@ static int sock_sendto(lua_State *L)
 /* shutdown(how) */
 static int sock_shutdown(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "shutdown", ARGS_ONE, 1, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("shutdown", PYSSL_WORDING_CLINIC, 1, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     if (shutdown(s->fd, pyssl_check_int(L, 2)) < 0)
         return pyssl_raise_errno(L, errno, NULL);
     return 0;
@@ -708,7 +662,8 @@ static int sock_shutdown(lua_State *L)
 /* close(): idempotent; errors other than ECONNRESET are raised. */
 static int sock_close_method(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "close", ARGS_PY_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("close", PYSSL_WORDING_PYTHON, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     int err = pyssl_socket_close_fd(s);
     if (err && err != ECONNRESET)
         return pyssl_raise_errno(L, err, NULL);
@@ -727,7 +682,8 @@ static int sock_gc(lua_State *L)
 /* detach() -> fd; the socket no longer owns it. */
 static int sock_detach(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "detach", ARGS_PY_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("detach", PYSSL_WORDING_PYTHON, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_pushinteger(L, s->fd);
     s->fd = -1;
     return 1;
@@ -735,7 +691,8 @@ static int sock_detach(lua_State *L)
 
 static int sock_fileno(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "fileno", ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("fileno", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_pushinteger(L, s->fd);
     return 1;
 }
@@ -745,7 +702,8 @@ static int sock_fileno(lua_State *L)
  * pyssl socket (-1 once closed, as both say). */
 static int sock_getfd(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "getfd", ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("getfd", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_pushinteger(L, s->fd);
     return 1;
 }
@@ -754,7 +712,8 @@ static int sock_getfd(lua_State *L)
  * asks; SSLSocket's own dirty() says whether TLS holds decrypted bytes). */
 static int sock_dirty(lua_State *L)
 {
-    check_call(L, "dirty", ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("dirty", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket_bind(L, &sig);
     lua_pushboolean(L, 0);
     return 1;
 }
@@ -762,7 +721,8 @@ static int sock_dirty(lua_State *L)
 /* dup() -> a new socket on a duplicate descriptor, same timeout */
 static int sock_dup(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "dup", ARGS_PY_NONE, 0, 0), *d;
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("dup", PYSSL_WORDING_PYTHON, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig), *d;
     int fd, collected = 0;
     d = new_socket_object(L, CLASS);
     do
@@ -797,18 +757,21 @@ static int push_name(lua_State *L, pyssl_socket *s, int peer)
 
 static int sock_getpeername(lua_State *L)
 {
-    return push_name(L, check_call(L, "getpeername", ARGS_NONE, 0, 0), 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("getpeername", PYSSL_WORDING_CLINIC, 0, 0);
+    return push_name(L, pyssl_socket_bind(L, &sig), 1);
 }
 
 static int sock_getsockname(lua_State *L)
 {
-    return push_name(L, check_call(L, "getsockname", ARGS_NONE, 0, 0), 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("getsockname", PYSSL_WORDING_CLINIC, 0, 0);
+    return push_name(L, pyssl_socket_bind(L, &sig), 0);
 }
 
 /* getsockopt(level, optname[, buflen]) -> int, or bytes when buflen > 0 */
 static int sock_getsockopt(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "getsockopt", ARGS_RANGE, 2, 3);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("getsockopt", PYSSL_WORDING_TUPLE, 2, 3);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     int level = pyssl_check_int(L, 2), opt = pyssl_check_int(L, 3), buflen = opt_int(L, 4, 0);
     if (buflen == 0) {
         int v = 0;
@@ -833,7 +796,8 @@ static int sock_getsockopt(lua_State *L)
  * every wrap_socket). Private. */
 static int sock_so_type(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "_so_type", ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("_so_type", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     int type = 0;
     socklen_t len = sizeof type;
     if (s->fd >= 0 && s->type_is_kernels)
@@ -876,14 +840,16 @@ static int sock_setsockopt(lua_State *L)
 /* settimeout(value): nil blocks, 0 is non-blocking, > 0 seconds */
 static int sock_settimeout(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "settimeout", ARGS_ONE, 0, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("settimeout", PYSSL_WORDING_CLINIC, 1, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     pyssl_socket_settimeout(L, s, check_timeout(L, 2));
     return 0;
 }
 
 static int sock_gettimeout(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "gettimeout", ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("gettimeout", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     push_timeout(L, s->timeout);
     return 1;
 }
@@ -930,14 +896,16 @@ static int sock_setblocking(lua_State *L)
 
 static int sock_getblocking(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "getblocking", ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("getblocking", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_pushboolean(L, s->timeout != 0);
     return 1;
 }
 
 static int sock_get_inheritable(lua_State *L)
 {
-    pyssl_socket *s = check_call(L, "get_inheritable", ARGS_PY_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("get_inheritable", PYSSL_WORDING_PYTHON, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     int flags = fcntl(s->fd, F_GETFD);
     if (flags < 0)
         return pyssl_raise_errno(L, errno, NULL);
@@ -1077,10 +1045,11 @@ static int fileno_is_no_socket(int fd)
 static int sock_new(lua_State *L)
 {
     static const char *const names[] = {"family", "type", "proto", "fileno", NULL};
+    static const pyssl_sig sig = {"socket.__init__", PYSSL_PARAMS(names), 4, 0, PYSSL_WORDING_KEYWORDS, 0};
     pyssl_socket *s;
     int family, type, proto, fd, err, type_is_kernels = 1, collected = 0;
     double timeout = pyssl_default_timeout(L);
-    pyssl_parse_args(L, 2, "socket.__init__", names, 4);
+    pyssl_bind(L, &sig, 2);
     family = opt_int(L, 2, -1);
     type = opt_int(L, 3, -1);
     proto = opt_int(L, 4, -1);
@@ -1140,10 +1109,11 @@ static int sock_new(lua_State *L)
 static int l_socketpair(lua_State *L)
 {
     static const char *const names[] = {"family", "type", "proto", NULL};
+    static const pyssl_sig sig = {"socketpair", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_KEYWORDS, 0};
     pyssl_socket *a, *b;
     int family, type, proto, fds[2], made, collected = 0;
     double timeout = pyssl_default_timeout(L);
-    pyssl_parse_args(L, 1, "socketpair", names, 3);
+    pyssl_bind(L, &sig, 1);
     family = opt_int(L, 1, AF_UNIX);
     type = opt_int(L, 2, SOCK_STREAM);
     proto = opt_int(L, 3, 0);

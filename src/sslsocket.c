@@ -571,16 +571,6 @@ static int sslsock_unwrap(lua_State *L)
 
 /* ------------------------------------------------- Python-level methods */
 
-/* Normalises (self, a, b[, c], {kw}) to exactly the named parameters, only
- * when a keyword table or too many arguments make it necessary. */
-static void parse_args(lua_State *L, const char *fname, const char *const names[], int n)
-{
-    int top = lua_gettop(L);
-    if (top > n + 1 || (top > 1 && lua_istable(L, top)))
-        pyssl_parse_args(L, 2, fname, names, n);
-    lua_settop(L, n + 1);
-}
-
 /* Python's "%s" % self.__class__ for the messages below. */
 static const char *class_repr(lua_State *L)
 {
@@ -657,8 +647,9 @@ static int read_common(lua_State *L, lua_Integer len, int buffer_idx)
 static int sslsock_read(lua_State *L)
 {
     static const char *const names[] = {"len", "buffer", NULL};
+    static const pyssl_sig sig = {"SSLSocket.read", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
     check_sslsocket(L, 1);
-    parse_args(L, "SSLSocket.read", names, 2);
+    pyssl_bind(L, &sig, 2);
     return read_common(L, check_len(L, 2), 3);
 }
 
@@ -666,8 +657,9 @@ static int sslsock_read(lua_State *L)
 static int sslsock_recv(lua_State *L)
 {
     static const char *const names[] = {"buflen", "flags", NULL};
+    static const pyssl_sig sig = {"SSLSocket.recv", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
     check_sslsocket(L, 1);
-    parse_args(L, "SSLSocket.recv", names, 2);
+    pyssl_bind(L, &sig, 2);
     lua_getiuservalue(L, 1, UV_SSLOBJ);
     if (lua_isnil(L, -1) || !((pyssl_conn *)lua_touserdata(L, -1))->ssl) {
         lua_settop(L, 3);
@@ -696,10 +688,11 @@ static int sslsock_recv(lua_State *L)
 static int sslsock_recv_into(lua_State *L)
 {
     static const char *const names[] = {"buffer", "nbytes", "flags", NULL};
+    static const pyssl_sig sig = {"SSLSocket.recv_into", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_KEYWORDS, 0};
     lua_Integer nbytes;
     size_t buflen = 0;
     check_sslsocket(L, 1);
-    parse_args(L, "SSLSocket.recv_into", names, 3);
+    pyssl_bind(L, &sig, 2);
     if (lua_isnil(L, 3)) {
         if (!pyssl_test_bytearray(L, 2, &buflen))
             buflen = 0;
@@ -760,11 +753,12 @@ static int sslsock_write(lua_State *L)
 static int sslsock_send(lua_State *L)
 {
     static const char *const names[] = {"data", "flags", NULL};
+    static const pyssl_sig sig = {"SSLSocket.send", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
     op o;
     size_t len;
     const char *data;
     check_sslsocket(L, 1);
-    parse_args(L, "SSLSocket.send", names, 2);
+    pyssl_bind(L, &sig, 2);
     if (!op_begin(L, &o)) {
         if (lua_isnil(L, 3))
             lua_pushinteger(L, 0), lua_replace(L, 3);
@@ -820,11 +814,12 @@ static int sendall_through(lua_State *L)
 static int sslsock_sendall(lua_State *L)
 {
     static const char *const names[] = {"data", "flags", NULL};
+    static const pyssl_sig sig = {"SSLSocket.sendall", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
     op o;
     size_t len, done = 0;
     const char *data;
     check_sslsocket(L, 1);
-    parse_args(L, "SSLSocket.sendall", names, 2);
+    pyssl_bind(L, &sig, 2);
     if (!op_begin(L, &o)) {
         if (lua_isnil(L, 3))
             lua_pushinteger(L, 0), lua_replace(L, 3);
@@ -973,9 +968,10 @@ static int ctx_wrap_socket(lua_State *L)
     static const char *const names[] = {
         "sock", "server_side", "server_hostname", "owner", "session", NULL
     };
+    static const pyssl_sig sig = {"_wrap_socket", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_socket *s;
     pyssl_check_context(L, 1);
-    pyssl_parse_args_c(L, 2, "_wrap_socket", names, 3);
+    pyssl_bind(L, &sig, 2);
     s = pyssl_test_socket(L, 2);
     if (!s)
         return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'sock' must be _socket.socket, not %s",
