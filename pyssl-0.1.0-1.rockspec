@@ -49,6 +49,7 @@ build = {
       ["pyssl.core"] = {
          sources = {
             "src/args.c",
+            "src/bind.c",
             "src/bio.c",
             "src/callbacks.c",
             "src/capi.c",
