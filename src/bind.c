@@ -213,6 +213,20 @@ void pyssl_bind_call(lua_State *L, const pyssl_sig *sig, int first)
         check_missing(L, sig, first, given);
 }
 
+/* The one "wrong self" message: method `method` of class `cls` called on
+ * the value at idx. */
+int pyssl_raise_wrong_self(lua_State *L, const char *method, const char *cls, int idx)
+{
+    return pyssl_raise(L, "TypeError", "descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
+                       method, cls, pyssl_typename(L, idx));
+}
+
+/* core._wrong_self(method, cls, value): the same from the facade. */
+static int l_wrong_self(lua_State *L)
+{
+    return pyssl_raise_wrong_self(L, luaL_checkstring(L, 1), luaL_checkstring(L, 2), 3);
+}
+
 /* A signature the Lua facade declares once, at load: the descriptor and
  * copies of its names in one userdata. */
 typedef struct lua_signature {
@@ -314,4 +328,6 @@ void pyssl_open_bind(lua_State *L)
     lua_setfield(L, -2, "_signature");
     lua_pushcfunction(L, l_bind);
     lua_setfield(L, -2, "_bind");
+    lua_pushcfunction(L, l_wrong_self);
+    lua_setfield(L, -2, "_wrong_self");
 }

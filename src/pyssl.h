@@ -234,6 +234,10 @@ typedef struct pyssl_sig {
 #define PYSSL_PARAMS(names) (names), (int)(sizeof(names) / sizeof((names)[0]) - 1)
 
 void pyssl_bind_call(lua_State *L, const pyssl_sig *sig, int first);
+/* TypeError "descriptor 'm' for 'C' objects doesn't apply to a 'T' object"
+ * (a method of class `cls` called on the value at idx); from Lua:
+ * core._wrong_self(method, cls, value). */
+int pyssl_raise_wrong_self(lua_State *L, const char *method, const char *cls, int idx);
 /* The common positional call binds here without a call or an allocation. */
 static inline void pyssl_bind(lua_State *L, const pyssl_sig *sig, int first)
 {

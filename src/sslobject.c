@@ -484,8 +484,7 @@ static int ctx_wrap_bio_public(lua_State *L)
     /* What the facade says for the Lua methods of its classes (`obj.method(x)`);
      * another object fails on the attribute it lacks, as in Python. */
     if (lua_type(L, SELF) != LUA_TUSERDATA)
-        return pyssl_raise(L, "TypeError", "descriptor 'wrap_bio' for 'SSLContext' objects doesn't apply to a '%s' object",
-                           pyssl_typename(L, SELF));
+        return pyssl_raise_wrong_self(L, "wrap_bio", "SSLContext", SELF);
     pyssl_bind(L, &sig, INCOMING);
     if (lua_isnil(L, SERVER_SIDE)) {   /* Python's default, also for a replaced _create */
         lua_pushboolean(L, 0);

@@ -21,9 +21,7 @@ local bind = core._bind
 -- SSLContext is called on something else.
 local function check_self(self, method)
   if not core.isinstance(self, SSLContext) then
-    raise("TypeError", string.format(
-      "descriptor '%s' for 'SSLContext' objects doesn't apply to a '%s' object",
-      method, core._typename(self)))
+    core._wrong_self(method, "SSLContext", self)
   end
 end
 

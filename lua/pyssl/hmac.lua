@@ -188,8 +188,7 @@ end
 
 local function check_self(self, name)
   if getmetatable(self) ~= HMAC then
-    raise("TypeError", "descriptor '" .. name .. "' for 'HMAC' objects doesn't apply to a '"
-          .. typename(self) .. "' object")
+    core._wrong_self(name, "HMAC", self)
   end
 end
 

@@ -46,8 +46,7 @@ local function guard_lua_methods(cls)
     if type(method) == "function" and not name:find("^_") and debug.getinfo(method, "S").what == "Lua" then
       guarded[name] = function(self, ...)
         if type(self) ~= "userdata" then
-          raise("TypeError", string.format("descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
-            name, rawget(cls, "__name"), typename(self)))
+          core._wrong_self(name, rawget(cls, "__name"), self)
         end
         return method(self, ...)
       end
