@@ -8,16 +8,6 @@
 
 #define SIGNATURE_MT "pyssl.signature"
 
-static int count_params(const pyssl_sig *sig)
-{
-    int n = 0;
-    if (!sig->params)
-        return sig->npos;
-    while (sig->params[n])
-        n++;
-    return n;
-}
-
 /* The one keyword-table rule (docs/DESIGN.md): a trailing plain table
  * (no metatable) whose keys are all strings. An empty one (what
  * `{x = maybe_nil}` gives) is keywords only once the arguments before it
@@ -180,7 +170,7 @@ static void spread_keywords(lua_State *L, const pyssl_sig *sig, int nparams, int
  * too few arguments. */
 void pyssl_bind_call(lua_State *L, const pyssl_sig *sig, int first)
 {
-    int top = lua_gettop(L), nparams = count_params(sig), given, kw = 0;
+    int top = lua_gettop(L), nparams = sig->nparams, given, kw = 0;
     /* Trailing nils of a function with keywords are absent arguments (a
      * wrapper passing `...` on, f(a, nil)), except that a nil in a
      * required place is Python's None for functions written in Python;
