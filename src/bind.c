@@ -312,12 +312,13 @@ static int l_bind(lua_State *L)
 
 void pyssl_open_bind(lua_State *L)
 {
+    static const luaL_Reg fns[] = {
+        {"_signature", l_signature},
+        {"_bind", l_bind},
+        {"_wrong_self", l_wrong_self},
+        {NULL, NULL}
+    };
     luaL_newmetatable(L, SIGNATURE_MT);
     lua_pop(L, 1);
-    lua_pushcfunction(L, l_signature);
-    lua_setfield(L, -2, "_signature");
-    lua_pushcfunction(L, l_bind);
-    lua_setfield(L, -2, "_bind");
-    lua_pushcfunction(L, l_wrong_self);
-    lua_setfield(L, -2, "_wrong_self");
+    luaL_setfuncs(L, fns, 0);
 }
