@@ -49,6 +49,7 @@ build = {
       ["pyssl.core"] = {
          sources = {
             "src/args.c",
+            "src/bind.c",
             "src/bio.c",
             "src/buffers.c",
             "src/bytearray.c",
@@ -97,7 +98,6 @@ build = {
       ["pyssl.socket"] = "lua/pyssl/socket.lua",
       ["pyssl._enum"] = "lua/pyssl/_enum.lua",
       ["pyssl._compat"] = "lua/pyssl/_compat.lua",
-      ["pyssl._bind"] = "lua/pyssl/_bind.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
       ["pyssl.selectors"] = "lua/pyssl/selectors.lua",
       ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",

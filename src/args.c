@@ -150,143 +150,28 @@ const char *pyssl_check_path(lua_State *L, int idx)
     return path;
 }
 
-static void check_count(lua_State *L, const char *qualname, int expected, int given)
+/* The arity checks of C functions without keywords, through the binder:
+ * METH_NOARGS/METH_O ("takes no arguments", "takes exactly one
+ * argument") and a one-argument PyArg_ParseTuple. */
+static void check_count(lua_State *L, const char *qualname, int wording, int expected, int first)
 {
-    if (given == expected)
-        return;
-    if (expected == 0)
-        pyssl_raise(L, "TypeError", "%s() takes no arguments (%d given)", qualname, given);
-    pyssl_raise(L, "TypeError", "%s() takes exactly one argument (%d given)", qualname, given);
+    pyssl_sig sig = {qualname, NULL, expected, expected, expected, (unsigned char)wording, 0};
+    pyssl_bind(L, &sig, first);
 }
 
 void pyssl_check_nargs(lua_State *L, const char *qualname, int expected)
 {
-    check_count(L, qualname, expected, lua_gettop(L) - 1);
+    check_count(L, qualname, PYSSL_WORDING_CLINIC, expected, 2);
 }
 
 void pyssl_check_function_nargs(lua_State *L, const char *qualname, int expected)
 {
-    check_count(L, qualname, expected, lua_gettop(L));
+    check_count(L, qualname, PYSSL_WORDING_CLINIC, expected, 1);
 }
 
 void pyssl_check_one_arg(lua_State *L, const char *fname)
 {
-    if (lua_gettop(L) != 1)
-        pyssl_raise(L, "TypeError", "%s() takes exactly 1 argument (%d given)", fname, lua_gettop(L));
-}
-
-/* A keyword table: a plain table (no metatable) with string keys only,
- * empty included (what `{x = maybe_nil}` gives). A function whose one
- * argument may be an empty list takes it before calling this
- * (set_alpn_protocols); lists elsewhere are never the last argument
- * alone, or are not valid when empty (addresses). */
-static int is_keyword_table(lua_State *L, int idx)
-{
-    int only_strings = 1;
-    if (!lua_istable(L, idx))
-        return 0;
-    if (lua_getmetatable(L, idx)) {
-        lua_pop(L, 1);
-        return 0;
-    }
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        if (lua_type(L, -2) != LUA_TSTRING)
-            only_strings = 0;
-        lua_pop(L, 1);
-    }
-    return only_strings;
-}
-
-static int param_index(const char *const names[], const char *name)
-{
-    int i;
-    for (i = 0; names[i]; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-static void parse_args(lua_State *L, int first, const char *fname,
-                       const char *const names[], int npos, int c_level)
-{
-    int top = lua_gettop(L), nparams = 0, npositional, kw = 0, i;
-    while (names[nparams])
-        nparams++;
-    if (top >= first && is_keyword_table(L, top))
-        kw = top;
-    npositional = top - first + 1 - (kw ? 1 : 0);
-    if (npositional < 0)
-        npositional = 0;
-    if (npositional > npos)
-        pyssl_raise(L, "TypeError", c_level ? "%s() takes at most %d argument%s (%d given)"
-                                            : "%s() takes at most %d positional argument%s (%d given)",
-                    fname, npos, npos == 1 ? "" : "s", npositional);
-    if (kw) {
-        lua_pushnil(L);
-        while (lua_next(L, kw)) {
-            const char *key = lua_tostring(L, -2);
-            int at = param_index(names, key);
-            lua_pop(L, 1);
-            /* (3.13 gave C functions Python's wording for this one.) */
-            if (at < 0)
-                pyssl_raise(L, "TypeError", "%s() got an unexpected keyword argument '%s'",
-                            fname, key);
-            if (at < npositional && c_level)
-                pyssl_raise(L, "TypeError", "argument for %s() given by name ('%s') and position (%d)",
-                            fname, key, at + 1);
-            if (at < npositional)
-                pyssl_raise(L, "TypeError", "%s() got multiple values for argument '%s'",
-                            fname, key);
-        }
-    }
-    luaL_checkstack(L, nparams, "too many parameters");
-    for (i = 0; i < nparams; i++) {
-        if (i < npositional)
-            lua_pushvalue(L, first + i);
-        else if (kw)
-            lua_getfield(L, kw, names[i]);
-        else
-            lua_pushnil(L);
-    }
-    /* Move the normalised values down to `first`. */
-    for (i = 0; i < nparams; i++) {
-        lua_pushvalue(L, top + 1 + i);
-        lua_replace(L, first + i);
-    }
-    lua_settop(L, first + nparams - 1);
-}
-
-void pyssl_parse_args(lua_State *L, int first, const char *fname,
-                      const char *const names[], int npos)
-{
-    parse_args(L, first, fname, names, npos, 0);
-}
-
-void pyssl_parse_args_c(lua_State *L, int first, const char *fname,
-                        const char *const names[], int npos)
-{
-    parse_args(L, first, fname, names, npos, 1);
-}
-
-/* core._parse_args(fname, names, npos, ...) -> one value per name: the
- * same normalisation for the Lua facade's Python-level functions. */
-static int l_parse_args(lua_State *L)
-{
-    const char *fname = luaL_checkstring(L, 1);
-    int npos = (int)luaL_checkinteger(L, 3), n, i;
-    const char *names[33];
-    luaL_checktype(L, 2, LUA_TTABLE);
-    n = (int)lua_rawlen(L, 2);
-    luaL_argcheck(L, n <= 32, 2, "too many parameters");
-    for (i = 0; i < n; i++) {
-        lua_rawgeti(L, 2, i + 1);
-        names[i] = lua_tostring(L, -1);   /* kept alive by the names table */
-        lua_pop(L, 1);
-    }
-    names[n] = NULL;
-    pyssl_parse_args(L, 4, fname, names, npos);
-    return n;
+    check_count(L, fname, PYSSL_WORDING_TUPLE, 1, 1);
 }
 
 /* Lua 5.4 follows __call through non-function values too; a few levels
@@ -350,7 +235,6 @@ static int l_table_class(lua_State *L)
 void pyssl_open_args(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        {"_parse_args", l_parse_args},
         {"_typename", l_typename},
         {"_callable", l_callable},
         {"_repr", l_repr},

@@ -377,8 +377,9 @@ static unsigned int psk_server_callback(SSL *ssl, const char *identity, unsigned
 static int ctx_set_psk_client_callback(lua_State *L)
 {
     static const char *const names[] = {"callback", NULL};
+    static const pyssl_sig sig = {"set_psk_client_callback", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_context *self = pyssl_check_context(L, 1);
-    pyssl_parse_args_c(L, 2, "set_psk_client_callback", names, 1);
+    pyssl_bind(L, &sig, 2);
     if (self->protocol == PYSSL_PROTOCOL_TLS_SERVER)
         return pyssl_raise_located(L, "Cannot add PSK client callback to a "
                                    "PROTOCOL_TLS_SERVER context", PYSSL_LOC);
@@ -393,9 +394,10 @@ static int ctx_set_psk_client_callback(lua_State *L)
 static int ctx_set_psk_server_callback(lua_State *L)
 {
     static const char *const names[] = {"callback", "identity_hint", NULL};
+    static const pyssl_sig sig = {"set_psk_server_callback", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_context *self = pyssl_check_context(L, 1);
     const char *hint = NULL;
-    pyssl_parse_args_c(L, 2, "set_psk_server_callback", names, 2);
+    pyssl_bind(L, &sig, 2);
     if (!lua_isnil(L, 3)) {
         size_t len;
         if (lua_type(L, 3) != LUA_TSTRING)

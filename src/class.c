@@ -985,8 +985,7 @@ void *pyssl_check_object(lua_State *L, int idx, const char *name)
     if (p)
         return p;
     if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name)
-        pyssl_raise(L, "TypeError", "descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
-                    ar.name, name, pyssl_typename(L, idx));
+        pyssl_raise_wrong_self(L, ar.name, name, idx);
     pyssl_raise(L, "TypeError", "expected a '%s' object, got '%s'", name, pyssl_typename(L, idx));
     return NULL;
 }

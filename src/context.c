@@ -117,11 +117,12 @@ static int configure_defaults(pyssl_context *self)
 static int ctx_new(lua_State *L)
 {
     static const char *const names[] = {"protocol", NULL};
+    static const pyssl_sig sig = {"SSLContext", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_KEYWORDS, 0};
     pyssl_context *self;
     const SSL_METHOD *method;
     lua_Integer protocol;
 
-    pyssl_parse_args(L, 2, "SSLContext", names, 1);
+    pyssl_bind(L, &sig, 2);
     if (lua_isnil(L, 2)) {
         deprecated(L, "ssl.SSLContext() without protocol argument is deprecated.");
         protocol = PYSSL_PROTOCOL_TLS;
@@ -559,6 +560,7 @@ static int raise_load_failure(lua_State *L, password_source *src, int saved_errn
 static int ctx_load_cert_chain(lua_State *L)
 {
     static const char *const names[] = {"certfile", "keyfile", "password", NULL};
+    static const pyssl_sig sig = {"load_cert_chain", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_context *self = pyssl_check_context(L, 1);
     password_source src = {L, 4, 5, 0};
     pem_password_cb *old_cb;
@@ -568,7 +570,7 @@ static int ctx_load_cert_chain(lua_State *L)
     SSL_CTX *ctx;
     int ok, saved_errno;
 
-    pyssl_parse_args_c(L, 2, "load_cert_chain", names, 3);
+    pyssl_bind(L, &sig, 2);
     if (!pyssl_is_path(L, 2))
         return pyssl_raise(L, "TypeError", "certfile should be a valid filesystem path");
     if (!lua_isnil(L, 3) && !pyssl_is_path(L, 3))

@@ -47,6 +47,7 @@ int luaopen_pyssl_core(lua_State *L)
     lua_newtable(L);
     pyssl_open_args(L);
     pyssl_open_class(L);
+    pyssl_open_bind(L);
     pyssl_open_errors(L);
     pyssl_open_constants(L);
     pyssl_open_hold(L);

@@ -207,49 +207,6 @@ static int data_argument(lua_State *L, int data, int string)
     return lua_isnil(L, data) ? string : data;
 }
 
-/* Positional arguments from `first` on, the trailing keyword table not
- * counted (the rule of pyssl_parse_args). */
-int pyssl_hash_count_positional(lua_State *L, int first)
-{
-    int top = lua_gettop(L), n = top - first + 1;
-    if (n > 0 && lua_istable(L, top) && !lua_getmetatable(L, top)) {
-        int keywords = 1;
-        lua_pushnil(L);
-        while (lua_next(L, top)) {
-            if (lua_type(L, -2) != LUA_TSTRING)
-                keywords = 0;
-            lua_pop(L, 1);
-        }
-        n -= keywords;
-    } else if (n > 0 && lua_istable(L, top)) {
-        lua_pop(L, 1);   /* the metatable */
-    }
-    return n < 0 ? 0 : n;
-}
-
-/* Trailing nils are absent arguments (a Lua caller passing its own
- * optional arguments on). */
-void pyssl_hash_drop_trailing_nils(lua_State *L)
-{
-    int top = lua_gettop(L);
-    while (top > 0 && lua_isnil(L, top))
-        top--;
-    lua_settop(L, top);
-}
-
-/* Argument Clinic's call check for a function with keyword-only
- * parameters: "f() takes at most N positional argument(s) (M given)". */
-static void parse_clinic(lua_State *L, const char *fname, const char *const names[], int npos)
-{
-    int given;
-    pyssl_hash_drop_trailing_nils(L);
-    given = pyssl_hash_count_positional(L, 1);
-    if (given > npos)
-        pyssl_raise(L, "TypeError", "%s() takes at most %d positional argument%s (%d given)",
-                    fname, npos, npos == 1 ? "" : "s", given);
-    pyssl_parse_args_c(L, 1, fname, names, npos);
-}
-
 static int usedforsecurity_of(lua_State *L, int idx)
 {
     return lua_isnil(L, idx) || lua_toboolean(L, idx);
@@ -261,8 +218,9 @@ static int usedforsecurity_of(lua_State *L, int idx)
 static int l_named_constructor(lua_State *L)
 {
     static const char *const names[] = {"data", "usedforsecurity", "string", NULL};
+    const pyssl_sig sig = {lua_tostring(L, lua_upvalueindex(3)), PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_CLINIC, 0};
     int data;
-    parse_clinic(L, lua_tostring(L, lua_upvalueindex(3)), names, 1);
+    pyssl_bind(L, &sig, 1);
     data = data_argument(L, 1, 3);
     if (!new_named(L, lua_upvalueindex(2), usedforsecurity_of(L, 2), data))
         return pyssl_raise_evp(L, "UnsupportedDigestmodError", NULL);
@@ -274,10 +232,11 @@ static int l_named_constructor(lua_State *L)
 static int l_new(lua_State *L)
 {
     static const char *const names[] = {"name", "data", "usedforsecurity", "string", NULL};
+    static const pyssl_sig sig = {"new", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_CLINIC, 0};
     size_t len;
     const char *name;
     int data;
-    parse_clinic(L, "new", names, 2);
+    pyssl_bind(L, &sig, 1);
     name = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
     if (!name || strlen(name) != len)
         return pyssl_raise(L, "TypeError", "name must be a string");
@@ -294,13 +253,10 @@ static int l_new(lua_State *L)
 static void check_method_args(lua_State *L, const pyssl_digest *self, const char *method, int expected)
 {
     const char *type = self->cls == BLAKE2B ? "blake2b" : self->cls == BLAKE2S ? "blake2s" : "HASH";
-    int given = lua_gettop(L) - 1;
-    if (given == 1 && lua_istable(L, 2) && pyssl_hash_count_positional(L, 2) == 0)
-        pyssl_raise(L, "TypeError", "%s.%s() takes no keyword arguments", type, method);
-    if (given != expected && expected == 0)
-        pyssl_raise(L, "TypeError", "%s.%s() takes no arguments (%d given)", type, method, given);
-    if (given != expected)
-        pyssl_raise(L, "TypeError", "%s.%s() takes exactly one argument (%d given)", type, method, given);
+    char qualname[48];
+    pyssl_sig sig = {qualname, NULL, expected, expected, expected, PYSSL_WORDING_CLINIC, 0};
+    snprintf(qualname, sizeof qualname, "%s.%s", type, method);
+    pyssl_bind(L, &sig, 2);
 }
 
 /* update(data) */
@@ -370,9 +326,10 @@ int pyssl_hash_is_huge_integral(lua_Number n)
 static size_t check_xof_length(lua_State *L, const char *fname)
 {
     static const char *const names[] = {"length", NULL};
+    const pyssl_sig sig = {fname, PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_CLINIC, 0};
     lua_Integer length;
-    pyssl_parse_args_c(L, 2, fname, names, 1);
-    if (lua_isnil(L, 2))
+    pyssl_bind(L, &sig, 2);
+    if (lua_isnil(L, 2))   /* (required, but Python's clinic says "at most 1 argument") */
         pyssl_raise(L, "TypeError", "%s() missing required argument 'length' (pos 1)", fname);
     if (lua_type(L, 2) == LUA_TNUMBER && !lua_isinteger(L, 2)) {
         lua_Number n = lua_tonumber(L, 2);
@@ -594,8 +551,9 @@ static int blake2_new(lua_State *L, const blake2_kind *k)
     lua_Integer digest_size;
     size_t data_len, key_len, salt_len, person_len;
     pyssl_digest *self;
+    const pyssl_sig sig = {k->name, PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_CLINIC, 0};
     int data;
-    parse_clinic(L, k->name, names, 1);
+    pyssl_bind(L, &sig, 1);
     data = data_argument(L, B2_DATA, B2_STRING);
     if (!lua_isnil(L, data))
         pyssl_check_hash_data(L, data, &data_len);

@@ -83,9 +83,10 @@ static void update_mac(lua_State *L, pyssl_hmac *self, int idx)
 static int l_hmac_new(lua_State *L)
 {
     static const char *const names[] = {"key", "msg", "digestmod", NULL};
+    static const pyssl_sig sig = {"hmac_new", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_CLINIC, 0};
     size_t key_len;
     pyssl_hmac *self;
-    pyssl_parse_args_c(L, 1, "hmac_new", names, 3);
+    pyssl_bind(L, &sig, 1);
     if (lua_isnil(L, 1))
         return pyssl_raise(L, "TypeError", "hmac_new() missing required argument 'key' (pos 1)");
     pyssl_check_bytes_like(L, 1, &key_len);
@@ -108,13 +109,14 @@ static int l_hmac_new(lua_State *L)
 static int l_hmac_digest(lua_State *L)
 {
     static const char *const names[] = {"key", "msg", "digest", NULL};
+    static const pyssl_sig sig = {"hmac_digest", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_CLINIC, 0};
     static const char *const required[] = {"key", "msg", "digest"};
     unsigned char out[EVP_MAX_MD_SIZE];
     size_t key_len, msg_len, out_len = 0;
     const char *key, *msg;
     EVP_MD *md;
     int i, ok;
-    pyssl_parse_args_c(L, 1, "hmac_digest", names, 3);
+    pyssl_bind(L, &sig, 1);
     for (i = 0; i < 3; i++)
         if (lua_isnil(L, i + 1))
             return pyssl_raise(L, "TypeError", "hmac_digest() missing required argument '%s' (pos %d)",
@@ -181,8 +183,9 @@ static int l_compare_digest(lua_State *L)
 static int hmac_m_update(lua_State *L)
 {
     static const char *const names[] = {"msg", NULL};
+    static const pyssl_sig sig = {"update", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_hmac *self = check_hmac(L, 1);
-    pyssl_parse_args_c(L, 2, "update", names, 1);
+    pyssl_bind(L, &sig, 2);
     if (lua_isnil(L, 2))
         return pyssl_raise(L, "TypeError", "update() missing required argument 'msg' (pos 1)");
     update_mac(L, self, 2);

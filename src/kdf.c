@@ -24,22 +24,14 @@ static lua_Integer check_long(lua_State *L, int idx)
 static int l_pbkdf2_hmac(lua_State *L)
 {
     static const char *const names[] = {"hash_name", "password", "salt", "iterations", "dklen", NULL};
-    static const char *const required[] = {"hash_name", "password", "salt", "iterations"};
+    static const pyssl_sig sig = {"pbkdf2_hmac", PYSSL_PARAMS(names), 5, 4, PYSSL_WORDING_CLINIC, 0};
     size_t pass_len, salt_len;
     const char *pass, *salt;
     lua_Integer iterations, dklen;
     unsigned char *out;
     EVP_MD *md;
-    int i, ok, given;
-    pyssl_hash_drop_trailing_nils(L);
-    given = pyssl_hash_count_positional(L, 1);
-    pyssl_parse_args_c(L, 1, "pbkdf2_hmac", names, 5);
-    /* A nil among the positional arguments is Python's None (refused
-     * by the type checks below); after them, a missing argument. */
-    for (i = given; i < 4; i++)
-        if (lua_isnil(L, i + 1))
-            return pyssl_raise(L, "TypeError", "pbkdf2_hmac() missing required argument '%s' (pos %d)",
-                               required[i], i + 1);
+    int ok;
+    pyssl_bind(L, &sig, 1);
     if (lua_type(L, 1) != LUA_TSTRING)
         return pyssl_raise(L, "TypeError", "pbkdf2_hmac() argument 'hash_name' must be str, not %s",
                            pyssl_typename(L, 1));
@@ -107,20 +99,13 @@ static unsigned long check_scrypt_ulong(lua_State *L, int idx, const char *name)
 static int l_scrypt(lua_State *L)
 {
     static const char *const names[] = {"password", "salt", "n", "r", "p", "maxmem", "dklen", NULL};
+    static const pyssl_sig sig = {"scrypt", PYSSL_PARAMS(names), 1, 1, PYSSL_WORDING_CLINIC, 0};
     size_t pass_len, salt_len;
     const char *pass, *salt;
     unsigned long n, r, p;
     lua_Integer maxmem, dklen;
     unsigned char *out;
-    int given;
-    pyssl_hash_drop_trailing_nils(L);
-    given = pyssl_hash_count_positional(L, 1);
-    if (given > 1)
-        return pyssl_raise(L, "TypeError", "scrypt() takes exactly 1 positional argument (%d given)",
-                           given);
-    pyssl_parse_args_c(L, 1, "scrypt", names, 1);
-    if (given == 0 && lua_isnil(L, 1))
-        return pyssl_raise(L, "TypeError", "scrypt() missing required argument 'password' (pos 1)");
+    pyssl_bind(L, &sig, 1);
     pyssl_check_bytes_like(L, 1, &pass_len);
     if (lua_isnil(L, 2))
         return pyssl_raise(L, "TypeError", "salt is required");

@@ -343,11 +343,12 @@ static const char *format_integer(lua_Integer v, char *buf, size_t size)
 static int l_getaddrinfo(lua_State *L)
 {
     static const char *const names[] = {"host", "port", "family", "type", "proto", "flags", NULL};
+    static const pyssl_sig sig = {"getaddrinfo", PYSSL_PARAMS(names), 6, 0, PYSSL_WORDING_KEYWORDS, 0};
     char portbuf[32];
     const char *host = NULL, *port = NULL;
     struct addrinfo hints, *res;
     int err, saved, status;
-    pyssl_parse_args(L, 1, "getaddrinfo", names, 6);
+    pyssl_bind(L, &sig, 1);
     memset(&hints, 0, sizeof hints);
     if (!lua_isnil(L, 1)) {
         size_t len;

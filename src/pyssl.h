@@ -66,6 +66,7 @@ extern int pyssl_context_exdata_index;
  * module table on top of the stack. Each registers its classes and adds its
  * functions and constants to the module table, leaving the stack as found. */
 void pyssl_open_args(lua_State *L);
+void pyssl_open_bind(lua_State *L);
 void pyssl_open_errors(lua_State *L);
 void pyssl_open_constants(lua_State *L);
 void pyssl_open_hold(lua_State *L);
@@ -246,21 +247,53 @@ void pyssl_check_function_nargs(lua_State *L, const char *qualname, int expected
  * METH_VARARGS): TypeError "<fname>() takes exactly 1 argument (N given)". */
 void pyssl_check_one_arg(lua_State *L, const char *fname);
 
-/* Python-style call normalisation. The arguments from stack index `first`
- * on are positional values optionally followed by a keyword table (a plain
- * table whose keys are all strings, empty included). `names` lists the
- * parameters in order (NULL-terminated); the first `npos` may be passed
- * positionally. Replaces the arguments by exactly one value per parameter
- * (nil when absent) starting at `first`. Raises Python's TypeErrors for
- * unknown keywords, duplicates and too many positional arguments, worded
- * as for a function written in Python (fname: "SSLObject.read").
- * pyssl_parse_args_c words them as CPython's C functions do (_ssl's
- * methods: "argument for load_cert_chain() given by name ('certfile') and
- * position (1)", "load_cert_chain() takes at most 3 arguments (4 given)"). */
-void pyssl_parse_args(lua_State *L, int first, const char *fname,
-                      const char *const names[], int npos);
-void pyssl_parse_args_c(lua_State *L, int first, const char *fname,
-                        const char *const names[], int npos);
+/* ---------------------------------------------------------------- bind.c */
+/* The argument binder (HACKING "Arguments"). Each function declares its
+ * signature once, next to it:
+ *   static const char *const names[] = {"len", "buffer", NULL};
+ *   static const pyssl_sig sig = {"SSLObject.read", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
+ * and calls pyssl_bind(L, &sig, first): the arguments from stack index
+ * `first` on (positional values, then optionally the keyword table: the
+ * rule is in docs/DESIGN.md) become exactly one value per parameter (nil
+ * when absent) from `first` on, or Python's TypeError. A function taking
+ * no keyword arguments has params NULL and nparams = npos. */
+enum {
+    PYSSL_WORDING_PYTHON,   /* a function written in Python: "f() takes from 1 to 2 positional
+                             * arguments but 3 were given", "f() missing 1 required ..." */
+    PYSSL_WORDING_KEYWORDS, /* a C function with keywords: "f() takes at most 2 positional
+                             * arguments (3 given)", "got multiple values for argument" */
+    PYSSL_WORDING_CLINIC,   /* Argument Clinic: "f() takes at most 2 arguments (3 given)",
+                             * "takes no arguments", "takes exactly one argument",
+                             * "argument for f() given by name ('a') and position (1)" */
+    PYSSL_WORDING_TUPLE     /* PyArg_ParseTuple: "recv() takes at least 1 argument (0 given)"
+                             * (the name without its class) */
+};
+typedef struct pyssl_sig {
+    const char *name;           /* as Python's messages name it: "SSLObject.read" */
+    const char *const *params;  /* parameter names, NULL-terminated; NULL: no keywords */
+    int nparams;                /* entries of params (without params: npos) */
+    int npos;                   /* how many may be given by position (the rest keyword-only) */
+    int required;               /* the first `required` must be given */
+    unsigned char wording;      /* PYSSL_WORDING_* */
+    unsigned char self;         /* 1: Python's messages count self (methods, PYTHON wording) */
+} pyssl_sig;
+#define PYSSL_PARAMS(names) (names), (int)(sizeof(names) / sizeof((names)[0]) - 1)
+
+void pyssl_bind_call(lua_State *L, const pyssl_sig *sig, int first);
+/* TypeError "descriptor 'm' for 'C' objects doesn't apply to a 'T' object"
+ * (a method of class `cls` called on the value at idx); from Lua:
+ * core._wrong_self(method, cls, value). */
+int pyssl_raise_wrong_self(lua_State *L, const char *method, const char *cls, int idx);
+/* The common positional call binds here without a call or an allocation. */
+static inline void pyssl_bind(lua_State *L, const pyssl_sig *sig, int first)
+{
+    int top = lua_gettop(L), given = top - first + 1, last;
+    if (given <= sig->npos && given >= sig->required &&
+        (given <= 0 || ((last = lua_type(L, top)) != LUA_TTABLE && last != LUA_TNIL)))
+        lua_settop(L, first + sig->nparams - 1);
+    else
+        pyssl_bind_call(L, sig, first);
+}
 
 /* ---------------------------------------------------------------- errors.c */
 
@@ -491,20 +524,16 @@ double pyssl_default_timeout(lua_State *L);
  * __module ("socket", inherited) and __name: a subclass sets __module = "ssl". */
 int pyssl_socket_tostring(lua_State *L);
 
-/* Argument counts of pyssl_socket_check_args, worded as CPython words
- * them for C methods. */
-enum { PYSSL_ARGS_RANGE, PYSSL_ARGS_ONE, PYSSL_ARGS_NONE, PYSSL_ARGS_PY_NONE };
-/* Checks self (a socket at 1) and the argument count after self, as kind
- * says (RANGE: min..max). Trailing nils of optional arguments count as
- * absent; a nil in a required place is Python's None (settimeout(nil),
- * sendall(nil)). Returns self. */
-pyssl_socket *pyssl_socket_check_args(lua_State *L, const char *name, int kind, int min,
-                                      int max);
-/* For the socket methods of other files (sockmsg.c): check_call's
- * argument-count check with CPython's wording ("recvmsg() takes at least 1
- * argument (0 given)", "socket.X() takes no keyword arguments"; trailing
- * nils of optional arguments count as absent), returning self. */
-pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, int max);
+/* A socket method's signature: positional only ("socket.X() takes no
+ * keyword arguments"), min to max arguments after self, Python's wording
+ * for the kind of C method (TUPLE "recv() takes at most 2 arguments (3
+ * given)", CLINIC "takes no arguments"/"takes exactly one argument",
+ * PYTHON "socket.close() takes 1 positional argument but 2 were given").
+ * Trailing nils after the required arguments count as absent. */
+#define PYSSL_SOCKET_SIG(name, wording, min, max) \
+    {"socket." name, NULL, (max), (max), (min), (wording), (wording) == PYSSL_WORDING_PYTHON}
+/* Checks self (a socket) and binds the arguments after it; returns self. */
+pyssl_socket *pyssl_socket_bind(lua_State *L, const pyssl_sig *sig);
 /* After a socket call on s failed with errno `err`: returns when it should
  * be retried (EINTR, or s became ready within its timeout; *deadline < 0
  * starts the timeout at the first wait), else raises TimeoutError("timed
@@ -667,12 +696,8 @@ const char *pyssl_digest_name(const EVP_MD *md);
 /* Raises cls from the OpenSSL queue as _hashlib does ("[lib] reason");
  * an empty queue gives altmsg, or "no reason supplied". Clears the queue. */
 int pyssl_raise_evp(lua_State *L, const char *cls, const char *altmsg);
-/* Argument helpers of hashlib.c's functions, shared with kdf.c: the
- * positional arguments from `first` on (a trailing keyword table not
- * counted); trailing nils dropped (absent arguments); whether a float is an
- * integral value too large for a C integer (Python's OverflowError). */
-int pyssl_hash_count_positional(lua_State *L, int first);
-void pyssl_hash_drop_trailing_nils(lua_State *L);
+/* Whether a float is an integral value too large for a C integer
+ * (Python's OverflowError); hashlib.c's, shared with kdf.c. */
 int pyssl_hash_is_huge_integral(lua_Number n);
 /* kdf.c: adds pbkdf2_hmac and scrypt to the table on top. */
 void pyssl_open_kdf(lua_State *L);

@@ -196,63 +196,12 @@ void pyssl_socket_retry(lua_State *L, pyssl_socket *s, int err, int writing, dou
     pyssl_raise_errno(L, err, NULL);
 }
 
-/* A trailing plain table whose keys are all strings: keyword arguments. */
-static int is_keywords(lua_State *L, int idx)
-{
-    int any = 0;
-    if (!lua_istable(L, idx))
-        return 0;
-    if (lua_getmetatable(L, idx)) {
-        lua_pop(L, 1);
-        return 0;
-    }
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) {
-            lua_pop(L, 1);
-            return 0;
-        }
-        any = 1;
-    }
-    return any;
-}
-
-/* Checks self (a socket) and the argument count after self. Trailing nils
- * of optional arguments count as absent; a nil in a required place is
- * Python's None (settimeout(nil), sendall(nil)). Returns self. */
-pyssl_socket *pyssl_socket_check_args(lua_State *L, const char *name, int kind, int min,
-                                      int max)
+/* Checks self (a socket) and binds the arguments after it (sig: a
+ * PYSSL_SOCKET_SIG). Returns self. */
+pyssl_socket *pyssl_socket_bind(lua_State *L, const pyssl_sig *sig)
 {
     pyssl_socket *s = pyssl_check_object(L, 1, CLASS);
-    int n = lua_gettop(L);
-    while (kind != PYSSL_ARGS_ONE && n > 1 + min && lua_isnil(L, n))
-        n--;
-    if (n > 1 && is_keywords(L, n))
-        pyssl_raise(L, "TypeError", "socket.%s() takes no keyword arguments", name);
-    n--;
-    switch (kind) {
-    case PYSSL_ARGS_NONE:
-        if (n > 0)
-            pyssl_raise(L, "TypeError", "socket.%s() takes no arguments (%d given)", name, n);
-        break;
-    case PYSSL_ARGS_PY_NONE:
-        if (n > 0)
-            pyssl_raise(L, "TypeError", "socket.%s() takes 1 positional argument but %d were given",
-                        name, n + 1);
-        break;
-    case PYSSL_ARGS_ONE:
-        if (n != 1)
-            pyssl_raise(L, "TypeError", "socket.%s() takes exactly one argument (%d given)", name, n);
-        break;
-    default:
-        if (n < min || n > max) {
-            int bound = n < min ? min : max;
-            pyssl_raise(L, "TypeError", "%s() takes %s %d argument%s (%d given)", name,
-                        min == max ? "exactly" : n < min ? "at least" : "at most",
-                        bound, bound == 1 ? "" : "s", n);
-        }
-    }
+    pyssl_bind(L, sig, 2);
     return s;
 }
 
@@ -265,11 +214,6 @@ int pyssl_check_int(lua_State *L, int idx)
     if (v < INT_MIN)
         pyssl_raise(L, "OverflowError", "signed integer is less than minimum");
     return (int)v;
-}
-
-pyssl_socket *pyssl_socket_check_call(lua_State *L, const char *name, int min, int max)
-{
-    return pyssl_socket_check_args(L, name, PYSSL_ARGS_RANGE, min, max);
 }
 
 /* Python keeps a timeout as whole nanoseconds in a signed 64-bit count
@@ -377,7 +321,8 @@ int pyssl_socket_connect(lua_State *L, pyssl_socket *s, int idx, int raise)
 /* connect(address) */
 static int sock_connect(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "connect", PYSSL_ARGS_ONE, 1, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("connect", PYSSL_WORDING_CLINIC, 1, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     pyssl_socket_connect(L, s, 2, 1);
     return 0;
 }
@@ -385,7 +330,8 @@ static int sock_connect(lua_State *L)
 /* connect_ex(address) -> errno (0 on success) */
 static int sock_connect_ex(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "connect_ex", PYSSL_ARGS_ONE, 1, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("connect_ex", PYSSL_WORDING_CLINIC, 1, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_pushinteger(L, pyssl_socket_connect(L, s, 2, 0));
     return 1;
 }
@@ -393,7 +339,8 @@ static int sock_connect_ex(lua_State *L)
 /* bind(address) */
 static int sock_bind(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "bind", PYSSL_ARGS_ONE, 1, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("bind", PYSSL_WORDING_CLINIC, 1, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     struct sockaddr_storage ss;
     int len = pyssl_get_sockaddr(L, s->family, 2, "bind", &ss);
     if (bind(s->fd, (struct sockaddr *)&ss, (socklen_t)len) < 0)
@@ -404,7 +351,8 @@ static int sock_bind(lua_State *L)
 /* listen([backlog]) */
 static int sock_listen(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "listen", PYSSL_ARGS_RANGE, 0, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("listen", PYSSL_WORDING_TUPLE, 0, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     int backlog = pyssl_opt_int(L, 2, DEFAULT_BACKLOG);
     if (listen(s->fd, backlog < 0 ? 0 : backlog) < 0)
         return pyssl_raise_errno(L, errno, NULL);
@@ -414,7 +362,8 @@ static int sock_listen(lua_State *L)
 /* accept() -> conn, address */
 static int sock_accept(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "accept", PYSSL_ARGS_PY_NONE, 0, 0), *conn;
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("accept", PYSSL_WORDING_PYTHON, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig), *conn;
     double timeout = pyssl_default_timeout(L), deadline = -1;
     struct sockaddr_storage ss;
     socklen_t len;
@@ -445,7 +394,8 @@ static int sock_accept(lua_State *L)
 /* shutdown(how) */
 static int sock_shutdown(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "shutdown", PYSSL_ARGS_ONE, 1, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("shutdown", PYSSL_WORDING_CLINIC, 1, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     if (shutdown(s->fd, pyssl_check_int(L, 2)) < 0)
         return pyssl_raise_errno(L, errno, NULL);
     return 0;
@@ -454,7 +404,8 @@ static int sock_shutdown(lua_State *L)
 /* close(): idempotent; errors other than ECONNRESET are raised. */
 static int sock_close_method(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "close", PYSSL_ARGS_PY_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("close", PYSSL_WORDING_PYTHON, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     int err = pyssl_socket_close_fd(s);
     if (err && err != ECONNRESET)
         return pyssl_raise_errno(L, err, NULL);
@@ -473,7 +424,8 @@ static int sock_gc(lua_State *L)
 /* detach() -> fd; the socket no longer owns it. */
 static int sock_detach(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "detach", PYSSL_ARGS_PY_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("detach", PYSSL_WORDING_PYTHON, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_pushinteger(L, s->fd);
     s->fd = -1;
     return 1;
@@ -481,7 +433,8 @@ static int sock_detach(lua_State *L)
 
 static int sock_fileno(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "fileno", PYSSL_ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("fileno", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_pushinteger(L, s->fd);
     return 1;
 }
@@ -491,7 +444,8 @@ static int sock_fileno(lua_State *L)
  * pyssl socket (-1 once closed, as both say). */
 static int sock_getfd(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "getfd", PYSSL_ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("getfd", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_pushinteger(L, s->fd);
     return 1;
 }
@@ -500,7 +454,8 @@ static int sock_getfd(lua_State *L)
  * asks; SSLSocket's own dirty() says whether TLS holds decrypted bytes). */
 static int sock_dirty(lua_State *L)
 {
-    pyssl_socket_check_args(L, "dirty", PYSSL_ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("dirty", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket_bind(L, &sig);
     lua_pushboolean(L, 0);
     return 1;
 }
@@ -508,7 +463,8 @@ static int sock_dirty(lua_State *L)
 /* dup() -> a new socket on a duplicate descriptor, same timeout */
 static int sock_dup(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "dup", PYSSL_ARGS_PY_NONE, 0, 0), *d;
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("dup", PYSSL_WORDING_PYTHON, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig), *d;
     int fd, collected = 0;
     d = new_socket_object(L, CLASS);
     do
@@ -543,12 +499,14 @@ static int push_name(lua_State *L, pyssl_socket *s, int peer)
 
 static int sock_getpeername(lua_State *L)
 {
-    return push_name(L, pyssl_socket_check_args(L, "getpeername", PYSSL_ARGS_NONE, 0, 0), 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("getpeername", PYSSL_WORDING_CLINIC, 0, 0);
+    return push_name(L, pyssl_socket_bind(L, &sig), 1);
 }
 
 static int sock_getsockname(lua_State *L)
 {
-    return push_name(L, pyssl_socket_check_args(L, "getsockname", PYSSL_ARGS_NONE, 0, 0), 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("getsockname", PYSSL_WORDING_CLINIC, 0, 0);
+    return push_name(L, pyssl_socket_bind(L, &sig), 0);
 }
 
 /* Whether getsockname() says fd is closed (EBADF) or no socket
@@ -566,10 +524,11 @@ static int fileno_is_no_socket(int fd)
 static int sock_new(lua_State *L)
 {
     static const char *const names[] = {"family", "type", "proto", "fileno", NULL};
+    static const pyssl_sig sig = {"socket.__init__", PYSSL_PARAMS(names), 4, 0, PYSSL_WORDING_KEYWORDS, 0};
     pyssl_socket *s;
     int family, type, proto, fd, err, type_is_kernels = 1, collected = 0;
     double timeout = pyssl_default_timeout(L);
-    pyssl_parse_args(L, 2, "socket.__init__", names, 4);
+    pyssl_bind(L, &sig, 2);
     family = pyssl_opt_int(L, 2, -1);
     type = pyssl_opt_int(L, 3, -1);
     proto = pyssl_opt_int(L, 4, -1);
@@ -629,10 +588,11 @@ static int sock_new(lua_State *L)
 static int l_socketpair(lua_State *L)
 {
     static const char *const names[] = {"family", "type", "proto", NULL};
+    static const pyssl_sig sig = {"socketpair", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_KEYWORDS, 0};
     pyssl_socket *a, *b;
     int family, type, proto, fds[2], made, collected = 0;
     double timeout = pyssl_default_timeout(L);
-    pyssl_parse_args(L, 1, "socketpair", names, 3);
+    pyssl_bind(L, &sig, 1);
     family = pyssl_opt_int(L, 1, AF_UNIX);
     type = pyssl_opt_int(L, 2, SOCK_STREAM);
     proto = pyssl_opt_int(L, 3, 0);

@@ -45,7 +45,8 @@ static pyssl_bytearray *check_buffer(lua_State *L, int idx, const char *fname)
 /* recv(bufsize[, flags]) -> bytes ("" at EOF) */
 static int sock_recv(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "recv", PYSSL_ARGS_RANGE, 1, 2);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("recv", PYSSL_WORDING_TUPLE, 1, 2);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_Integer n = pyssl_check_index(L, 2);
     int flags = pyssl_opt_int(L, 3, 0);
     double deadline = -1;
@@ -92,6 +93,7 @@ static size_t into_count(lua_State *L, pyssl_bytearray *b, int idx, const char *
 /* recv_into(buffer[, nbytes[, flags]]) -> number of bytes received */
 static int sock_recv_into(lua_State *L)
 {
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("recv_into", PYSSL_WORDING_TUPLE, 1, 3);
     pyssl_socket *s;
     pyssl_bytearray *b;
     size_t n;
@@ -100,7 +102,7 @@ static int sock_recv_into(lua_State *L)
     ssize_t r;
     if (lua_gettop(L) < 2)
         return pyssl_raise(L, "TypeError", "recv_into() missing required argument 'buffer' (pos 1)");
-    s = pyssl_socket_check_args(L, "recv_into", PYSSL_ARGS_RANGE, 1, 3);
+    s = pyssl_socket_bind(L, &sig);
     b = check_buffer(L, 2, "recv_into");
     n = into_count(L, b, 3, "recv_into", "buffer too small for requested bytes");
     flags = pyssl_opt_int(L, 4, 0);
@@ -117,7 +119,8 @@ static int sock_recv_into(lua_State *L)
 /* recvfrom(bufsize[, flags]) -> bytes, address */
 static int sock_recvfrom(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "recvfrom", PYSSL_ARGS_RANGE, 1, 2);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("recvfrom", PYSSL_WORDING_TUPLE, 1, 2);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_Integer n = pyssl_check_index(L, 2);
     int flags = pyssl_opt_int(L, 3, 0);
     struct sockaddr_storage ss;
@@ -156,6 +159,7 @@ static int sock_recvfrom(lua_State *L)
 /* recvfrom_into(buffer[, nbytes[, flags]]) -> nbytes, address */
 static int sock_recvfrom_into(lua_State *L)
 {
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("recvfrom_into", PYSSL_WORDING_TUPLE, 1, 3);
     pyssl_socket *s;
     pyssl_bytearray *b;
     struct sockaddr_storage ss;
@@ -167,7 +171,7 @@ static int sock_recvfrom_into(lua_State *L)
     if (lua_gettop(L) < 2)
         return pyssl_raise(L, "TypeError",
                            "recvfrom_into() missing required argument 'buffer' (pos 1)");
-    s = pyssl_socket_check_args(L, "recvfrom_into", PYSSL_ARGS_RANGE, 1, 3);
+    s = pyssl_socket_bind(L, &sig);
     b = check_buffer(L, 2, "recvfrom_into");
     n = into_count(L, b, 3, "recvfrom_into", "nbytes is greater than the length of the buffer");
     flags = pyssl_opt_int(L, 4, 0);
@@ -185,7 +189,8 @@ static int sock_recvfrom_into(lua_State *L)
 /* send(data[, flags]) -> number of bytes sent */
 static int sock_send(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "send", PYSSL_ARGS_RANGE, 1, 2);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("send", PYSSL_WORDING_TUPLE, 1, 2);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     size_t len;
     const char *data = pyssl_check_data(L, 2, &len);
     int flags = pyssl_opt_int(L, 3, 0);
@@ -200,7 +205,8 @@ static int sock_send(lua_State *L)
 /* sendall(data[, flags]): the timeout bounds the whole call. */
 static int sock_sendall(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "sendall", PYSSL_ARGS_RANGE, 1, 2);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("sendall", PYSSL_WORDING_TUPLE, 1, 2);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     size_t len, done = 0;
     const char *data = pyssl_check_data(L, 2, &len);
     int flags = pyssl_opt_int(L, 3, 0);

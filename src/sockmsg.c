@@ -209,7 +209,8 @@ static void send_control(lua_State *L, int idx, struct msghdr *msg)
 /* sendmsg(buffers[, ancdata[, flags[, address]]]) -> bytes sent */
 static int sock_sendmsg(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_call(L, "sendmsg", 1, 4);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("sendmsg", PYSSL_WORDING_TUPLE, 1, 4);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     struct iovec stack[STACK_IOV];
     struct sockaddr_storage ss;
     struct msghdr msg;
@@ -363,7 +364,8 @@ static int recv_and_push(lua_State *L, pyssl_socket *s, struct msghdr *msg, size
 /* recvmsg(bufsize[, ancbufsize[, flags]]) -> data, ancdata, msg_flags, address */
 static int sock_recvmsg(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_call(L, "recvmsg", 1, 3);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("recvmsg", PYSSL_WORDING_TUPLE, 1, 3);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_Integer n;
     size_t ancbufsize;
     int flags;
@@ -389,9 +391,10 @@ static int sock_recvmsg(lua_State *L)
 /* recvmsg_into(buffers[, ancbufsize[, flags]]) -> nbytes, ancdata, msg_flags, address */
 static int sock_recvmsg_into(lua_State *L)
 {
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("recvmsg_into", PYSSL_WORDING_TUPLE, 1, 3);
     static const char *const not_buffers =
         "recvmsg_into() argument 1 must be an iterable of single-segment read-write buffers";
-    pyssl_socket *s = pyssl_socket_check_call(L, "recvmsg_into", 1, 3);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     struct iovec stack[STACK_IOV], *iov;
     struct msghdr msg;
     size_t ancbufsize;

@@ -22,7 +22,8 @@
 /* getsockopt(level, optname[, buflen]) -> int, or bytes when buflen > 0 */
 static int sock_getsockopt(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "getsockopt", PYSSL_ARGS_RANGE, 2, 3);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("getsockopt", PYSSL_WORDING_TUPLE, 2, 3);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     int level = pyssl_check_int(L, 2), opt = pyssl_check_int(L, 3), buflen = pyssl_opt_int(L, 4, 0);
     if (buflen == 0) {
         int v = 0;
@@ -47,7 +48,8 @@ static int sock_getsockopt(lua_State *L)
  * every wrap_socket). Private. */
 static int sock_so_type(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "_so_type", PYSSL_ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("_so_type", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     int type = 0;
     socklen_t len = sizeof type;
     if (s->fd >= 0 && s->type_is_kernels)
@@ -90,14 +92,16 @@ static int sock_setsockopt(lua_State *L)
 /* settimeout(value): nil blocks, 0 is non-blocking, > 0 seconds */
 static int sock_settimeout(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "settimeout", PYSSL_ARGS_ONE, 0, 1);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("settimeout", PYSSL_WORDING_CLINIC, 1, 1);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     pyssl_socket_settimeout(L, s, pyssl_check_timeout(L, 2));
     return 0;
 }
 
 static int sock_gettimeout(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "gettimeout", PYSSL_ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("gettimeout", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     pyssl_push_timeout(L, s->timeout);
     return 1;
 }
@@ -144,14 +148,16 @@ static int sock_setblocking(lua_State *L)
 
 static int sock_getblocking(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "getblocking", PYSSL_ARGS_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("getblocking", PYSSL_WORDING_CLINIC, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     lua_pushboolean(L, s->timeout != 0);
     return 1;
 }
 
 static int sock_get_inheritable(lua_State *L)
 {
-    pyssl_socket *s = pyssl_socket_check_args(L, "get_inheritable", PYSSL_ARGS_PY_NONE, 0, 0);
+    static const pyssl_sig sig = PYSSL_SOCKET_SIG("get_inheritable", PYSSL_WORDING_PYTHON, 0, 0);
+    pyssl_socket *s = pyssl_socket_bind(L, &sig);
     int flags = fcntl(s->fd, F_GETFD);
     if (flags < 0)
         return pyssl_raise_errno(L, errno, NULL);

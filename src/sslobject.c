@@ -84,8 +84,9 @@ static int ctx_wrap_bio(lua_State *L)
     static const char *const names[] = {
         "incoming", "outgoing", "server_side", "server_hostname", "owner", "session", NULL
     };
+    static const pyssl_sig sig = {"_wrap_bio", PYSSL_PARAMS(names), 6, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_check_context(L, 1);
-    pyssl_parse_args_c(L, 2, "_wrap_bio", names, 6);
+    pyssl_bind(L, &sig, 2);
     wrap_memory_bios(L);
     return 1;
 }
@@ -135,15 +136,15 @@ static int ctx_wrap_bio_public(lua_State *L)
     static const char *const names[] = {
         "incoming", "outgoing", "server_side", "server_hostname", "session", NULL
     };
+    static const pyssl_sig sig = {"wrap_bio", PYSSL_PARAMS(names), 5, 0, PYSSL_WORDING_KEYWORDS, 0};
     enum { SELF = 1, INCOMING, OUTGOING, SERVER_SIDE, HOSTNAME, SESSION, CLS, CREATE };
     pyssl_context *ctx;
     int server_side, core_creates, i;
     /* What the facade says for the Lua methods of its classes (`obj.method(x)`);
      * another object fails on the attribute it lacks, as in Python. */
     if (lua_type(L, SELF) != LUA_TUSERDATA)
-        return pyssl_raise(L, "TypeError", "descriptor 'wrap_bio' for 'SSLContext' objects doesn't apply to a '%s' object",
-                           pyssl_typename(L, SELF));
-    pyssl_parse_args(L, INCOMING, "wrap_bio", names, 5);
+        return pyssl_raise_wrong_self(L, "wrap_bio", "SSLContext", SELF);
+    pyssl_bind(L, &sig, INCOMING);
     if (lua_isnil(L, SERVER_SIDE)) {   /* Python's default, also for a replaced _create */
         lua_pushboolean(L, 0);
         lua_replace(L, SERVER_SIDE);
@@ -225,6 +226,7 @@ static size_t read_into(lua_State *L, pyssl_conn *c, unsigned char *buf, size_t 
 static int obj_read(lua_State *L)
 {
     static const char *const names[] = {"len", "buffer", NULL};
+    static const pyssl_sig sig = {"SSLObject.read", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
     pyssl_conn *c = check_conn(L, 1);
     PYSSL_COUNT_CALL(L, c, CLASS);
     lua_Integer len = 1024;
@@ -233,7 +235,7 @@ static int obj_read(lua_State *L)
 
     int top = lua_gettop(L);
     if (top > 2 || lua_type(L, top) == LUA_TTABLE) {
-        pyssl_parse_args(L, 2, "SSLObject.read", names, 2);
+        pyssl_bind(L, &sig, 2);
         top = 3;
     }
     if (top >= 2 && !lua_isnil(L, 2))
@@ -342,10 +344,11 @@ static int obj_verify_client_post_handshake(lua_State *L)
 static int obj_getpeercert(lua_State *L)
 {
     static const char *const names[] = {"binary_form", NULL};
+    static const pyssl_sig sig = {"SSLObject.getpeercert", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_KEYWORDS, 0};
     pyssl_conn *c = check_conn(L, 1);
     pyssl_hold *h;
     int verified;
-    pyssl_parse_args(L, 2, "SSLObject.getpeercert", names, 1);
+    pyssl_bind(L, &sig, 2);
     h = pyssl_push_hold(L);
     c = check_conn(L, 1);   /* again: the hold's allocation may have closed it */
     if (!SSL_is_init_finished(c->ssl))
@@ -576,11 +579,12 @@ static int obj_selected_alpn_protocol(lua_State *L)
 static int obj_get_channel_binding(lua_State *L)
 {
     static const char *const names[] = {"cb_type", NULL};
+    static const pyssl_sig sig = {"SSLObject.get_channel_binding", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_KEYWORDS, 0};
     pyssl_conn *c = check_conn(L, 1);
     unsigned char buf[FINISHED_MAX];
     const char *type = "tls-unique";
     size_t len;
-    pyssl_parse_args(L, 2, "SSLObject.get_channel_binding", names, 1);
+    pyssl_bind(L, &sig, 2);
     if (!lua_isnil(L, 2)) {
         if (lua_type(L, 2) != LUA_TSTRING)
             return pyssl_raise(L, "TypeError", "get_channel_binding() argument 'cb_type' must be str, not %s",

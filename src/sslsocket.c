@@ -377,16 +377,6 @@ static int sslsock_unwrap(lua_State *L)
 
 /* ------------------------------------------------- Python-level methods */
 
-/* Normalises (self, a, b[, c], {kw}) to exactly the named parameters, only
- * when a keyword table or too many arguments make it necessary. */
-static void parse_args(lua_State *L, const char *fname, const char *const names[], int n)
-{
-    int top = lua_gettop(L);
-    if (top > n + 1 || (top > 1 && lua_istable(L, top)))
-        pyssl_parse_args(L, 2, fname, names, n);
-    lua_settop(L, n + 1);
-}
-
 /* Python's "%s" % self.__class__ for the messages below. */
 static const char *class_repr(lua_State *L)
 {
@@ -463,8 +453,9 @@ static int read_common(lua_State *L, lua_Integer len, int buffer_idx)
 static int sslsock_read(lua_State *L)
 {
     static const char *const names[] = {"len", "buffer", NULL};
+    static const pyssl_sig sig = {"SSLSocket.read", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
     check_sslsocket(L, 1);
-    parse_args(L, "SSLSocket.read", names, 2);
+    pyssl_bind(L, &sig, 2);
     return read_common(L, check_len(L, 2), 3);
 }
 
@@ -472,8 +463,9 @@ static int sslsock_read(lua_State *L)
 static int sslsock_recv(lua_State *L)
 {
     static const char *const names[] = {"buflen", "flags", NULL};
+    static const pyssl_sig sig = {"SSLSocket.recv", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
     check_sslsocket(L, 1);
-    parse_args(L, "SSLSocket.recv", names, 2);
+    pyssl_bind(L, &sig, 2);
     lua_getiuservalue(L, 1, UV_SSLOBJ);
     if (lua_isnil(L, -1) || !((pyssl_conn *)lua_touserdata(L, -1))->ssl) {
         lua_settop(L, 3);
@@ -502,10 +494,11 @@ static int sslsock_recv(lua_State *L)
 static int sslsock_recv_into(lua_State *L)
 {
     static const char *const names[] = {"buffer", "nbytes", "flags", NULL};
+    static const pyssl_sig sig = {"SSLSocket.recv_into", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_KEYWORDS, 0};
     lua_Integer nbytes;
     size_t buflen = 0;
     check_sslsocket(L, 1);
-    parse_args(L, "SSLSocket.recv_into", names, 3);
+    pyssl_bind(L, &sig, 2);
     if (lua_isnil(L, 3)) {
         if (!pyssl_test_bytearray(L, 2, &buflen))
             buflen = 0;
@@ -555,11 +548,12 @@ static int sslsock_write(lua_State *L)
 static int sslsock_send(lua_State *L)
 {
     static const char *const names[] = {"data", "flags", NULL};
+    static const pyssl_sig sig = {"SSLSocket.send", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
     op o;
     size_t len;
     const char *data;
     check_sslsocket(L, 1);
-    parse_args(L, "SSLSocket.send", names, 2);
+    pyssl_bind(L, &sig, 2);
     if (!op_begin(L, &o)) {
         if (lua_isnil(L, 3))
             lua_pushinteger(L, 0), lua_replace(L, 3);
@@ -615,11 +609,12 @@ static int sendall_through(lua_State *L)
 static int sslsock_sendall(lua_State *L)
 {
     static const char *const names[] = {"data", "flags", NULL};
+    static const pyssl_sig sig = {"SSLSocket.sendall", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
     op o;
     size_t len, done = 0;
     const char *data;
     check_sslsocket(L, 1);
-    parse_args(L, "SSLSocket.sendall", names, 2);
+    pyssl_bind(L, &sig, 2);
     if (!op_begin(L, &o)) {
         if (lua_isnil(L, 3))
             lua_pushinteger(L, 0), lua_replace(L, 3);

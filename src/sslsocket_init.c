@@ -87,9 +87,10 @@ static int ctx_wrap_socket(lua_State *L)
     static const char *const names[] = {
         "sock", "server_side", "server_hostname", "owner", "session", NULL
     };
+    static const pyssl_sig sig = {"_wrap_socket", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_socket *s;
     pyssl_check_context(L, 1);
-    pyssl_parse_args_c(L, 2, "_wrap_socket", names, 3);
+    pyssl_bind(L, &sig, 2);
     s = pyssl_test_socket(L, 2);
     if (!s)
         return pyssl_raise(L, "TypeError", "_wrap_socket() argument 'sock' must be _socket.socket, not %s",

@@ -86,11 +86,12 @@ static int add_ca_certs(lua_State *L, pyssl_context *self, const char *data, siz
 static int ctx_load_verify_locations(lua_State *L)
 {
     static const char *const names[] = {"cafile", "capath", "cadata", NULL};
+    static const pyssl_sig sig = {"load_verify_locations", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_context *self = pyssl_check_context(L, 1);
     const char *cafile = NULL, *capath = NULL;
     int size_before;
 
-    pyssl_parse_args_c(L, 2, "load_verify_locations", names, 3);
+    pyssl_bind(L, &sig, 2);
     if (lua_isnil(L, 2) && lua_isnil(L, 3) && lua_isnil(L, 4))
         return pyssl_raise(L, "TypeError", "cafile, capath and cadata cannot be all omitted");
     if (!lua_isnil(L, 2) && !pyssl_is_path(L, 2))
@@ -185,10 +186,11 @@ static int ctx_set_default_verify_paths(lua_State *L)
 static int ctx_get_ca_certs(lua_State *L)
 {
     static const char *const names[] = {"binary_form", NULL};
+    static const pyssl_sig sig = {"get_ca_certs", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_context *self = pyssl_check_context(L, 1);
     pyssl_hold *h;
     int i, n = 0, binary;
-    pyssl_parse_args_c(L, 2, "get_ca_certs", names, 1);
+    pyssl_bind(L, &sig, 2);
     binary = lua_toboolean(L, 2);
     h = pyssl_push_hold(L);
     self = pyssl_check_context(L, 1);   /* again: the hold's allocation may have closed it */

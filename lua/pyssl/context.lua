@@ -11,28 +11,17 @@ local raise = core._raise
 local OP_NO_SSLv3 = core.OP_NO_SSLv3
 local TLS_SSLv3 = 768   -- TLSVersion.SSLv3
 
--- Python's "missing 1 required positional argument" and "takes from 1 to
--- 2 positional arguments" checks of a method defined in ssl.py.
-local function check_count(method, param, n, required, max)
-  if n < required then
-    raise("TypeError", string.format(
-      "SSLContext.%s() missing 1 required positional argument: '%s'", method, param))
-  end
-  if n > max then
-    local takes = required == max and tostring(max + 1)
-      or string.format("from %d to %d", required + 1, max + 1)
-    raise("TypeError", string.format(
-      "SSLContext.%s() takes %s positional arguments but %d were given", method, takes, n + 1))
-  end
+-- The signature of a method defined in ssl.py (the binder, src/bind.c).
+local function method_sig(method, param, required)
+  return core._signature{name = "SSLContext." .. method, pos = {param}, required = required, self = true}
 end
+local bind = core._bind
 
 -- The self check of a method: what Python says when a method of
 -- SSLContext is called on something else.
 local function check_self(self, method)
   if not core.isinstance(self, SSLContext) then
-    raise("TypeError", string.format(
-      "descriptor '%s' for 'SSLContext' objects doesn't apply to a '%s' object",
-      method, core._typename(self)))
+    core._wrong_self(method, "SSLContext", self)
   end
 end
 
@@ -121,28 +110,21 @@ local function wire_protocols(list, what)
   return table.concat(parts)
 end
 
--- The one argument when it is an empty table: an empty list of protocols
--- (_parse_args would take it for an empty keyword table).
-local function positional_list(arg)
-  if type(arg) == "table" and next(arg) == nil then return arg end
-  return nil
-end
-
+local SET_ALPN_PROTOCOLS_SIG = method_sig("set_alpn_protocols", "alpn_protocols", 1)
 -- ctx:set_alpn_protocols(alpn_protocols)
 function SSLContext.set_alpn_protocols(self, ...)
   check_self(self, "set_alpn_protocols")
-  check_count("set_alpn_protocols", "alpn_protocols", select("#", ...), 1, 1)
-  local protocols = positional_list(...) or core._parse_args("SSLContext.set_alpn_protocols", {"alpn_protocols"}, 1, ...)
+  local protocols = bind(SET_ALPN_PROTOCOLS_SIG, ...)
   self:_set_alpn_protocols(wire_protocols(protocols, "ALPN"))
 end
 
+local SET_NPN_PROTOCOLS_SIG = method_sig("set_npn_protocols", "npn_protocols", 1)
 -- ctx:set_npn_protocols(npn_protocols): NPN is not in this OpenSSL build
 -- (HAS_NPN is false); Python warns, checks the list, then fails to find
 -- the C method.
 function SSLContext.set_npn_protocols(self, ...)
   check_self(self, "set_npn_protocols")
-  check_count("set_npn_protocols", "npn_protocols", select("#", ...), 1, 1)
-  local protocols = positional_list(...) or core._parse_args("SSLContext.set_npn_protocols", {"npn_protocols"}, 1, ...)
+  local protocols = bind(SET_NPN_PROTOCOLS_SIG, ...)
   warn("DeprecationWarning: ", "ssl NPN is deprecated, use ALPN instead")
   wire_protocols(protocols, "NPN")
   raise("AttributeError", string.format("'%s' object has no attribute '_set_npn_protocols'",
@@ -151,12 +133,12 @@ end
 
 ------------------------------------------------------------------- SNI
 
+local SET_SERVERNAME_CALLBACK_SIG = method_sig("set_servername_callback", "server_name_callback", 1)
 -- ctx:set_servername_callback(server_name_callback): the legacy form of
 -- sni_callback (same arguments; the name is already an A-label).
 function SSLContext.set_servername_callback(self, ...)
   check_self(self, "set_servername_callback")
-  check_count("set_servername_callback", "server_name_callback", select("#", ...), 1, 1)
-  local fn = core._parse_args("SSLContext.set_servername_callback", {"server_name_callback"}, 1, ...)
+  local fn = bind(SET_SERVERNAME_CALLBACK_SIG, ...)
   if fn == nil then
     self.sni_callback = nil
     return
@@ -188,14 +170,13 @@ local function python_str(v)
   return core._repr(v)
 end
 
+local LOAD_DEFAULT_CERTS_SIG = method_sig("load_default_certs", "purpose", 0)
 -- ctx:load_default_certs(purpose=Purpose.SERVER_AUTH): the system's CAs
 -- (Windows stores are not mirrored: set_default_verify_paths everywhere).
 function SSLContext.load_default_certs(self, ...)
   check_self(self, "load_default_certs")
-  local n = select("#", ...)
-  check_count("load_default_certs", "purpose", n, 0, 1)
-  if n > 0 then
-    local purpose = core._parse_args("SSLContext.load_default_certs", {"purpose"}, 1, ...)
+  local purpose = bind(LOAD_DEFAULT_CERTS_SIG, ...)
+  if select("#", ...) > 0 then
     if not is_asn1_object(purpose) then
       raise("TypeError", python_str(purpose))
     end

@@ -12,7 +12,7 @@
 -- with new().
 local core = require "pyssl.core"
 local hashlib = require "pyssl.hashlib"
-local bind = require "pyssl._bind"
+local bind = core._bind
 local C = core._hashlib
 
 local raise, typename = core._raise, core._typename
@@ -150,7 +150,7 @@ local function init_old(self, key, msg, digestmod)
   if msg ~= nil then self:update(msg) end
 end
 
-local init_sig = {name = "HMAC.__init__", pos = {"key", "msg", "digestmod"}, required = 1, self = true}
+local init_sig = core._signature{name = "HMAC.__init__", pos = {"key", "msg", "digestmod"}, required = 1, self = true}
 
 local function new_hmac(...)
   local key, msg, digestmod = bind(init_sig, ...)
@@ -180,7 +180,7 @@ HMAC.__new = function(_, ...) return new_hmac(...) end
 core._table_class(HMAC)
 
 -- new(key, msg=None, digestmod='')
-local new_sig = {name = "new", pos = {"key", "msg", "digestmod"}, required = 1}
+local new_sig = core._signature{name = "new", pos = {"key", "msg", "digestmod"}, required = 1}
 function hmac.new(...)
   local key, msg, digestmod = bind(new_sig, ...)
   return new_hmac(key, msg, digestmod)
@@ -188,12 +188,11 @@ end
 
 local function check_self(self, name)
   if getmetatable(self) ~= HMAC then
-    raise("TypeError", "descriptor '" .. name .. "' for 'HMAC' objects doesn't apply to a '"
-          .. typename(self) .. "' object")
+    core._wrong_self(name, "HMAC", self)
   end
 end
 
-local update_sig = {name = "HMAC.update", pos = {"msg"}, required = 1, self = true}
+local update_sig = core._signature{name = "HMAC.update", pos = {"msg"}, required = 1, self = true}
 function methods.update(self, ...)
   check_self(self, "update")
   local msg = ...
@@ -202,9 +201,14 @@ function methods.update(self, ...)
   inst:update(msg)
 end
 
+local NO_ARGS_SIGS = {}
+for _, name in ipairs({"copy", "digest", "hexdigest"}) do
+  NO_ARGS_SIGS[name] = core._signature{name = "HMAC." .. name, pos = {}, self = true}
+end
+
 local function no_args(name, ...)
   if select("#", ...) > 0 then
-    bind({name = "HMAC." .. name, pos = {}, self = true}, ...)
+    bind(NO_ARGS_SIGS[name], ...)
   end
 end
 
@@ -245,7 +249,7 @@ function methods.hexdigest(self, ...)
 end
 
 -- digest(key, msg, digest): the HMAC in one call.
-local digest_sig = {name = "digest", pos = {"key", "msg", "digest"}, required = 3}
+local digest_sig = core._signature{name = "digest", pos = {"key", "msg", "digest"}, required = 3}
 function hmac.digest(...)
   local key, msg, digest = bind(digest_sig, ...)
   local name = openssl_name(digest)

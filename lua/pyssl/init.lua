@@ -46,8 +46,7 @@ local function guard_lua_methods(cls)
     if type(method) == "function" and not name:find("^_") and debug.getinfo(method, "S").what == "Lua" then
       guarded[name] = function(self, ...)
         if type(self) ~= "userdata" then
-          raise("TypeError", string.format("descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
-            name, rawget(cls, "__name"), typename(self)))
+          core._wrong_self(name, rawget(cls, "__name"), self)
         end
         return method(self, ...)
       end
@@ -61,9 +60,9 @@ for _, cls in ipairs({core.SSLContext, core.SSLObject, core.SSLSocket, ssl.socke
 end
 
 ---------------------------------------------------------------------------
--- Python's call binding for the functions ssl.py defines in Python:
--- lua/pyssl/_bind.lua, shared with pyssl.socket.
-local bind = require "pyssl._bind"
+-- Python's call binding for the functions ssl.py defines in Python: the
+-- one binder (src/bind.c); each signature is declared once, at load.
+local bind = core._bind
 
 -- Python's truth value for the optional path/data arguments.
 local function truthy(v)
@@ -157,7 +156,7 @@ local function namedtuple(name, fields, base)
     return name .. "(" .. table.concat(parts, ", ") .. ")"
   end
   -- Class(field, ...), positionally or with a keyword table.
-  local sig = {name = name .. ".__new__", pos = fields, required = nfields, self = true}
+  local sig = core._signature{name = name .. ".__new__", pos = fields, required = nfields, self = true}
   cls.__new = function(klass, ...)
     local obj = {bind(sig, ...)}
     return setmetatable(obj, klass)
@@ -185,21 +184,21 @@ local function drop_class(...)
 end
 
 -- _ASN1Object(oid): looked up by dotted OID only.
-local new_sig = {name = "_ASN1Object.__new__", pos = {"oid"}, required = 1, self = true}
+local new_sig = core._signature{name = "_ASN1Object.__new__", pos = {"oid"}, required = 1, self = true}
 ASN1Object.__new = function(klass, ...)
   local oid = bind(new_sig, ...)
   return make_tuple(klass, core._txt2obj(oid, false))
 end
 
 -- _ASN1Object.fromnid(nid), also callable as _ASN1Object:fromnid(nid).
-local fromnid_sig = {name = "_ASN1Object.fromnid", pos = {"nid"}, required = 1, self = true}
+local fromnid_sig = core._signature{name = "_ASN1Object.fromnid", pos = {"nid"}, required = 1, self = true}
 function ASN1Object.fromnid(...)
   local nid = bind(fromnid_sig, drop_class(...))
   return make_tuple(ASN1Object, core._nid2obj(nid))
 end
 
 -- _ASN1Object.fromname(name): short name, long name or dotted OID.
-local fromname_sig = {name = "_ASN1Object.fromname", pos = {"name"}, required = 1, self = true}
+local fromname_sig = core._signature{name = "_ASN1Object.fromname", pos = {"name"}, required = 1, self = true}
 function ASN1Object.fromname(...)
   local name = bind(fromname_sig, drop_class(...))
   return make_tuple(ASN1Object, core._txt2obj(name, true))
@@ -238,7 +237,7 @@ end
 ---------------------------------------------------------------------------
 -- Verify paths (spec §11)
 
-local dvp_sig = {name = "get_default_verify_paths", pos = {}}
+local dvp_sig = core._signature{name = "get_default_verify_paths", pos = {}}
 function ssl.get_default_verify_paths(...)
   bind(dvp_sig, ...)
   local parts = core.get_default_verify_paths()
@@ -273,7 +272,7 @@ local function load_ca_and_keylog(ctx, purpose, cafile, capath, cadata)
   end
 end
 
-local cdc_sig = {name = "create_default_context", pos = {"purpose"},
+local cdc_sig = core._signature{name = "create_default_context", pos = {"purpose"},
                  kwonly = {"cafile", "capath", "cadata"}}
 
 -- create_default_context(purpose=Purpose.SERVER_AUTH, {cafile=, capath=, cadata=})
@@ -297,7 +296,7 @@ function ssl.create_default_context(...)
   return ctx
 end
 
-local cuc_sig = {name = "_create_unverified_context", pos = {"protocol"},
+local cuc_sig = core._signature{name = "_create_unverified_context", pos = {"protocol"},
                  kwonly = {"cert_reqs", "check_hostname", "purpose", "certfile", "keyfile",
                            "cafile", "capath", "cadata"}}
 
@@ -406,7 +405,7 @@ local function match_time(rest)
   return tonumber(year), day, hour, minute, second, p + 3
 end
 
-local ctts_sig = {name = "cert_time_to_seconds", pos = {"cert_time"}, required = 1}
+local ctts_sig = core._signature{name = "cert_time_to_seconds", pos = {"cert_time"}, required = 1}
 
 -- cert_time_to_seconds("Jan  5 09:34:43 2018 GMT") -> seconds since the
 -- Epoch, read as UTC.
@@ -555,7 +554,7 @@ local function strip(s)
   return (s:gsub("^" .. STRIP .. "+", ""):gsub(STRIP .. "+$", ""))
 end
 
-local der2pem_sig = {name = "DER_cert_to_PEM_cert", pos = {"der_cert_bytes"}, required = 1}
+local der2pem_sig = core._signature{name = "DER_cert_to_PEM_cert", pos = {"der_cert_bytes"}, required = 1}
 
 -- DER_cert_to_PEM_cert(der) -> PEM text with 64-character lines.
 function ssl.DER_cert_to_PEM_cert(...)
@@ -570,7 +569,7 @@ function ssl.DER_cert_to_PEM_cert(...)
   return table.concat(lines, "\n")
 end
 
-local pem2der_sig = {name = "PEM_cert_to_DER_cert", pos = {"pem_cert_string"}, required = 1}
+local pem2der_sig = core._signature{name = "PEM_cert_to_DER_cert", pos = {"pem_cert_string"}, required = 1}
 
 -- PEM_cert_to_DER_cert(pem) -> DER bytes.
 function ssl.PEM_cert_to_DER_cert(...)
@@ -591,7 +590,7 @@ function ssl.PEM_cert_to_DER_cert(...)
   return b64decode(body)
 end
 
-local gpn_sig = {name = "get_protocol_name", pos = {"protocol_code"}, required = 1}
+local gpn_sig = core._signature{name = "get_protocol_name", pos = {"protocol_code"}, required = 1}
 
 -- get_protocol_name(code) -> "PROTOCOL_TLS_CLIENT", ... or "<unknown>"
 function ssl.get_protocol_name(...)
@@ -603,7 +602,7 @@ function ssl.get_protocol_name(...)
   return code ~= nil and protocol_names[code] or "<unknown>"
 end
 
-local gsc_sig = {name = "get_server_certificate", pos = {"addr", "ssl_version", "ca_certs", "timeout"},
+local gsc_sig = core._signature{name = "get_server_certificate", pos = {"addr", "ssl_version", "ca_certs", "timeout"},
                  required = 1}
 
 -- get_server_certificate({host, port}, ssl_version, ca_certs, timeout) ->

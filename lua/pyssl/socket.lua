@@ -5,7 +5,7 @@
 -- the enums (AddressFamily, SocketKind, MsgFlag, AddressInfo), send_fds, recv_fds.
 local core = require "pyssl.core"
 core._own_files()   -- frames of this directory are pyssl's: error places name the caller
-local bind = require "pyssl._bind"
+local bind = core._bind
 local compat = require "pyssl._compat"
 local C = core._socket
 local math_type, tointeger = compat.math_type, compat.tointeger
@@ -65,7 +65,6 @@ local function close_quietly(sock)
   if sock then pcall(sock.close, sock) end
 end
 
-local CREATE_CONNECTION_NAMES = {"address", "timeout", "source_address", "all_errors"}
 
 -- One attempt of create_connection: the socket is stored in `attempt.sock`
 -- as soon as it exists, so that the caller can close it on failure.
@@ -81,12 +80,13 @@ local function connect_one(attempt, af, socktype, proto, sa, timeout, source_add
   sock:connect(sa)
 end
 
+local CREATE_CONNECTION_SIG = core._signature{name = "create_connection", pos = {"address", "timeout", "source_address"}, kwonly = {"all_errors"}, wording = "keywords"}
 -- create_connection(address, timeout=<default>, source_address=nil, {all_errors=false})
 -- A nil timeout means Python's "not given": the socket keeps
 -- getdefaulttimeout().
 function M.create_connection(...)
   local address, timeout, source_address, all_errors =
-    core._parse_args("create_connection", CREATE_CONNECTION_NAMES, 3, ...)
+    core._bind(CREATE_CONNECTION_SIG, ...)
   local host, port = unpack_pair(address)
   local errors = nil
   local attempt = {}
@@ -128,7 +128,7 @@ function M.has_dualstack_ipv6()
   return ok
 end
 
-local GETFQDN_SIG = {name = "getfqdn", pos = {"name"}, required = 0}
+local GETFQDN_SIG = core._signature{name = "getfqdn", pos = {"name"}, required = 0}
 
 -- getfqdn(name="") -> the fully qualified name of `name` (of this host
 -- when empty or a wildcard address): the first of the name gethostbyaddr()
@@ -159,10 +159,11 @@ function M.getfqdn(...)
   return hostname
 end
 
+local CREATE_SERVER_SIG = core._signature{name = "create_server", pos = {"address"}, kwonly = {"family", "backlog", "reuse_port", "dualstack_ipv6"}, wording = "keywords"}
 -- create_server(address, {family=AF_INET, backlog=nil, reuse_port=false, dualstack_ipv6=false})
 function M.create_server(...)
   local address, family, backlog, reuse_port, dualstack_ipv6 =
-    core._parse_args("create_server", {"address", "family", "backlog", "reuse_port", "dualstack_ipv6"}, 1, ...)
+    core._bind(CREATE_SERVER_SIG, ...)
   family = family or M.AF_INET
   if reuse_port and not M.SO_REUSEPORT then
     core._raise("ValueError", "SO_REUSEPORT not supported on this platform")
@@ -546,10 +547,11 @@ File.__tostring = function(self)
     core._repr(self.mode), core._repr(self.encoding or "UTF-8"))
 end
 
+local SOCKET_MAKEFILE_SIG = core._signature{name = "socket.makefile", pos = {"mode", "buffering"}, kwonly = {"encoding", "errors", "newline"}, wording = "keywords"}
 -- makefile(mode="r", buffering=nil, {encoding=, errors=, newline=})
 function socket.makefile(self, ...)
   local mode, buffering, encoding, errors, newline =
-    core._parse_args("socket.makefile", {"mode", "buffering", "encoding", "errors", "newline"}, 2, ...)
+    core._bind(SOCKET_MAKEFILE_SIG, ...)
   mode = mode or "r"
   if type(mode) ~= "string" then
     core._raise("TypeError", string.format("'%s' object is not iterable", core._typename(mode)))
@@ -598,13 +600,14 @@ local function field_of(v, name)
   return nil
 end
 
+local SOCKET_SENDFILE_SIG = core._signature{name = "socket.sendfile", pos = {"file", "offset", "count"}, wording = "keywords"}
 -- sendfile(file, offset=0, count=nil) -> bytes sent. file: a Lua file
 -- (io.open(path, "rb")) or anything with read(n) and seek(whence, offset).
 -- Data goes through sendall() (so an SSLSocket, which inherits this,
 -- encrypts it); Python uses os.sendfile() for a plain socket, pyssl
 -- reads and sends in every case.
 function socket.sendfile(self, ...)
-  local file, offset, count = core._parse_args("socket.sendfile", {"file", "offset", "count"}, 3, ...)
+  local file, offset, count = core._bind(SOCKET_SENDFILE_SIG, ...)
   offset = offset or 0
   local mode = field_of(file, "mode")
   if type(mode) == "string" and not mode:find("b", 1, true) then
@@ -707,8 +710,8 @@ local function pack_fds(fds)
   return table.concat(parts)
 end
 
-local SEND_FDS_SIG = {name = "send_fds", pos = {"sock", "buffers", "fds", "flags", "address"}, required = 3}
-local RECV_FDS_SIG = {name = "recv_fds", pos = {"sock", "bufsize", "maxfds", "flags"}, required = 3}
+local SEND_FDS_SIG = core._signature{name = "send_fds", pos = {"sock", "buffers", "fds", "flags", "address"}, required = 3}
+local RECV_FDS_SIG = core._signature{name = "recv_fds", pos = {"sock", "bufsize", "maxfds", "flags"}, required = 3}
 
 -- send_fds(sock, buffers, fds, flags=0, address=nil) -> bytes sent
 function M.send_fds(...)

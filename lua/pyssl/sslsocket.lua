@@ -190,14 +190,12 @@ local function adopt(sock)
   end
 end
 
-local wrap_names = {"sock", "server_side", "do_handshake_on_connect", "suppress_ragged_eofs",
-                    "server_hostname", "session"}
-
+local SSLCONTEXT_WRAP_SOCKET_SIG = core._signature{name = "SSLContext.wrap_socket", pos = {"sock", "server_side", "do_handshake_on_connect", "suppress_ragged_eofs", "server_hostname", "session"}, wording = "keywords"}
 -- ctx:wrap_socket(sock, server_side=false, do_handshake_on_connect=true,
 -- suppress_ragged_eofs=true, server_hostname=nil, session=nil)
 function SSLContext.wrap_socket(self, ...)
   local sock, server_side, do_handshake_on_connect, suppress_ragged_eofs, server_hostname, session =
-    core._parse_args("SSLContext.wrap_socket", wrap_names, 6, ...)
+    core._bind(SSLCONTEXT_WRAP_SOCKET_SIG, ...)
   -- Python's defaults: a replaced _create receives them too.
   if server_side == nil then server_side = false end
   if do_handshake_on_connect == nil then do_handshake_on_connect = true end
@@ -270,9 +268,10 @@ local function handshake(self, timeout, block)
   self:_do_handshake()
 end
 
+local SSLSOCKET_DO_HANDSHAKE_SIG = core._signature{name = "SSLSocket.do_handshake", pos = {"block"}, wording = "keywords"}
 -- do_handshake(block=false)
 function SSLSocket.do_handshake(self, ...)
-  local block = select("#", ...) > 0 and core._parse_args("SSLSocket.do_handshake", {"block"}, 1, ...) or nil
+  local block = select("#", ...) > 0 and core._bind(SSLSOCKET_DO_HANDSHAKE_SIG, ...) or nil
   self:_check_connected()
   local timeout = self:gettimeout()
   local ok, err = pcall(handshake, self, timeout, block)
@@ -354,8 +353,9 @@ function SSLSocket.shutdown(self, how)
   return plain.shutdown(self, how)
 end
 
+local SSLSOCKET_GETPEERCERT_SIG = core._signature{name = "SSLSocket.getpeercert", pos = {"binary_form"}, wording = "keywords"}
 function SSLSocket.getpeercert(self, ...)
-  local binary_form = core._parse_args("SSLSocket.getpeercert", {"binary_form"}, 1, ...)
+  local binary_form = core._bind(SSLSOCKET_GETPEERCERT_SIG, ...)
   self:_check_connected()
   local obj = self._sslobj
   if obj == nil then no_attribute("getpeercert") end
@@ -393,9 +393,10 @@ end
 
 local CHANNEL_BINDING_TYPES = {["tls-unique"] = true}
 
+local SSLSOCKET_GET_CHANNEL_BINDING_SIG = core._signature{name = "SSLSocket.get_channel_binding", pos = {"cb_type"}, wording = "keywords"}
 -- get_channel_binding(cb_type="tls-unique")
 function SSLSocket.get_channel_binding(self, ...)
-  local cb_type = core._parse_args("SSLSocket.get_channel_binding", {"cb_type"}, 1, ...)
+  local cb_type = core._bind(SSLSOCKET_GET_CHANNEL_BINDING_SIG, ...)
   local obj = self._sslobj
   if obj ~= nil then
     return obj:get_channel_binding(cb_type)
