@@ -82,6 +82,7 @@ build = {
             "src/sslobject.c",
             "src/sslsocket.c",
             "src/sslsocket_init.c",
+            "src/subclass.c",
             "src/truststore.c",
             "src/traceback.c",
             "src/x509.c",

@@ -13,6 +13,8 @@
  *
  * Every class table is recorded in registry["pyssl.classes"], which is how
  * isinstance() knows a pyssl class from any other table.
+ *
+ * Lua subclasses and isinstance are in subclass.c.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -20,20 +22,8 @@
 #include "pyssl.h"
 
 #define CLASSES_KEY "pyssl.classes"
-/* Array slots of an instance metatable (see pyssl_class_register). */
-#define MT_NAME_SLOT 1
-#define MT_NUV_SLOT 2
-#define MT_SHADOWING_SLOT 3      /* true in the metatables made by use_shadowing_index */
-#define MT_FAST_SLOT 4           /* true in the own metatable of a busy object (pyssl_make_fast) */
-#define MT_OWN_SLOT 5            /* the name pointer, only in the class's own metatable (pyssl_is_plain) */
-#define MT_SUBCLASS_SLOT 6       /* the Lua subclass, in the metatables of its instances */
-#define MT_SLOTS 6
 #define STATE_KEY "pyssl.state"
 #define SHADOWING_KEY "pyssl.shadowing"   /* metatable -> its shadowing copy (weak keys) */
-/* registry[&subclasses_key]: Lua subclass -> {base metatable -> the
- * metatable of its instances} (weak keys); a light userdata key, as
- * isinstance looks here for every sequence of classes. */
-static const char subclasses_key = 0;
 
 const char *pyssl_basename(const char *path)
 {
@@ -83,7 +73,7 @@ static void remember_class(lua_State *L)
     lua_pop(L, 1);
 }
 
-static int is_class(lua_State *L, int idx)
+int pyssl_is_class(lua_State *L, int idx)
 {
     int found;
     if (!lua_istable(L, idx))
@@ -96,75 +86,6 @@ static int is_class(lua_State *L, int idx)
     return found;
 }
 
-/* Pushes the class of the value at idx (a pyssl object or an instance of a
- * table class); returns 0 and pushes nothing if it has none. */
-static int push_class_of(lua_State *L, int idx)
-{
-    int t = lua_type(L, idx);
-    if ((t != LUA_TUSERDATA && t != LUA_TTABLE) || !lua_getmetatable(L, idx))
-        return 0;
-    if (t == LUA_TUSERDATA) {
-        lua_getfield(L, -1, "__class");
-        lua_remove(L, -2);
-    }
-    if (is_class(L, -1))
-        return 1;
-    lua_pop(L, 1);
-    return 0;
-}
-
-/* Is the class at idx `target` or derived from it? Walks all bases. */
-static int class_derives(lua_State *L, int idx, int target, int depth)
-{
-    int i, n, found = 0;
-    if (lua_rawequal(L, idx, target))
-        return 1;
-    if (depth > 32)
-        return 0;
-    if (lua_getfield(L, idx, "__bases") != LUA_TTABLE) {
-        lua_pop(L, 1);
-        return 0;
-    }
-    n = (int)lua_rawlen(L, -1);
-    for (i = 1; i <= n && !found; i++) {
-        lua_rawgeti(L, -1, i);
-        found = class_derives(L, lua_gettop(L), target, depth + 1);
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    return found;
-}
-
-static int lua_subclass_instance_of(lua_State *L, int obj, int cls);
-
-int pyssl_instance_of(lua_State *L, int obj, int cls)
-{
-    int result;
-    cls = lua_absindex(L, cls);
-    if (!is_class(L, cls))
-        return lua_subclass_instance_of(L, lua_absindex(L, obj), cls);
-    if (!push_class_of(L, obj))
-        return 0;
-    result = class_derives(L, lua_gettop(L), cls, 0);
-    lua_pop(L, 1);
-    return result;
-}
-
-int pyssl_isinstance(lua_State *L, int obj, int cls)
-{
-    return pyssl_instance_of(L, obj, cls) == 1;
-}
-
-const char *pyssl_object_classname(lua_State *L, int idx)
-{
-    const char *name = NULL;
-    if (push_class_of(L, idx)) {
-        if (lua_getfield(L, -1, "__name") == LUA_TSTRING)
-            name = lua_tostring(L, -1);   /* the class keeps it alive */
-        lua_pop(L, 2);
-    }
-    return name;
-}
 
 void pyssl_push_dict(lua_State *L, int idx)
 {
@@ -232,7 +153,7 @@ static int object_index(lua_State *L)
 /* Pushes a copy of the instance metatable at mt (its metamethods and
  * array slots) for objects that leave the class's own: the copy is not
  * "plain" (pyssl_is_plain). */
-static void push_metatable_copy(lua_State *L, int mt)
+void pyssl_push_metatable_copy(lua_State *L, int mt)
 {
     int copy;
     lua_createtable(L, MT_SLOTS, 16);
@@ -293,7 +214,7 @@ void pyssl_make_fast(lua_State *L, int idx, const char *name)
         return;
     lua_getmetatable(L, idx);
     mt = lua_gettop(L);
-    push_metatable_copy(L, mt);
+    pyssl_push_metatable_copy(L, mt);
     fast = lua_gettop(L);
     lua_pushboolean(L, 1);
     lua_rawseti(L, fast, MT_FAST_SLOT);
@@ -315,7 +236,7 @@ void pyssl_make_fast(lua_State *L, int idx, const char *name)
 
 /* obj[key] through `index` (the __index of the metatable an object had
  * before): the stack is exactly (obj, key); returns 1. */
-static int index_through(lua_State *L, int index)
+int pyssl_index_through(lua_State *L, int index)
 {
     if (lua_type(L, index) == LUA_TFUNCTION) {
         lua_pushvalue(L, index);
@@ -338,11 +259,11 @@ static int shadowing_index(lua_State *L)
             return 1;
     }
     lua_settop(L, 2);
-    return index_through(L, lua_upvalueindex(1));
+    return pyssl_index_through(L, lua_upvalueindex(1));
 }
 
 /* Pushes a new table with weak keys. */
-static void push_weak_table(lua_State *L)
+void pyssl_push_weak_table(lua_State *L)
 {
     lua_newtable(L);
     lua_createtable(L, 0, 1);
@@ -369,14 +290,14 @@ static void use_shadowing_index(lua_State *L, int obj)
     lua_pop(L, 1);
     if (lua_getfield(L, LUA_REGISTRYINDEX, SHADOWING_KEY) != LUA_TTABLE) {
         lua_pop(L, 1);
-        push_weak_table(L);
+        pyssl_push_weak_table(L);
         lua_pushvalue(L, -1);
         lua_setfield(L, LUA_REGISTRYINDEX, SHADOWING_KEY);
     }
     lua_pushvalue(L, mt);
     if (lua_rawget(L, -2) != LUA_TTABLE) {
         lua_pop(L, 1);
-        push_metatable_copy(L, mt);
+        pyssl_push_metatable_copy(L, mt);
         copy = lua_gettop(L);
         lua_pushboolean(L, 1);
         lua_rawseti(L, copy, MT_SHADOWING_SLOT);
@@ -391,154 +312,6 @@ static void use_shadowing_index(lua_State *L, int obj)
     lua_settop(L, mt - 1);
 }
 
-/* Lua subclasses ------------------------------------------------------
- *
- * A Lua subclass of a userdata class is any table (usually with
- * `__index = Base` in its metatable, so its own subclasses chain the same
- * way) whose fields come before the base class's. Its instances are
- * objects of the base class with a metatable made once per (subclass,
- * base metatable): the base's, with the subclass in an array slot and an
- * __index that asks the subclass first. */
-
-/* __index of a Lua subclass instance: upvalues 1 the subclass, 2 the base
- * metatable's __index. */
-static int subclass_index(lua_State *L)
-{
-    lua_settop(L, 2);
-    lua_pushvalue(L, 2);
-    if (lua_gettable(L, lua_upvalueindex(1)) != LUA_TNIL)
-        return 1;
-    lua_pop(L, 1);
-    return index_through(L, lua_upvalueindex(2));
-}
-
-void pyssl_set_subclass(lua_State *L, int obj, int cls)
-{
-    int mt, cache;
-    obj = lua_absindex(L, obj);
-    cls = lua_absindex(L, cls);
-    if (lua_isnil(L, cls) || !lua_getmetatable(L, obj))
-        return;
-    mt = lua_gettop(L);
-    lua_getfield(L, mt, "__class");
-    if (lua_rawequal(L, -1, cls)) {   /* the object's own class */
-        lua_settop(L, mt - 1);
-        return;
-    }
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &subclasses_key) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        push_weak_table(L);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &subclasses_key);
-    }
-    lua_pushvalue(L, cls);
-    if (lua_rawget(L, -2) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, cls);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, -4);
-    }
-    cache = lua_gettop(L);
-    lua_pushvalue(L, mt);
-    if (lua_rawget(L, cache) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        push_metatable_copy(L, mt);
-        lua_pushvalue(L, cls);
-        lua_rawseti(L, -2, MT_SUBCLASS_SLOT);
-        lua_pushvalue(L, cls);
-        lua_getfield(L, mt, "__index");
-        lua_pushcclosure(L, subclass_index, 2);
-        lua_setfield(L, -2, "__index");
-        lua_pushvalue(L, mt);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, cache);
-    }
-    lua_setmetatable(L, obj);
-    lua_settop(L, mt - 1);
-}
-
-/* Replaces the Lua class on top of the stack by the one it derives from
- * (its metatable's __index, when a table); returns 0 when there is none. */
-static int replace_with_lua_base(lua_State *L)
-{
-    if (!lua_istable(L, -1) || !lua_getmetatable(L, -1))
-        return 0;
-    lua_pushliteral(L, "__index");
-    lua_rawget(L, -2);
-    lua_replace(L, -3);
-    lua_pop(L, 1);
-    return lua_istable(L, -1);
-}
-
-#define LUA_SUBCLASS_MAX_DEPTH 32
-
-/* Whether the value at cls is a Lua subclass: one instances were made of,
- * or one that derives from a pyssl class. */
-static int is_lua_subclass(lua_State *L, int cls)
-{
-    int top = lua_gettop(L), depth, found = 0;
-    if (!lua_istable(L, cls))
-        return 0;
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &subclasses_key) == LUA_TTABLE) {
-        lua_pushvalue(L, cls);
-        found = lua_rawget(L, -2) != LUA_TNIL;
-    }
-    lua_settop(L, top);
-    lua_pushvalue(L, cls);
-    for (depth = 0; !found && depth < LUA_SUBCLASS_MAX_DEPTH && replace_with_lua_base(L); depth++)
-        found = is_class(L, -1);
-    lua_settop(L, top);
-    return found;
-}
-
-/* isinstance(obj, cls) for a cls that is not a pyssl class: 1 when obj
- * is an instance of the Lua subclass cls or of one derived from it, 0
- * for any other object, -1 when cls is not a Lua subclass. */
-static int lua_subclass_instance_of(lua_State *L, int obj, int cls)
-{
-    int top = lua_gettop(L), depth, found = 0;
-    if (!lua_istable(L, cls))
-        return -1;
-    if (lua_type(L, obj) == LUA_TUSERDATA && lua_getmetatable(L, obj)
-        && lua_rawgeti(L, -1, MT_SUBCLASS_SLOT) != LUA_TNIL) {
-        for (depth = 0; !found && depth < LUA_SUBCLASS_MAX_DEPTH && !is_class(L, -1); depth++) {
-            found = lua_rawequal(L, -1, cls);
-            if (!replace_with_lua_base(L))
-                break;
-        }
-    }
-    lua_settop(L, top);
-    if (found)
-        return 1;
-    return is_lua_subclass(L, cls) ? 0 : -1;
-}
-
-/* core._subclass(obj, cls): makes obj, just created by its class, an
- * instance of the Lua subclass cls (nothing for nil or obj's own class). */
-static int l_subclass(lua_State *L)
-{
-    lua_settop(L, 2);
-    if (lua_type(L, 1) == LUA_TUSERDATA)
-        pyssl_set_subclass(L, 1, 2);
-    return 0;
-}
-
-/* core._is_plain(obj, name): pyssl_is_plain for Lua. */
-static int l_is_plain(lua_State *L)
-{
-    const char *name = luaL_checkstring(L, 2);
-    lua_pushboolean(L, lua_type(L, 1) == LUA_TUSERDATA && pyssl_is_plain(L, 1, name));
-    return 1;
-}
-
-void pyssl_open_class(lua_State *L)
-{
-    lua_pushcfunction(L, l_subclass);
-    lua_setfield(L, -2, "_subclass");
-    lua_pushcfunction(L, l_is_plain);
-    lua_setfield(L, -2, "_is_plain");
-}
 
 /* Whether instances of the class whose newindex has `dict` (upvalue 5:
  * true, false, or the set of a __slots__ class) take attribute `key`. */
@@ -968,12 +741,12 @@ void *pyssl_test_object(lua_State *L, int idx, const char *name)
         return p;
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, -1, "__class") != LUA_TTABLE || !is_class(L, -1)) {
+    if (lua_getfield(L, -1, "__class") != LUA_TTABLE || !pyssl_is_class(L, -1)) {
         lua_pop(L, 2);
         return NULL;
     }
     pyssl_push_class(L, name);
-    found = lua_istable(L, -1) && class_derives(L, lua_gettop(L) - 1, lua_gettop(L), 0);
+    found = lua_istable(L, -1) && pyssl_class_derives(L, lua_gettop(L) - 1, lua_gettop(L), 0);
     lua_pop(L, 3);
     return found ? p : NULL;
 }
