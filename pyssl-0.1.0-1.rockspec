@@ -56,6 +56,7 @@ build = {
             "src/capi.c",
             "src/ciphers.c",
             "src/class.c",
+            "src/classreg.c",
             "src/conn.c",
             "src/constants.c",
             "src/context.c",
