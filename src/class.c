@@ -1,169 +1,24 @@
-/* Classes: the one way pyssl declares the types Lua sees.
+/* Instances of userdata classes (the classes themselves: classreg.c).
  *
- * Userdata classes (SSLContext, SSLObject, ...) get
- *   - a class table (what `pyssl.core.SSLContext` is): the methods, plus
- *     __name, __qualname, __typename, __module, __getters, __setters, __bases, __new;
- *     its metatable chains lookups to the base class and makes it callable;
- *   - an instance metatable "pyssl.<name>" whose __index/__newindex resolve,
- *     in this order, methods, properties (getters/setters) and the instance
- *     attribute table (user value 1), and raise Python's AttributeError
- *     otherwise.
- * Table classes (the error hierarchy, named tuples) are plain tables used
- * as the metatable of their instances.
- *
- * Every class table is recorded in registry["pyssl.classes"], which is how
- * isinstance() knows a pyssl class from any other table.
+ * The __index/__newindex of the instance metatables (methods, then
+ * properties, then the attribute table; Python's AttributeError), the
+ * attribute table, instance attributes that hide class attributes (the
+ * shadowing metatables), the busy-object method cache (pyssl_make_fast),
+ * and object creation and type checks (pyssl_new_object,
+ * pyssl_test_object, pyssl_check_object): the hot paths, kept in one file.
  */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "pyssl.h"
 
-#define CLASSES_KEY "pyssl.classes"
-/* Array slots of an instance metatable (see pyssl_class_register). */
-#define MT_NAME_SLOT 1
-#define MT_NUV_SLOT 2
-#define MT_SHADOWING_SLOT 3      /* true in the metatables made by use_shadowing_index */
-#define MT_FAST_SLOT 4           /* true in the own metatable of a busy object (pyssl_make_fast) */
-#define MT_OWN_SLOT 5            /* the name pointer, only in the class's own metatable (pyssl_is_plain) */
-#define MT_SUBCLASS_SLOT 6       /* the Lua subclass, in the metatables of its instances */
-#define MT_SLOTS 6
 #define STATE_KEY "pyssl.state"
 #define SHADOWING_KEY "pyssl.shadowing"   /* metatable -> its shadowing copy (weak keys) */
-/* registry[&subclasses_key]: Lua subclass -> {base metatable -> the
- * metatable of its instances} (weak keys); a light userdata key, as
- * isinstance looks here for every sequence of classes. */
-static const char subclasses_key = 0;
 
 const char *pyssl_basename(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
-}
-
-static void push_metatable_name(lua_State *L, const char *name)
-{
-    lua_pushfstring(L, "pyssl.%s", name);
-}
-
-void pyssl_push_class(lua_State *L, const char *name)
-{
-    /* A userdata class known by this name pointer (see push_metatable_of):
-     * no "pyssl.<name>" string to build. */
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, name) == LUA_TTABLE) {
-        lua_getfield(L, -1, "__class");
-        lua_remove(L, -2);
-        return;
-    }
-    lua_pop(L, 1);
-    push_metatable_name(L, name);
-    lua_rawget(L, LUA_REGISTRYINDEX);
-    if (lua_istable(L, -1)) {
-        /* A userdata class: its metatable knows the class table. */
-        if (lua_getfield(L, -1, "__class") == LUA_TTABLE) {
-            lua_remove(L, -2);
-            return;
-        }
-        lua_pop(L, 1);
-    }
-}
-
-/* Registers the table at the top of the stack as a pyssl class. */
-static void remember_class(lua_State *L)
-{
-    if (lua_getfield(L, LUA_REGISTRYINDEX, CLASSES_KEY) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, LUA_REGISTRYINDEX, CLASSES_KEY);
-    }
-    lua_pushvalue(L, -2);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
-}
-
-static int is_class(lua_State *L, int idx)
-{
-    int found;
-    if (!lua_istable(L, idx))
-        return 0;
-    idx = lua_absindex(L, idx);
-    lua_getfield(L, LUA_REGISTRYINDEX, CLASSES_KEY);
-    lua_pushvalue(L, idx);
-    found = lua_rawget(L, -2) != LUA_TNIL;
-    lua_pop(L, 2);
-    return found;
-}
-
-/* Pushes the class of the value at idx (a pyssl object or an instance of a
- * table class); returns 0 and pushes nothing if it has none. */
-static int push_class_of(lua_State *L, int idx)
-{
-    int t = lua_type(L, idx);
-    if ((t != LUA_TUSERDATA && t != LUA_TTABLE) || !lua_getmetatable(L, idx))
-        return 0;
-    if (t == LUA_TUSERDATA) {
-        lua_getfield(L, -1, "__class");
-        lua_remove(L, -2);
-    }
-    if (is_class(L, -1))
-        return 1;
-    lua_pop(L, 1);
-    return 0;
-}
-
-/* Is the class at idx `target` or derived from it? Walks all bases. */
-static int class_derives(lua_State *L, int idx, int target, int depth)
-{
-    int i, n, found = 0;
-    if (lua_rawequal(L, idx, target))
-        return 1;
-    if (depth > 32)
-        return 0;
-    if (lua_getfield(L, idx, "__bases") != LUA_TTABLE) {
-        lua_pop(L, 1);
-        return 0;
-    }
-    n = (int)lua_rawlen(L, -1);
-    for (i = 1; i <= n && !found; i++) {
-        lua_rawgeti(L, -1, i);
-        found = class_derives(L, lua_gettop(L), target, depth + 1);
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    return found;
-}
-
-static int lua_subclass_instance_of(lua_State *L, int obj, int cls);
-
-int pyssl_instance_of(lua_State *L, int obj, int cls)
-{
-    int result;
-    cls = lua_absindex(L, cls);
-    if (!is_class(L, cls))
-        return lua_subclass_instance_of(L, lua_absindex(L, obj), cls);
-    if (!push_class_of(L, obj))
-        return 0;
-    result = class_derives(L, lua_gettop(L), cls, 0);
-    lua_pop(L, 1);
-    return result;
-}
-
-int pyssl_isinstance(lua_State *L, int obj, int cls)
-{
-    return pyssl_instance_of(L, obj, cls) == 1;
-}
-
-const char *pyssl_object_classname(lua_State *L, int idx)
-{
-    const char *name = NULL;
-    if (push_class_of(L, idx)) {
-        if (lua_getfield(L, -1, "__name") == LUA_TSTRING)
-            name = lua_tostring(L, -1);   /* the class keeps it alive */
-        lua_pop(L, 2);
-    }
-    return name;
 }
 
 void pyssl_push_dict(lua_State *L, int idx)
@@ -219,7 +74,7 @@ static int index_not_method(lua_State *L)
 }
 
 /* obj[key]: upvalues 1 state, 2 class table, 3 getters. */
-static int object_index(lua_State *L)
+int pyssl_object_index(lua_State *L)
 {
     /* Called as a metamethod: the stack is exactly (obj, key). */
     lua_pushvalue(L, 2);
@@ -232,7 +87,7 @@ static int object_index(lua_State *L)
 /* Pushes a copy of the instance metatable at mt (its metamethods and
  * array slots) for objects that leave the class's own: the copy is not
  * "plain" (pyssl_is_plain). */
-static void push_metatable_copy(lua_State *L, int mt)
+void pyssl_push_metatable_copy(lua_State *L, int mt)
 {
     int copy;
     lua_createtable(L, MT_SLOTS, 16);
@@ -293,7 +148,7 @@ void pyssl_make_fast(lua_State *L, int idx, const char *name)
         return;
     lua_getmetatable(L, idx);
     mt = lua_gettop(L);
-    push_metatable_copy(L, mt);
+    pyssl_push_metatable_copy(L, mt);
     fast = lua_gettop(L);
     lua_pushboolean(L, 1);
     lua_rawseti(L, fast, MT_FAST_SLOT);
@@ -315,7 +170,7 @@ void pyssl_make_fast(lua_State *L, int idx, const char *name)
 
 /* obj[key] through `index` (the __index of the metatable an object had
  * before): the stack is exactly (obj, key); returns 1. */
-static int index_through(lua_State *L, int index)
+int pyssl_index_through(lua_State *L, int index)
 {
     if (lua_type(L, index) == LUA_TFUNCTION) {
         lua_pushvalue(L, index);
@@ -338,11 +193,11 @@ static int shadowing_index(lua_State *L)
             return 1;
     }
     lua_settop(L, 2);
-    return index_through(L, lua_upvalueindex(1));
+    return pyssl_index_through(L, lua_upvalueindex(1));
 }
 
 /* Pushes a new table with weak keys. */
-static void push_weak_table(lua_State *L)
+void pyssl_push_weak_table(lua_State *L)
 {
     lua_newtable(L);
     lua_createtable(L, 0, 1);
@@ -369,14 +224,14 @@ static void use_shadowing_index(lua_State *L, int obj)
     lua_pop(L, 1);
     if (lua_getfield(L, LUA_REGISTRYINDEX, SHADOWING_KEY) != LUA_TTABLE) {
         lua_pop(L, 1);
-        push_weak_table(L);
+        pyssl_push_weak_table(L);
         lua_pushvalue(L, -1);
         lua_setfield(L, LUA_REGISTRYINDEX, SHADOWING_KEY);
     }
     lua_pushvalue(L, mt);
     if (lua_rawget(L, -2) != LUA_TTABLE) {
         lua_pop(L, 1);
-        push_metatable_copy(L, mt);
+        pyssl_push_metatable_copy(L, mt);
         copy = lua_gettop(L);
         lua_pushboolean(L, 1);
         lua_rawseti(L, copy, MT_SHADOWING_SLOT);
@@ -391,154 +246,6 @@ static void use_shadowing_index(lua_State *L, int obj)
     lua_settop(L, mt - 1);
 }
 
-/* Lua subclasses ------------------------------------------------------
- *
- * A Lua subclass of a userdata class is any table (usually with
- * `__index = Base` in its metatable, so its own subclasses chain the same
- * way) whose fields come before the base class's. Its instances are
- * objects of the base class with a metatable made once per (subclass,
- * base metatable): the base's, with the subclass in an array slot and an
- * __index that asks the subclass first. */
-
-/* __index of a Lua subclass instance: upvalues 1 the subclass, 2 the base
- * metatable's __index. */
-static int subclass_index(lua_State *L)
-{
-    lua_settop(L, 2);
-    lua_pushvalue(L, 2);
-    if (lua_gettable(L, lua_upvalueindex(1)) != LUA_TNIL)
-        return 1;
-    lua_pop(L, 1);
-    return index_through(L, lua_upvalueindex(2));
-}
-
-void pyssl_set_subclass(lua_State *L, int obj, int cls)
-{
-    int mt, cache;
-    obj = lua_absindex(L, obj);
-    cls = lua_absindex(L, cls);
-    if (lua_isnil(L, cls) || !lua_getmetatable(L, obj))
-        return;
-    mt = lua_gettop(L);
-    lua_getfield(L, mt, "__class");
-    if (lua_rawequal(L, -1, cls)) {   /* the object's own class */
-        lua_settop(L, mt - 1);
-        return;
-    }
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &subclasses_key) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        push_weak_table(L);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &subclasses_key);
-    }
-    lua_pushvalue(L, cls);
-    if (lua_rawget(L, -2) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, cls);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, -4);
-    }
-    cache = lua_gettop(L);
-    lua_pushvalue(L, mt);
-    if (lua_rawget(L, cache) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        push_metatable_copy(L, mt);
-        lua_pushvalue(L, cls);
-        lua_rawseti(L, -2, MT_SUBCLASS_SLOT);
-        lua_pushvalue(L, cls);
-        lua_getfield(L, mt, "__index");
-        lua_pushcclosure(L, subclass_index, 2);
-        lua_setfield(L, -2, "__index");
-        lua_pushvalue(L, mt);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, cache);
-    }
-    lua_setmetatable(L, obj);
-    lua_settop(L, mt - 1);
-}
-
-/* Replaces the Lua class on top of the stack by the one it derives from
- * (its metatable's __index, when a table); returns 0 when there is none. */
-static int replace_with_lua_base(lua_State *L)
-{
-    if (!lua_istable(L, -1) || !lua_getmetatable(L, -1))
-        return 0;
-    lua_pushliteral(L, "__index");
-    lua_rawget(L, -2);
-    lua_replace(L, -3);
-    lua_pop(L, 1);
-    return lua_istable(L, -1);
-}
-
-#define LUA_SUBCLASS_MAX_DEPTH 32
-
-/* Whether the value at cls is a Lua subclass: one instances were made of,
- * or one that derives from a pyssl class. */
-static int is_lua_subclass(lua_State *L, int cls)
-{
-    int top = lua_gettop(L), depth, found = 0;
-    if (!lua_istable(L, cls))
-        return 0;
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &subclasses_key) == LUA_TTABLE) {
-        lua_pushvalue(L, cls);
-        found = lua_rawget(L, -2) != LUA_TNIL;
-    }
-    lua_settop(L, top);
-    lua_pushvalue(L, cls);
-    for (depth = 0; !found && depth < LUA_SUBCLASS_MAX_DEPTH && replace_with_lua_base(L); depth++)
-        found = is_class(L, -1);
-    lua_settop(L, top);
-    return found;
-}
-
-/* isinstance(obj, cls) for a cls that is not a pyssl class: 1 when obj
- * is an instance of the Lua subclass cls or of one derived from it, 0
- * for any other object, -1 when cls is not a Lua subclass. */
-static int lua_subclass_instance_of(lua_State *L, int obj, int cls)
-{
-    int top = lua_gettop(L), depth, found = 0;
-    if (!lua_istable(L, cls))
-        return -1;
-    if (lua_type(L, obj) == LUA_TUSERDATA && lua_getmetatable(L, obj)
-        && lua_rawgeti(L, -1, MT_SUBCLASS_SLOT) != LUA_TNIL) {
-        for (depth = 0; !found && depth < LUA_SUBCLASS_MAX_DEPTH && !is_class(L, -1); depth++) {
-            found = lua_rawequal(L, -1, cls);
-            if (!replace_with_lua_base(L))
-                break;
-        }
-    }
-    lua_settop(L, top);
-    if (found)
-        return 1;
-    return is_lua_subclass(L, cls) ? 0 : -1;
-}
-
-/* core._subclass(obj, cls): makes obj, just created by its class, an
- * instance of the Lua subclass cls (nothing for nil or obj's own class). */
-static int l_subclass(lua_State *L)
-{
-    lua_settop(L, 2);
-    if (lua_type(L, 1) == LUA_TUSERDATA)
-        pyssl_set_subclass(L, 1, 2);
-    return 0;
-}
-
-/* core._is_plain(obj, name): pyssl_is_plain for Lua. */
-static int l_is_plain(lua_State *L)
-{
-    const char *name = luaL_checkstring(L, 2);
-    lua_pushboolean(L, lua_type(L, 1) == LUA_TUSERDATA && pyssl_is_plain(L, 1, name));
-    return 1;
-}
-
-void pyssl_open_class(lua_State *L)
-{
-    lua_pushcfunction(L, l_subclass);
-    lua_setfield(L, -2, "_subclass");
-    lua_pushcfunction(L, l_is_plain);
-    lua_setfield(L, -2, "_is_plain");
-}
 
 /* Whether instances of the class whose newindex has `dict` (upvalue 5:
  * true, false, or the set of a __slots__ class) take attribute `key`. */
@@ -555,7 +262,7 @@ static int takes_attribute(lua_State *L, int dict, int key)
 
 /* obj[key] = value: upvalues 1 state, 2 class table, 3 setters,
  * 4 getters, 5 has_dict (true, false, or the set of allowed names). */
-static int object_newindex(lua_State *L)
+int pyssl_object_newindex(lua_State *L)
 {
     const char *class_name, *key_name;
     int kind;
@@ -601,311 +308,13 @@ static int object_newindex(lua_State *L)
     return 0;
 }
 
-static int object_tostring(lua_State *L)
+int pyssl_object_tostring(lua_State *L)
 {
     lua_getfield(L, lua_upvalueindex(2), "__name");
     lua_pushfstring(L, "<ssl.%s object at %p>", lua_tostring(L, -1), lua_topointer(L, 1));
     return 1;
 }
 
-/* Class(...): calls the class's own __new (never a base's) as
- * __new(cls, ...); userdata-class constructors drop cls themselves. */
-static int class_call(lua_State *L)
-{
-    lua_pushliteral(L, "__new");
-    if (lua_rawget(L, 1) == LUA_TNIL) {
-        if (lua_getfield(L, 1, "__no_construct") == LUA_TSTRING)
-            return pyssl_raise(L, "TypeError", "%s", lua_tostring(L, -1));
-        lua_getfield(L, 1, "__qualname");
-        return pyssl_raise(L, "TypeError", "cannot create '%s' instances", lua_tostring(L, -1));
-    }
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
-}
-
-/* Python's repr of a class: <class 'module.Name'>, the module left out
- * for builtins (<class 'TimeoutError'>). */
-static int class_tostring(lua_State *L)
-{
-    const char *module = "ssl", *name;
-    if (lua_getfield(L, 1, "__module") == LUA_TSTRING)
-        module = lua_tostring(L, -1);
-    lua_getfield(L, 1, "__name");
-    name = lua_tostring(L, -1);
-    if (strcmp(module, "builtins") == 0)
-        lua_pushfstring(L, "<class '%s'>", name);
-    else
-        lua_pushfstring(L, "<class '%s.%s'>", module, name);
-    return 1;
-}
-
-/* Pushes the per-state userdata (created by core.c). */
-static void push_state(lua_State *L)
-{
-    lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
-}
-
-/* Sets the functions of `fns` into the table on top, each a closure over
- * the state userdata. */
-static void set_functions(lua_State *L, const luaL_Reg *fns)
-{
-    if (!fns)
-        return;
-    push_state(L);
-    luaL_setfuncs(L, fns, 1);
-}
-
-/* Pushes a new table whose lookups fall back to field `field` of the base
- * class (so getters and setters are inherited like methods). */
-static void push_inheriting_table(lua_State *L, int base, const char *field)
-{
-    lua_newtable(L);
-    if (base) {
-        lua_createtable(L, 0, 1);
-        lua_getfield(L, base, field);
-        lua_setfield(L, -2, "__index");
-        lua_setmetatable(L, -2);
-    }
-}
-
-static void push_method_closure(lua_State *L, lua_CFunction f)
-{
-    push_state(L);
-    lua_pushcclosure(L, f, 1);
-}
-
-/* Pushes what object_newindex needs to know of new attributes: false
- * (none), true (any: a __dict__) or the set of the class's __slots__. */
-static void push_allowed_attributes(lua_State *L, const pyssl_class *cls)
-{
-    int i;
-    if (!cls->has_dict || !cls->slots) {
-        lua_pushboolean(L, cls->has_dict);
-        return;
-    }
-    lua_newtable(L);
-    for (i = 0; cls->slots[i]; i++) {
-        lua_pushboolean(L, 1);
-        lua_setfield(L, -2, cls->slots[i]);
-    }
-}
-
-/* Marks the names of `readonly` read-only Python properties in the
- * __setters table on top (false: "property 'x' of 'C' object has no
- * setter"); their getters may come later, from C or Lua. */
-static void set_readonly(lua_State *L, const char *const *readonly)
-{
-    int i;
-    for (i = 0; readonly && readonly[i]; i++) {
-        lua_pushboolean(L, 0);
-        lua_setfield(L, -2, readonly[i]);
-    }
-}
-
-/* A class attribute that instances may shadow (Python: `C.x = default`,
- * then `obj.x = v`): the value lives in the object's attribute table;
- * without one (or after `obj.x = nil`) it is the registered class
- * default_class, looked up when read (it may be registered later). */
-void pyssl_push_class_attribute(lua_State *L, int obj, const char *key, const char *default_class)
-{
-    if (lua_getiuservalue(L, obj, PYSSL_UV_DICT) == LUA_TTABLE) {
-        if (lua_getfield(L, -1, key) != LUA_TNIL) {
-            lua_remove(L, -2);
-            return;
-        }
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    pyssl_push_class(L, default_class);
-}
-
-/* The self check of the getter and setter of a class attribute, whose
- * upvalue 1 is the class declaration (a light userdata). */
-static void check_class_attribute_self(lua_State *L)
-{
-    const pyssl_class *cls = lua_touserdata(L, lua_upvalueindex(1));
-    if (cls->check_self)
-        cls->check_self(L, 1);
-    else
-        pyssl_check_object(L, 1, cls->name);
-}
-
-/* The getter and setter of a class attribute: upvalues 1 the class
- * declaration, 2 the attribute name, 3 the default class's name (a
- * static string, as light userdata). */
-static int get_class_attribute(lua_State *L)
-{
-    check_class_attribute_self(L);
-    pyssl_push_class_attribute(L, 1, lua_tostring(L, lua_upvalueindex(2)),
-                               lua_touserdata(L, lua_upvalueindex(3)));
-    return 1;
-}
-
-static int set_class_attribute(lua_State *L)
-{
-    check_class_attribute_self(L);
-    lua_settop(L, 2);
-    pyssl_push_dict(L, 1);
-    lua_pushvalue(L, lua_upvalueindex(2));
-    lua_pushvalue(L, 2);
-    lua_rawset(L, -3);
-    return 0;
-}
-
-static void push_class_attribute_closure(lua_State *L, const pyssl_class *cls,
-                                         const pyssl_class_attribute *attr, lua_CFunction f)
-{
-    lua_pushlightuserdata(L, (void *)cls);
-    lua_pushstring(L, attr->name);
-    lua_pushlightuserdata(L, (void *)attr->default_class);
-    lua_pushcclosure(L, f, 3);
-}
-
-static void set_class_attributes(lua_State *L, int klass, const pyssl_class *cls)
-{
-    const pyssl_class_attribute *attr;
-    lua_getfield(L, klass, "__getters");
-    lua_getfield(L, klass, "__setters");
-    for (attr = cls->class_attributes; attr && attr->name; attr++) {
-        push_class_attribute_closure(L, cls, attr, get_class_attribute);
-        lua_setfield(L, -3, attr->name);
-        push_class_attribute_closure(L, cls, attr, set_class_attribute);
-        lua_setfield(L, -2, attr->name);
-    }
-    lua_pop(L, 2);
-}
-
-void pyssl_class_register(lua_State *L, const pyssl_class *cls)
-{
-    int base = 0, klass, mt;
-
-    if (cls->base) {
-        pyssl_push_class(L, cls->base);
-        base = lua_gettop(L);
-    }
-
-    /* The class table and its metatable. */
-    lua_newtable(L);
-    klass = lua_gettop(L);
-    set_functions(L, cls->methods);
-    lua_pushstring(L, cls->name);
-    lua_setfield(L, klass, "__name");
-    lua_pushstring(L, cls->qualname ? cls->qualname : cls->name);
-    lua_setfield(L, klass, "__qualname");
-    /* type(obj).__name__ in "has no attribute" errors: an object with a
-     * __dict__ stands for an instance of ssl.py's Python subclass (e.g.
-     * SSLContext over _ssl._SSLContext), which Python names by __name__. */
-    lua_pushstring(L, cls->has_dict || !cls->qualname ? cls->name : cls->qualname);
-    lua_setfield(L, klass, "__typename");
-    lua_pushstring(L, cls->module ? cls->module : "ssl");
-    lua_setfield(L, klass, "__module");
-    push_inheriting_table(L, base, "__getters");
-    set_functions(L, cls->getters);
-    lua_setfield(L, klass, "__getters");
-    push_inheriting_table(L, base, "__setters");
-    set_functions(L, cls->setters);
-    set_readonly(L, cls->readonly);
-    lua_setfield(L, klass, "__setters");
-    set_class_attributes(L, klass, cls);
-    lua_newtable(L);
-    if (base) {
-        lua_pushvalue(L, base);
-        lua_rawseti(L, -2, 1);
-    }
-    lua_setfield(L, klass, "__bases");
-    if (cls->construct) {
-        push_method_closure(L, cls->construct);
-        lua_setfield(L, klass, "__new");
-    }
-    if (cls->no_construct) {
-        lua_pushstring(L, cls->no_construct);
-        lua_setfield(L, klass, "__no_construct");
-    }
-    lua_createtable(L, 0, 3);
-    if (base) {
-        lua_pushvalue(L, base);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pushcfunction(L, class_call);
-    lua_setfield(L, -2, "__call");
-    lua_pushcfunction(L, class_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_setmetatable(L, klass);
-    remember_class(L);
-
-    /* The instance metatable. */
-    push_metatable_name(L, cls->name);
-    lua_createtable(L, MT_SLOTS, 12);
-    mt = lua_gettop(L);
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, mt);
-    lua_rawset(L, LUA_REGISTRYINDEX);
-    lua_pushstring(L, cls->name);
-    lua_setfield(L, mt, "__name");
-    lua_pushvalue(L, klass);
-    lua_setfield(L, mt, "__class");
-    lua_pushinteger(L, cls->nuv);
-    lua_setfield(L, mt, "__nuv");
-    /* Hot-path identity of the class: its name pointer and user value
-     * count in the array part, read with lua_rawgeti (no string hashing). */
-    lua_pushlightuserdata(L, (void *)cls->name);
-    lua_rawseti(L, mt, MT_NAME_SLOT);
-    lua_pushinteger(L, cls->nuv);
-    lua_rawseti(L, mt, MT_NUV_SLOT);
-    lua_pushlightuserdata(L, (void *)cls->name);
-    lua_rawseti(L, mt, MT_OWN_SLOT);
-    /* Lookups by the name pointer callers pass (see push_metatable_of). */
-    lua_pushvalue(L, mt);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, cls->name);
-
-    push_state(L);
-    lua_pushvalue(L, klass);
-    lua_getfield(L, klass, "__getters");
-    lua_pushcclosure(L, object_index, 3);
-    lua_setfield(L, mt, "__index");
-
-    push_state(L);
-    lua_pushvalue(L, klass);
-    lua_getfield(L, klass, "__setters");
-    lua_getfield(L, klass, "__getters");
-    push_allowed_attributes(L, cls);
-    lua_pushcclosure(L, object_newindex, 5);
-    lua_setfield(L, mt, "__newindex");
-
-    if (cls->close) {
-        push_method_closure(L, cls->close);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, mt, "__gc");
-        lua_setfield(L, mt, "__close");
-    }
-    push_state(L);
-    lua_pushvalue(L, klass);
-    if (cls->tostring)
-        lua_pushcclosure(L, cls->tostring, 2);
-    else
-        lua_pushcclosure(L, object_tostring, 2);
-    lua_setfield(L, mt, "__tostring");
-    if (cls->eq) {
-        push_method_closure(L, cls->eq);
-        lua_setfield(L, mt, "__eq");
-    }
-    lua_settop(L, base ? base - 1 : klass - 1);
-}
-
-void pyssl_class_extend(lua_State *L, const char *name, const luaL_Reg *methods,
-                        const luaL_Reg *getters, const luaL_Reg *setters)
-{
-    pyssl_push_class(L, name);
-    if (!lua_istable(L, -1))
-        luaL_error(L, "pyssl: class %s is not registered", name);
-    set_functions(L, methods);
-    lua_getfield(L, -1, "__getters");
-    set_functions(L, getters);
-    lua_getfield(L, -2, "__setters");
-    set_functions(L, setters);
-    lua_pop(L, 3);
-}
 
 /* Pushes the instance metatable of class `name`. Callers pass their
  * class-name literal; the registry also maps that pointer to the metatable
@@ -916,7 +325,7 @@ static void push_metatable_of(lua_State *L, const char *name)
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, name) == LUA_TTABLE)
         return;
     lua_pop(L, 1);
-    push_metatable_name(L, name);
+    pyssl_push_metatable_name(L, name);
     if (lua_rawget(L, LUA_REGISTRYINDEX) != LUA_TTABLE)
         luaL_error(L, "pyssl: class %s is not registered", name);
     lua_pushvalue(L, -1);
@@ -968,12 +377,12 @@ void *pyssl_test_object(lua_State *L, int idx, const char *name)
         return p;
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, -1, "__class") != LUA_TTABLE || !is_class(L, -1)) {
+    if (lua_getfield(L, -1, "__class") != LUA_TTABLE || !pyssl_is_class(L, -1)) {
         lua_pop(L, 2);
         return NULL;
     }
     pyssl_push_class(L, name);
-    found = lua_istable(L, -1) && class_derives(L, lua_gettop(L) - 1, lua_gettop(L), 0);
+    found = lua_istable(L, -1) && pyssl_class_derives(L, lua_gettop(L) - 1, lua_gettop(L), 0);
     lua_pop(L, 3);
     return found ? p : NULL;
 }
@@ -988,55 +397,4 @@ void *pyssl_check_object(lua_State *L, int idx, const char *name)
         pyssl_raise_wrong_self(L, ar.name, name, idx);
     pyssl_raise(L, "TypeError", "expected a '%s' object, got '%s'", name, pyssl_typename(L, idx));
     return NULL;
-}
-
-/* Table classes ------------------------------------------------------- */
-
-static const char *const inherited_metamethods[] = {
-    "__tostring", "__eq", "__index", "__close", "__new", "__concat", NULL
-};
-
-void pyssl_table_class(lua_State *L)
-{
-    int klass = lua_gettop(L), i;
-    int has_base = 0;
-    if (lua_getfield(L, klass, "__bases") != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, klass, "__bases");
-    }
-    has_base = lua_rawgeti(L, -1, 1) == LUA_TTABLE;
-    /* Metamethods are looked up raw, so a class copies its primary base's. */
-    for (i = 0; has_base && inherited_metamethods[i]; i++) {
-        lua_getfield(L, klass, inherited_metamethods[i]);
-        if (lua_isnil(L, -1)) {
-            lua_getfield(L, -2, inherited_metamethods[i]);
-            /* A base whose instances index the base itself: index ourselves. */
-            if (strcmp(inherited_metamethods[i], "__index") == 0 && lua_rawequal(L, -1, -3)) {
-                lua_pop(L, 1);
-                lua_pushvalue(L, klass);
-            }
-            lua_setfield(L, klass, inherited_metamethods[i]);
-        }
-        lua_pop(L, 1);
-    }
-    if (lua_getfield(L, klass, "__index") == LUA_TNIL) {
-        lua_pushvalue(L, klass);
-        lua_setfield(L, klass, "__index");
-    }
-    lua_pop(L, 1);
-    /* Class-level lookups (Class.method) fall back to the primary base. */
-    lua_createtable(L, 0, 3);
-    if (has_base) {
-        lua_pushvalue(L, -2);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pushcfunction(L, class_call);
-    lua_setfield(L, -2, "__call");
-    lua_pushcfunction(L, class_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_setmetatable(L, klass);
-    lua_settop(L, klass);
-    remember_class(L);
 }

@@ -2,7 +2,7 @@
  *
  * One file per concept; this header is the only place where one file learns
  * about another. Conventions (see docs/DESIGN.md):
- *  - every class is declared with pyssl_class_register() (class.c);
+ *  - every class is declared with pyssl_class_register() (classreg.c);
  *  - every error is raised through errors.c;
  *  - argument checking that must produce Python's TypeError/ValueError goes
  *    through args.c.
@@ -101,7 +101,7 @@ enum {
 /* Python's SSL_ERROR_EOF (args[0] of "EOF occurred in violation of protocol"). */
 #define PY_SSL_ERROR_EOF 8
 
-/* ----------------------------------------------------------------- class.c */
+/* ------------------------------------- class.c, classreg.c, subclass.c */
 
 /* A class of userdata objects. The class table Lua sees (pyssl.core.<name>)
  * holds the methods; Lua code may add methods, getters and setters to it
@@ -205,6 +205,34 @@ void pyssl_table_class(lua_State *L);
  * live in several files. */
 void pyssl_class_extend(lua_State *L, const char *name, const luaL_Reg *methods,
                         const luaL_Reg *getters, const luaL_Reg *setters);
+
+/* What the class files (class.c: instances; classreg.c: registration;
+ * subclass.c: Lua subclasses and isinstance) share. Array slots of an
+ * instance metatable (see pyssl_class_register). */
+#define MT_NAME_SLOT 1
+#define MT_NUV_SLOT 2
+#define MT_SHADOWING_SLOT 3      /* true in the metatables made by use_shadowing_index */
+#define MT_FAST_SLOT 4           /* true in the own metatable of a busy object (pyssl_make_fast) */
+#define MT_OWN_SLOT 5            /* the name pointer, only in the class's own metatable (pyssl_is_plain) */
+#define MT_SUBCLASS_SLOT 6       /* the Lua subclass, in the metatables of its instances */
+#define MT_SLOTS 6
+/* Whether the value at idx is a registered pyssl class. */
+int pyssl_is_class(lua_State *L, int idx);
+/* Whether the class at idx is `target` or derives from it. */
+int pyssl_class_derives(lua_State *L, int idx, int target, int depth);
+/* Pushes a copy of the instance metatable at mt, not "plain". */
+void pyssl_push_metatable_copy(lua_State *L, int mt);
+/* obj[key] through `index` (a table or function); the stack is (obj, key). */
+int pyssl_index_through(lua_State *L, int index);
+/* Pushes a new table with weak keys. */
+void pyssl_push_weak_table(lua_State *L);
+/* Pushes "pyssl.<name>", the registry key of class name's instance metatable. */
+void pyssl_push_metatable_name(lua_State *L, const char *name);
+/* __index, __newindex and the default __tostring of instance metatables
+ * (their upvalues: see pyssl_class_register). */
+int pyssl_object_index(lua_State *L);
+int pyssl_object_newindex(lua_State *L);
+int pyssl_object_tostring(lua_State *L);
 
 /* ------------------------------------------------------------------ args.c */
 
