@@ -24,7 +24,7 @@ typedef struct capi_call {
 /* pyssl's classes exist only in a Lua state that loaded pyssl.core. */
 static void check_loaded(lua_State *L)
 {
-    int loaded = lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state") == LUA_TUSERDATA;
+    int loaded = lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY) == LUA_TUSERDATA;
     lua_pop(L, 1);
     if (!loaded) {
         lua_pushliteral(L, "pyssl.core is not loaded in this Lua state");

@@ -12,7 +12,6 @@
 #include <string.h>
 #include "pyssl.h"
 
-#define STATE_KEY "pyssl.state"
 #define SHADOWING_KEY "pyssl.shadowing"   /* metatable -> its shadowing copy (weak keys) */
 
 const char *pyssl_basename(const char *path)
@@ -155,7 +154,7 @@ void pyssl_make_fast(lua_State *L, int idx, const char *name)
     lua_newtable(L);
     cache = lua_gettop(L);
     lua_createtable(L, 0, 1);
-    lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     lua_getfield(L, mt, "__class");
     lua_getfield(L, -1, "__getters");
     lua_pushvalue(L, idx);

@@ -23,7 +23,6 @@
 #include "pyssl.h"
 
 #define CLASSES_KEY "pyssl.classes"
-#define STATE_KEY "pyssl.state"
 
 void pyssl_push_metatable_name(lua_State *L, const char *name)
 {
@@ -115,7 +114,7 @@ static int class_tostring(lua_State *L)
 /* Pushes the per-state userdata (created by core.c). */
 static void push_state(lua_State *L)
 {
-    lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
 }
 
 /* Sets the functions of `fns` into the table on top, each a closure over

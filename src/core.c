@@ -38,9 +38,9 @@ int luaopen_pyssl_core(lua_State *L)
         pyssl_conn_exdata_index < 0 || pyssl_context_exdata_index < 0)
         return luaL_error(L, "pyssl: OpenSSL initialisation failed");
 
-    if (lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state") != LUA_TUSERDATA) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY) != LUA_TUSERDATA) {
         lua_newuserdatauv(L, sizeof(pyssl_state), 0);
-        lua_setfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+        lua_setfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     }
     lua_pop(L, 1);
 

@@ -327,10 +327,10 @@ void pyssl_open_epoll(lua_State *L)
     lua_newtable(L);
     pyssl_push_class(L, CLASS);
     lua_setfield(L, -2, "epoll");
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     lua_pushcclosure(L, l_poll, 1);
     lua_setfield(L, -2, "_poll");
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     lua_pushcclosure(L, l_fileno, 1);
     lua_setfield(L, -2, "_fileno");
     for (i = 0; i < sizeof constants / sizeof constants[0]; i++) {

@@ -193,6 +193,6 @@ void pyssl_open_misc(lua_State *L)
         {NULL, NULL}
     };
     /* Like every function of the core: the per-state data as upvalue 1. */
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     luaL_setfuncs(L, fns, 1);
 }

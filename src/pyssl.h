@@ -56,6 +56,9 @@ typedef struct pyssl_state {
 } pyssl_state;
 
 #define pyssl_state_of(L) ((pyssl_state *)lua_touserdata((L), lua_upvalueindex(1)))
+/* The registry key of the state userdata (for functions registered
+ * before it is an upvalue, and for pushing it as one). */
+#define PYSSL_STATE_KEY "pyssl.state"
 
 /* Index of the SSL ex_data slot that points back to the pyssl_conn. */
 extern int pyssl_conn_exdata_index;

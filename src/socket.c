@@ -723,7 +723,7 @@ void pyssl_open_socket(lua_State *L)
     lua_setfield(L, t, "socket");
     pyssl_push_class(L, BYTEARRAY);
     lua_setfield(L, t, "bytearray");
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     luaL_setfuncs(L, fns, 1);
     pyssl_open_netdb(L);
     pyssl_open_hostdb(L);

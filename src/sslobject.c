@@ -746,7 +746,7 @@ void pyssl_open_sslobject(lua_State *L)
 
     /* The private constructor lives on SSLContext, as in CPython. */
     pyssl_push_class(L, "SSLContext");
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     luaL_setfuncs(L, context_methods, 1);
     lua_pop(L, 1);
 }

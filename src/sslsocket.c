@@ -736,7 +736,7 @@ void pyssl_open_sslsocket(lua_State *L)
     lua_pop(L, 1);
 
     pyssl_class_register(L, &cls);
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     lua_pushcclosure(L, handshake, 1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_HANDSHAKE);
     pyssl_push_class(L, CLASS);

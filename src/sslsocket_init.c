@@ -317,13 +317,13 @@ void pyssl_open_sslsocket_init(lua_State *L)
     };
     pyssl_class_extend(L, CLASS, methods, getters, setters);
     pyssl_push_class(L, CLASS);
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     lua_pushcclosure(L, sslsock_from_socket, 1);
     lua_setfield(L, -2, "_from_socket");
     lua_pop(L, 1);
 
     pyssl_push_class(L, "SSLContext");
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     luaL_setfuncs(L, context_methods, 1);
     lua_pop(L, 1);
 }

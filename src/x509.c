@@ -537,10 +537,10 @@ void pyssl_open_x509(lua_State *L)
         .nuv = 1,
     };
     pyssl_class_register(L, &scratch_class);
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     lua_pushcclosure(L, l_test_decode_cert, 1);
     lua_setfield(L, -2, "_test_decode_cert");
-    lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.state");
+    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
     lua_pushcclosure(L, l_der_cert_dict, 1);
     lua_setfield(L, -2, "_der_cert_dict");
 }
