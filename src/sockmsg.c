@@ -89,19 +89,28 @@ static const void *item_bytes(lua_State *L, int idx, size_t *len)
  * a string no longer referenced by them could then be collected under a
  * pointer kept here (HACKING.md, "Memory safety"). */
 
+/* The length of fname's buffers argument at idx (an iterable: a list, or
+ * a string of ints, whose error is ints_error), at most INT_MAX. */
+static lua_Integer buffers_count(lua_State *L, int idx, const char *fname, const char *ints_error)
+{
+    int ints;
+    lua_Integer n = iterable_len(L, idx, &ints);
+    if (n < 0)
+        pyssl_raise(L, "TypeError", "%s() argument 1 must be an iterable", fname);
+    if (n > 0 && ints)
+        pyssl_raise(L, "TypeError", "%s", ints_error);
+    if (n > INT_MAX)
+        pyssl_raise(L, "OSError", "%s() argument 1 is too long", fname);
+    return n;
+}
+
 /* The iovecs of sendmsg()'s buffers argument at idx; leaves the table
  * that pins the buffers (and the iovec array, if not `stack`) on the stack. */
 static struct iovec *send_iov(lua_State *L, int idx, struct iovec *stack, size_t *count)
 {
-    int ints, pins;
-    lua_Integer n = iterable_len(L, idx, &ints), i;
+    int pins;
+    lua_Integer n = buffers_count(L, idx, "sendmsg", "a bytes-like object is required, not 'int'"), i;
     struct iovec *iov;
-    if (n < 0)
-        pyssl_raise(L, "TypeError", "sendmsg() argument 1 must be an iterable");
-    if (n > 0 && ints)
-        pyssl_raise(L, "TypeError", "a bytes-like object is required, not 'int'");
-    if (n > INT_MAX)
-        pyssl_raise(L, "OSError", "sendmsg() argument 1 is too long");
     iov = iov_array(L, n, stack);
     lua_createtable(L, (int)n, 0);
     pins = lua_gettop(L);
@@ -399,17 +408,11 @@ static int sock_recvmsg_into(lua_State *L)
     struct msghdr msg;
     size_t ancbufsize;
     lua_Integer n, i;
-    int flags, ints, pins;
+    int flags, pins;
     lua_settop(L, 4);
     ancbufsize = check_ancbufsize(L, 3);
     flags = lua_isnil(L, 4) ? 0 : pyssl_check_int(L, 4);
-    n = iterable_len(L, 2, &ints);
-    if (n < 0)
-        return pyssl_raise(L, "TypeError", "recvmsg_into() argument 1 must be an iterable");
-    if (n > 0 && ints)
-        return pyssl_raise(L, "TypeError", "%s", not_buffers);
-    if (n > INT_MAX)
-        return pyssl_raise(L, "OSError", "recvmsg_into() argument 1 is too long");
+    n = buffers_count(L, 2, "recvmsg_into", not_buffers);
     iov = iov_array(L, n, stack);
     /* The buffers are pinned here: the control buffer's allocation below
      * can run a finalizer that takes them out of the caller's list. */
