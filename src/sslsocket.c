@@ -350,15 +350,11 @@ static int sslsock_unwrap(lua_State *L)
          * the peer sends after its close_notify must stay in the socket. */
         if (zeros)
             SSL_set_read_ahead(o.c->ssl, 0);
-        ret = pyssl_conn_shutdown_step(L, o.c, o.conn, &res);
+        ret = pyssl_conn_shutdown_round(L, o.c, o.conn, &res, &zeros);
         if (ret > 0)
             break;
-        if (ret == 0) {
-            /* close_notify sent; like CPython, try at most twice. */
-            if (++zeros > 1)
-                break;
+        if (ret == 0)
             continue;
-        }
         if (!wants_io(&res))
             break;
         st = op_wait(L, &o, res.ssl_error);
