@@ -100,6 +100,7 @@ build = {
       ["pyssl.socket"] = "lua/pyssl/socket.lua",
       ["pyssl._enum"] = "lua/pyssl/_enum.lua",
       ["pyssl._compat"] = "lua/pyssl/_compat.lua",
+      ["pyssl._text"] = "lua/pyssl/_text.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
       ["pyssl.selectors"] = "lua/pyssl/selectors.lua",
       ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",

@@ -137,17 +137,23 @@ const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len)
     return NULL;
 }
 
-const char *pyssl_check_path(lua_State *L, int idx)
+const char *pyssl_check_cstring(lua_State *L, int idx, const char *type_error,
+                                const char *nul_cls, const char *nul_error)
 {
     size_t len;
-    const char *path;
+    const char *s;
     if (lua_type(L, idx) != LUA_TSTRING)
-        pyssl_raise(L, "TypeError", "expected str, bytes or os.PathLike object, not %s",
-                    pyssl_typename(L, idx));
-    path = lua_tolstring(L, idx, &len);
-    if (strlen(path) != len)
-        pyssl_raise(L, "ValueError", "embedded null byte");
-    return path;
+        pyssl_raise(L, "TypeError", type_error, pyssl_typename(L, idx));
+    s = lua_tolstring(L, idx, &len);
+    if (strlen(s) != len)
+        pyssl_raise(L, nul_cls, "%s", nul_error);
+    return s;
+}
+
+const char *pyssl_check_path(lua_State *L, int idx)
+{
+    return pyssl_check_cstring(L, idx, "expected str, bytes or os.PathLike object, not %s",
+                               "ValueError", "embedded null byte");
 }
 
 /* The arity checks of C functions without keywords, through the binder:

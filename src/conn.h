@@ -113,6 +113,21 @@ static inline int pyssl_conn_shutdown_step(lua_State *L, pyssl_conn *c, int self
     return res->ret;
 }
 
+/* One round of CPython's shutdown loop: 1 when it is over (the peer's
+ * close_notify seen, or ours sent on both tries: like CPython, SSL_shutdown
+ * answers 0 at most twice), 0 to call again (ours sent, the next call looks
+ * for the peer's), -1 with res set on an error or a wait. */
+static inline int pyssl_conn_shutdown_round(lua_State *L, pyssl_conn *c, int self,
+                                            pyssl_io_result *res, int *zeros)
+{
+    int ret = pyssl_conn_shutdown_step(L, c, self, res);
+    if (ret > 0)
+        return 1;
+    if (ret == 0)
+        return ++*zeros > 1;
+    return -1;
+}
+
 /* Raises the error a callback stored during the last step, if any. */
 static inline void pyssl_conn_check_callback(lua_State *L, pyssl_conn *c, int self)
 {

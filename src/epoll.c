@@ -312,6 +312,11 @@ void pyssl_open_epoll(lua_State *L)
         {"closed", epoll_closed},
         {NULL, NULL}
     };
+    static const luaL_Reg fns[] = {
+        {"_poll", l_poll},
+        {"_fileno", l_fileno},
+        {NULL, NULL}
+    };
     static const pyssl_class cls = {
         .name = CLASS,
         .qualname = "select.epoll",
@@ -327,12 +332,9 @@ void pyssl_open_epoll(lua_State *L)
     lua_newtable(L);
     pyssl_push_class(L, CLASS);
     lua_setfield(L, -2, "epoll");
+    /* Like every function of the core: the per-state data as upvalue 1. */
     lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
-    lua_pushcclosure(L, l_poll, 1);
-    lua_setfield(L, -2, "_poll");
-    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
-    lua_pushcclosure(L, l_fileno, 1);
-    lua_setfield(L, -2, "_fileno");
+    luaL_setfuncs(L, fns, 1);
     for (i = 0; i < sizeof constants / sizeof constants[0]; i++) {
         lua_pushinteger(L, constants[i].value);
         lua_setfield(L, -2, constants[i].name);

@@ -46,15 +46,8 @@ static int check_c_int(lua_State *L, int idx)
 /* A host name argument: a string without NUL bytes. */
 static const char *check_host(lua_State *L, int idx)
 {
-    size_t len;
-    const char *s;
-    if (lua_type(L, idx) != LUA_TSTRING)
-        pyssl_raise(L, "TypeError", "str, bytes or bytearray expected, not %s",
-                    pyssl_typename(L, idx));
-    s = lua_tolstring(L, idx, &len);
-    if (strlen(s) != len)
-        pyssl_raise(L, "TypeError", "host name must not contain null character");
-    return s;
+    return pyssl_check_cstring(L, idx, "str, bytes or bytearray expected, not %s",
+                               "TypeError", "host name must not contain null character");
 }
 
 const char *pyssl_check_host_arg(lua_State *L, int idx, const char *fname)

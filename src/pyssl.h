@@ -262,6 +262,10 @@ const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len);
  * without NUL bytes; else TypeError "expected str, bytes or os.PathLike
  * object, not '<type>'" or ValueError "embedded null byte". */
 const char *pyssl_check_path(lua_State *L, int idx);
+/* A string argument without NUL bytes: else TypeError type_error (a
+ * format given the type name) or nul_cls nul_error. */
+const char *pyssl_check_cstring(lua_State *L, int idx, const char *type_error,
+                                const char *nul_cls, const char *nul_error);
 /* Whether the value at idx is a path argument (a string) for the
  * truststore and certificate loaders' type checks. */
 static inline int pyssl_is_path(lua_State *L, int idx)

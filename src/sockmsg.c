@@ -89,19 +89,36 @@ static const void *item_bytes(lua_State *L, int idx, size_t *len)
  * a string no longer referenced by them could then be collected under a
  * pointer kept here (HACKING.md, "Memory safety"). */
 
-/* The iovecs of sendmsg()'s buffers argument at idx; leaves the table
- * that pins the buffers (and the iovec array, if not `stack`) on the stack. */
-static struct iovec *send_iov(lua_State *L, int idx, struct iovec *stack, size_t *count)
+/* The writable bytes of a bytearray item at idx, or NULL. */
+static const void *item_writable(lua_State *L, int idx, size_t *len)
+{
+    return pyssl_test_bytearray(L, idx, len);
+}
+
+/* What a buffers argument takes: sendmsg()'s bytes-like items, or
+ * recvmsg_into()'s writable bytearrays. */
+typedef struct {
+    const char *fname;
+    const char *ints_error;     /* a string (of ints) given as the list */
+    const void *(*item)(lua_State *L, int idx, size_t *len);   /* NULL: not one */
+    const char *item_error;     /* a format given the item's type name */
+} buffers_kind;
+
+/* The iovecs of the buffers argument at idx (an iterable: a list, or a
+ * string of ints, refused; at most INT_MAX items); leaves the table that
+ * pins the buffers (and the iovec array, if not `stack`) on the stack. */
+static struct iovec *buffers_iov(lua_State *L, int idx, struct iovec *stack,
+                                 const buffers_kind *kind, size_t *count)
 {
     int ints, pins;
     lua_Integer n = iterable_len(L, idx, &ints), i;
     struct iovec *iov;
     if (n < 0)
-        pyssl_raise(L, "TypeError", "sendmsg() argument 1 must be an iterable");
+        pyssl_raise(L, "TypeError", "%s() argument 1 must be an iterable", kind->fname);
     if (n > 0 && ints)
-        pyssl_raise(L, "TypeError", "a bytes-like object is required, not 'int'");
+        pyssl_raise(L, "TypeError", "%s", kind->ints_error);
     if (n > INT_MAX)
-        pyssl_raise(L, "OSError", "sendmsg() argument 1 is too long");
+        pyssl_raise(L, "OSError", "%s() argument 1 is too long", kind->fname);
     iov = iov_array(L, n, stack);
     lua_createtable(L, (int)n, 0);
     pins = lua_gettop(L);
@@ -109,16 +126,25 @@ static struct iovec *send_iov(lua_State *L, int idx, struct iovec *stack, size_t
         size_t len;
         const void *p;
         lua_rawgeti(L, idx, i + 1);
-        p = item_bytes(L, -1, &len);
+        p = kind->item(L, -1, &len);
         if (!p)
-            pyssl_raise(L, "TypeError", "a bytes-like object is required, not '%s'",
-                        pyssl_typename(L, -1));
+            pyssl_raise(L, "TypeError", kind->item_error, pyssl_typename(L, -1));
         lua_rawseti(L, pins, i + 1);
         iov[i].iov_base = (void *)p;
         iov[i].iov_len = len;
     }
     *count = (size_t)n;
     return iov;
+}
+
+/* sendmsg()'s buffers argument at idx: bytes-like items. */
+static struct iovec *send_iov(lua_State *L, int idx, struct iovec *stack, size_t *count)
+{
+    static const buffers_kind kind = {
+        "sendmsg", "a bytes-like object is required, not 'int'", item_bytes,
+        "a bytes-like object is required, not '%s'"
+    };
+    return buffers_iov(L, idx, stack, &kind, count);
 }
 
 #define ANC_ITEM "[sendmsg() ancillary data items]()"
@@ -392,43 +418,21 @@ static int sock_recvmsg(lua_State *L)
 static int sock_recvmsg_into(lua_State *L)
 {
     static const pyssl_sig sig = PYSSL_SOCKET_SIG("recvmsg_into", PYSSL_WORDING_TUPLE, 1, 3);
-    static const char *const not_buffers =
-        "recvmsg_into() argument 1 must be an iterable of single-segment read-write buffers";
+#define NOT_BUFFERS "recvmsg_into() argument 1 must be an iterable of single-segment read-write buffers"
+    static const buffers_kind kind = {"recvmsg_into", NOT_BUFFERS, item_writable, NOT_BUFFERS};
+#undef NOT_BUFFERS
     pyssl_socket *s = pyssl_socket_bind(L, &sig);
-    struct iovec stack[STACK_IOV], *iov;
+    struct iovec stack[STACK_IOV];
     struct msghdr msg;
     size_t ancbufsize;
-    lua_Integer n, i;
-    int flags, ints, pins;
+    int flags;
     lua_settop(L, 4);
     ancbufsize = check_ancbufsize(L, 3);
     flags = lua_isnil(L, 4) ? 0 : pyssl_check_int(L, 4);
-    n = iterable_len(L, 2, &ints);
-    if (n < 0)
-        return pyssl_raise(L, "TypeError", "recvmsg_into() argument 1 must be an iterable");
-    if (n > 0 && ints)
-        return pyssl_raise(L, "TypeError", "%s", not_buffers);
-    if (n > INT_MAX)
-        return pyssl_raise(L, "OSError", "recvmsg_into() argument 1 is too long");
-    iov = iov_array(L, n, stack);
     /* The buffers are pinned here: the control buffer's allocation below
      * can run a finalizer that takes them out of the caller's list. */
-    lua_createtable(L, (int)n, 0);
-    pins = lua_gettop(L);
-    for (i = 0; i < n; i++) {
-        size_t len;
-        unsigned char *p;
-        lua_rawgeti(L, 2, i + 1);
-        p = pyssl_test_bytearray(L, -1, &len);
-        if (!p)
-            return pyssl_raise(L, "TypeError", "%s", not_buffers);
-        lua_rawseti(L, pins, i + 1);
-        iov[i].iov_base = p;
-        iov[i].iov_len = len;
-    }
     memset(&msg, 0, sizeof msg);
-    msg.msg_iov = iov;
-    msg.msg_iovlen = (size_t)n;
+    msg.msg_iov = buffers_iov(L, 2, stack, &kind, &msg.msg_iovlen);
     return recv_and_push(L, s, &msg, ancbufsize, flags, NULL);
 }
 

@@ -302,21 +302,12 @@ static int obj_unwrap(lua_State *L)
 {
     pyssl_conn *c = check_conn(L, 1);
     pyssl_io_result res;
-    int zeros = 0;
-    for (;;) {
-        int ret = pyssl_conn_shutdown_step(L, c, 1, &res);
-        if (ret > 0)
-            break;
-        if (ret == 0) {
-            /* close_notify sent; the second call looks for the peer's.
-             * Like CPython, try at most twice. */
-            if (++zeros > 1)
-                break;
-            continue;
-        }
-        /* Memory BIOs never wait: WantRead/WantWrite go to the caller. */
+    int zeros = 0, ret;
+    while ((ret = pyssl_conn_shutdown_round(L, c, 1, &res, &zeros)) == 0)
+        continue;
+    /* Memory BIOs never wait: WantRead/WantWrite go to the caller. */
+    if (ret < 0)
         return pyssl_conn_raise(L, c, 1, &res, PYSSL_LOC);
-    }
     pyssl_conn_check_callback(L, c, 1);
     return 0;
 }

@@ -350,15 +350,11 @@ static int sslsock_unwrap(lua_State *L)
          * the peer sends after its close_notify must stay in the socket. */
         if (zeros)
             SSL_set_read_ahead(o.c->ssl, 0);
-        ret = pyssl_conn_shutdown_step(L, o.c, o.conn, &res);
+        ret = pyssl_conn_shutdown_round(L, o.c, o.conn, &res, &zeros);
         if (ret > 0)
             break;
-        if (ret == 0) {
-            /* close_notify sent; like CPython, try at most twice. */
-            if (++zeros > 1)
-                break;
+        if (ret == 0)
             continue;
-        }
         if (!wants_io(&res))
             break;
         st = op_wait(L, &o, res.ssl_error);
@@ -544,6 +540,23 @@ static int sslsock_write(lua_State *L)
     return 1;
 }
 
+/* The start of send() and sendall() (`method`): binds (data, flags) by
+ * sig; 0 without TLS (flags nil made 0, for the base socket's method),
+ * else 1 with the TLS state begun in *o and the flags checked. */
+static int send_begin(lua_State *L, const pyssl_sig *sig, const char *method, op *o)
+{
+    check_sslsocket(L, 1);
+    pyssl_bind(L, sig, 2);
+    if (!op_begin(L, o)) {
+        if (lua_isnil(L, 3))
+            lua_pushinteger(L, 0), lua_replace(L, 3);
+        return 0;
+    }
+    if (nonzero_flags(L, 3))
+        flags_error(L, method);
+    return 1;
+}
+
 /* send(data, flags=0) -> number of bytes written */
 static int sslsock_send(lua_State *L)
 {
@@ -552,15 +565,8 @@ static int sslsock_send(lua_State *L)
     op o;
     size_t len;
     const char *data;
-    check_sslsocket(L, 1);
-    pyssl_bind(L, &sig, 2);
-    if (!op_begin(L, &o)) {
-        if (lua_isnil(L, 3))
-            lua_pushinteger(L, 0), lua_replace(L, 3);
+    if (!send_begin(L, &sig, "send", &o))
         return call_base(L, &KEY_SEND);
-    }
-    if (nonzero_flags(L, 3))
-        return flags_error(L, "send");
     data = pyssl_check_data(L, 2, &len);
     lua_pushinteger(L, (lua_Integer)tls_write(L, &o, data, len));
     return 1;
@@ -613,15 +619,8 @@ static int sslsock_sendall(lua_State *L)
     op o;
     size_t len, done = 0;
     const char *data;
-    check_sslsocket(L, 1);
-    pyssl_bind(L, &sig, 2);
-    if (!op_begin(L, &o)) {
-        if (lua_isnil(L, 3))
-            lua_pushinteger(L, 0), lua_replace(L, 3);
+    if (!send_begin(L, &sig, "sendall", &o))
         return call_base(L, &KEY_SENDALL);
-    }
-    if (nonzero_flags(L, 3))
-        return flags_error(L, "sendall");
     lua_pop(L, 1);   /* the TLS state: each send() below starts its own */
     if (push_replaced(L, "send", sslsock_send))
         return sendall_through(L);

@@ -529,6 +529,11 @@ static int l_der_cert_dict(lua_State *L)
 
 void pyssl_open_x509(lua_State *L)
 {
+    static const luaL_Reg fns[] = {
+        {"_test_decode_cert", l_test_decode_cert},
+        {"_der_cert_dict", l_der_cert_dict},
+        {NULL, NULL}
+    };
     static const pyssl_class scratch_class = {
         .name = SCRATCH,
         .qualname = "_ssl._X509Scratch",
@@ -537,10 +542,7 @@ void pyssl_open_x509(lua_State *L)
         .nuv = 1,
     };
     pyssl_class_register(L, &scratch_class);
+    /* Like every function of the core: the per-state data as upvalue 1. */
     lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
-    lua_pushcclosure(L, l_test_decode_cert, 1);
-    lua_setfield(L, -2, "_test_decode_cert");
-    lua_getfield(L, LUA_REGISTRYINDEX, PYSSL_STATE_KEY);
-    lua_pushcclosure(L, l_der_cert_dict, 1);
-    lua_setfield(L, -2, "_der_cert_dict");
+    luaL_setfuncs(L, fns, 1);
 }

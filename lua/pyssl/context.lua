@@ -3,6 +3,7 @@
 -- ciphers.c and callbacks.c). sslobject_class lives in sslobject.lua.
 local core = require "pyssl.core"
 local compat = require "pyssl._compat"
+local text = require "pyssl._text"
 local utf8, warn, band_not = compat.utf8, compat.warn, compat.band_not
 
 local SSLContext = core.SSLContext
@@ -29,51 +30,13 @@ local is_callable = core._callable
 
 ---------------------------------------------------------- protocol lists
 
--- repr() of one character in Python's escapes.
-local function char_repr(cp)
-  if cp < 0x100 then return string.format("\\x%02x", cp) end
-  if cp < 0x10000 then return string.format("\\u%04x", cp) end
-  return string.format("\\U%08x", cp)
-end
-
--- The characters of a Lua string as Python sees the str: UTF-8 code
--- points (bytes when the string is not valid UTF-8).
-local function code_points(s)
-  local cps = {}
-  local ok = pcall(function()
-    for _, cp in utf8.codes(s) do cps[#cps + 1] = cp end
-  end)
-  if not ok then
-    cps = { s:byte(1, -1) }
-  end
-  return cps
-end
-
 -- bytes(s, 'ascii') of Python, raising its UnicodeEncodeError text.
 local function ascii_encode(s)
   if type(s) ~= "string" then
     raise("TypeError", "encoding without a string argument")
   end
-  if not s:find("[\128-\255]") then return s end
-  local cps = code_points(s)
-  local first, last
-  for i, cp in ipairs(cps) do
-    if cp >= 128 then
-      if not first then first = i end
-      last = i
-    elseif first then
-      break
-    end
-  end
-  local msg
-  if first == last then
-    msg = string.format("'ascii' codec can't encode character '%s' in position %d: "
-      .. "ordinal not in range(128)", char_repr(cps[first]), first - 1)
-  else
-    msg = string.format("'ascii' codec can't encode characters in position %d-%d: "
-      .. "ordinal not in range(128)", first - 1, last - 1)
-  end
-  raise("UnicodeError", msg)
+  text.check_ascii(s)
+  return s
 end
 
 -- The elements of a Python iterable: a sequence's items, a string's

@@ -5,6 +5,7 @@
 -- time helpers.
 local core = require "pyssl.core"
 local compat = require "pyssl._compat"
+local text = require "pyssl._text"
 core._own_files()   -- frames of this directory are pyssl's: error places name the caller
 
 -- Python-level methods of the classes live beside their class.
@@ -502,51 +503,6 @@ local function b64decode(text)
   return table.concat(out)
 end
 
--- The characters of a UTF-8 string as code points (a byte that does not
--- start a valid sequence counts as one character of that value).
-local function codepoints(s)
-  local cps, i, n = {}, 1, #s
-  while i <= n do
-    local ok, cp = pcall(utf8.codepoint, s, i)
-    local len = 1
-    if ok then
-      len = #utf8.char(cp)
-    else
-      cp = s:byte(i)
-    end
-    cps[#cps + 1] = cp
-    i = i + len
-  end
-  return cps
-end
-
--- Python's str.encode("ascii") error for a text holding non-ASCII characters.
-local function check_ascii(s)
-  if not s:find("[\128-\255]") then return end
-  local cps = codepoints(s)
-  local first, last
-  for i, cp in ipairs(cps) do
-    if cp >= 128 then
-      if not first then first = i end
-      last = i
-    elseif first then
-      break
-    end
-  end
-  local msg
-  if first == last then
-    local cp = cps[first]
-    local shown = cp <= 0xFF and string.format("\\x%02x", cp) or
-                  cp <= 0xFFFF and string.format("\\u%04x", cp) or string.format("\\U%08x", cp)
-    msg = string.format("'ascii' codec can't encode character '%s' in position %d: ordinal not in range(128)",
-                        shown, first - 1)
-  else
-    msg = string.format("'ascii' codec can't encode characters in position %d-%d: ordinal not in range(128)",
-                        first - 1, last - 1)
-  end
-  raise("UnicodeError", msg)
-end
-
 -- What Python's str.strip() removes (ASCII part).
 local STRIP = "[ \t\n\r\v\f\28-\31]"
 
@@ -586,7 +542,7 @@ function ssl.PEM_cert_to_DER_cert(...)
     raise("ValueError", "Invalid PEM encoding; must end with " .. footer)
   end
   local body = stripped:sub(#header + 1, #stripped - #footer)
-  check_ascii(body)
+  text.check_ascii(body)
   return b64decode(body)
 end
 
