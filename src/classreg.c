@@ -111,6 +111,23 @@ static int class_tostring(lua_State *L)
     return 1;
 }
 
+/* Sets the metatable of the class table at klass: calling the class makes
+ * an instance, tostring names it, and class-level lookups (Class.method)
+ * fall back to the base at index `base` (0: none). */
+static void set_class_metatable(lua_State *L, int klass, int base)
+{
+    lua_createtable(L, 0, 3);
+    if (base) {
+        lua_pushvalue(L, base);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pushcfunction(L, class_call);
+    lua_setfield(L, -2, "__call");
+    lua_pushcfunction(L, class_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_setmetatable(L, klass);
+}
+
 /* Pushes the per-state userdata (created by core.c). */
 static void push_state(lua_State *L)
 {
@@ -293,16 +310,7 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
         lua_pushstring(L, cls->no_construct);
         lua_setfield(L, klass, "__no_construct");
     }
-    lua_createtable(L, 0, 3);
-    if (base) {
-        lua_pushvalue(L, base);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pushcfunction(L, class_call);
-    lua_setfield(L, -2, "__call");
-    lua_pushcfunction(L, class_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_setmetatable(L, klass);
+    set_class_metatable(L, klass, base);
     remember_class(L);
 
     /* The instance metatable. */
@@ -415,16 +423,7 @@ void pyssl_table_class(lua_State *L)
     }
     lua_pop(L, 1);
     /* Class-level lookups (Class.method) fall back to the primary base. */
-    lua_createtable(L, 0, 3);
-    if (has_base) {
-        lua_pushvalue(L, -2);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pushcfunction(L, class_call);
-    lua_setfield(L, -2, "__call");
-    lua_pushcfunction(L, class_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_setmetatable(L, klass);
+    set_class_metatable(L, klass, has_base ? lua_gettop(L) : 0);
     lua_settop(L, klass);
     remember_class(L);
 }
