@@ -475,6 +475,11 @@ local function touch_attr()
     local v = chance(0.4) and hostile() or (name:find("callback") and callback()) or any_object()
     if name == "keylog_filename" and type(v) ~= "string" and chance(0.5) then v = KEYLOG end
     pcall(function() o[name] = v end)
+    -- A huge num_tickets is accepted (as Python accepts up to 2**63-1) and
+    -- makes every server handshake write that many tickets: real work,
+    -- not a hang. Set a small count after the hostile one, as
+    -- safe_timeout does after settimeout.
+    if name == "num_tickets" then pcall(function() o[name] = rnd(3) - 1 end) end
   else
     pcall(function() local v = o[name]; if name == "session" and v then add("session", v) end end)
   end

@@ -89,6 +89,38 @@ describe("_msg_callback", function()
     assert.is_true(seen["CHANGE_CIPHER_SPEC:CHANGE_CIPHER_SPEC"])    -- 257
   end)
 
+  it("reads a garbage record header's version as python3 does (signed bytes)", function()
+    -- A record header whose version bytes are >= 0x80: CPython combines
+    -- them as signed chars ((b1 << 8) | b2), which pyssl computes without
+    -- C's undefined shift of a negative value (UBSan found it in the fuzzer).
+    local header = "\22\171\205\0\5hello"
+    local sctx = T.context(SCENARIOS.tls13.server, true)
+    local got = {}
+    sctx._msg_callback = function(_, direction, version, content_type, msg_type, data)
+      got[#got + 1] = {direction, version, content_type, msg_type, #data}
+    end
+    local incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    local s = sctx:wrap_bio(incoming, outgoing, {server_side = true})
+    incoming:write(header)
+    assert.is_false(pcall(s.do_handshake, s))
+    local want = H.python("SIDE = " .. string.format("%q", H.json.encode(SCENARIOS.tls13.server)) .. "\n"
+                          .. T.PY .. [[
+got = []
+sctx = context(json.loads(SIDE), True)
+sctx._msg_callback = lambda conn, d, v, ct, mt, data: got.append([d, int(v), int(ct), int(mt), len(data)])
+i, o = ssl.MemoryBIO(), ssl.MemoryBIO()
+s = sctx.wrap_bio(i, o, server_side=True)
+i.write(bytes([22, 171, 205, 0, 5]) + b"hello")
+try:
+    s.do_handshake()
+except ssl.SSLError:
+    pass
+print(json.dumps(got))
+]])
+    assert.equal(-51, want[1][2])
+    assert.same(want, got)
+  end)
+
   it("gets the conn of the call: the SSLObject", function()
     local seen
     local cctx = T.context(SCENARIOS.tls13.client, false)

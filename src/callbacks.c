@@ -526,8 +526,9 @@ static int msg_body(lua_State *L)
         msg_type = call->len >= 1 ? bytes[0] : -1;
         break;
     case SSL3_RT_HEADER:            /* type, version (2 bytes), length */
-        if (call->len >= 3)
-            version = bytes[1] << 8 | bytes[2];
+        if (call->len >= 3)   /* CPython's (b1 << 8) | b2 on signed chars, without
+                                 * shifting a negative value (undefined in C) */
+            version = (int)((unsigned int)bytes[1] << 8) | bytes[2];
         msg_type = call->len >= 1 ? bytes[0] : -1;
         break;
     default:
