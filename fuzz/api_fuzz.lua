@@ -455,6 +455,12 @@ local function call_method()
     if ok2 and (type(r) == "userdata" or type(r) == "table") then
       local rmt = getmetatable(r)
       if type(rmt) == "table" and (rmt.__gc or rmt.__close) then add("file", r) end
+      -- A socket a call returns (accept's, dup's, fromfd's) may be blocking:
+      -- accept() makes it so when the default timeout is None, as Python
+      -- does, and a blocking read with a silent peer waits forever by
+      -- request. Give it a short timeout, as every socket the fuzzer makes.
+      local ok_t, has_timeout = pcall(function() return r.settimeout ~= nil and r.fileno ~= nil end)
+      if ok_t and has_timeout then safe_timeout(r) end
     end
   end
   current_target = nil
