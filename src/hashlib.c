@@ -250,20 +250,31 @@ static int l_new(lua_State *L)
 
 /* Python's argument checks of a hash method taking `expected` (0 or 1)
  * arguments, named as Python names it ("HASH.update", "blake2b.copy"). */
-static void check_method_args(lua_State *L, const pyssl_digest *self, const char *method, int expected)
+/* The signatures of the methods every hash class has, one table per
+ * class (Python names the class in its messages), declared once: the
+ * binder reads the name only when it raises. */
+enum { M_UPDATE, M_DIGEST, M_HEXDIGEST, M_COPY };
+#define METHOD_SIGS(type) { \
+        {type ".update", NULL, 1, 1, 1, PYSSL_WORDING_CLINIC, 0}, \
+        {type ".digest", NULL, 0, 0, 0, PYSSL_WORDING_CLINIC, 0}, \
+        {type ".hexdigest", NULL, 0, 0, 0, PYSSL_WORDING_CLINIC, 0}, \
+        {type ".copy", NULL, 0, 0, 0, PYSSL_WORDING_CLINIC, 0} }
+static const pyssl_sig hash_sigs[] = METHOD_SIGS("HASH");
+static const pyssl_sig blake2b_sigs[] = METHOD_SIGS("blake2b");
+static const pyssl_sig blake2s_sigs[] = METHOD_SIGS("blake2s");
+
+static void check_method_args(lua_State *L, const pyssl_digest *self, int method)
 {
-    const char *type = self->cls == BLAKE2B ? "blake2b" : self->cls == BLAKE2S ? "blake2s" : "HASH";
-    char qualname[48];
-    pyssl_sig sig = {qualname, NULL, expected, expected, expected, PYSSL_WORDING_CLINIC, 0};
-    snprintf(qualname, sizeof qualname, "%s.%s", type, method);
-    pyssl_bind(L, &sig, 2);
+    const pyssl_sig *sigs = self->cls == BLAKE2B ? blake2b_sigs
+                          : self->cls == BLAKE2S ? blake2s_sigs : hash_sigs;
+    pyssl_bind(L, &sigs[method], 2);
 }
 
 /* update(data) */
 static int hash_m_update(lua_State *L)
 {
     pyssl_digest *self = check_digest(L, 1);
-    check_method_args(L, self, "update", 1);
+    check_method_args(L, self, M_UPDATE);
     hash_update(L, self, 2);
     return 0;
 }
@@ -290,12 +301,12 @@ static size_t final_copy(lua_State *L, pyssl_digest *self, unsigned char *out)
     return mac_len;
 }
 
-static int hash_digest_common(lua_State *L, int hex, const char *method)
+static int hash_digest_common(lua_State *L, int hex, int method)
 {
     pyssl_digest *self = check_digest(L, 1);
     unsigned char out[EVP_MAX_MD_SIZE];
     size_t len;
-    check_method_args(L, self, method, 0);
+    check_method_args(L, self, method);
     len = final_copy(L, self, out);
     if (!hex) {
         lua_pushlstring(L, (const char *)out, len);
@@ -312,8 +323,8 @@ static int hash_digest_common(lua_State *L, int hex, const char *method)
     return 1;
 }
 
-static int hash_m_digest(lua_State *L) { return hash_digest_common(L, 0, "digest"); }
-static int hash_m_hexdigest(lua_State *L) { return hash_digest_common(L, 1, "hexdigest"); }
+static int hash_m_digest(lua_State *L) { return hash_digest_common(L, 0, M_DIGEST); }
+static int hash_m_hexdigest(lua_State *L) { return hash_digest_common(L, 1, M_HEXDIGEST); }
 
 /* A float Python would have as an int too large for a C integer (Lua
  * has 2^63 only as a float); infinities and NaN are floats for Python. */
@@ -376,7 +387,7 @@ static int xof_m_hexdigest(lua_State *L) { return xof_digest_common(L, 1, "hexdi
 static int hash_m_copy(lua_State *L)
 {
     pyssl_digest *self = check_digest(L, 1), *copy;
-    check_method_args(L, self, "copy", 0);
+    check_method_args(L, self, M_COPY);
     copy = new_digest_object(L, self->cls);
     self = check_digest(L, 1);   /* after the allocation: still open? */
     if (self->md_ctx) {
