@@ -295,13 +295,17 @@ print("ready", flush=True)
 srv.settimeout(10)
 conn, _ = srv.accept()
 conn.settimeout(10)
-r, w = os.pipe()
-socket.send_fds(conn, [b"take ", b"this"], [w])
-os.close(w)
+mine, theirs = socket.socketpair()
+mine.settimeout(10)
+socket.send_fds(conn, [b"take ", b"this"], [theirs.fileno()])
+theirs.close()
 msg, fds, flags, addr = socket.recv_fds(conn, 100, 4)
 os.write(fds[0], b" and back")
 os.close(fds[0])
-print(json.dumps([msg.decode(), len(fds), flags, addr, os.read(r, 100).decode()]))
+got = b""
+while chunk := mine.recv(100):
+    got += chunk
+print(json.dumps([msg.decode(), len(fds), flags, addr, got.decode()]))
 ]], path))
     finally(function() os.remove(path) end)
     assert.equal("ready", first)
@@ -316,12 +320,13 @@ print(json.dumps([msg.decode(), len(fds), flags, addr, os.read(r, 100).decode()]
     assert.equal(0, res[3])
     -- Linux reports no address on a connected stream socket, gVisor the peer's
     assert.is_true(res[4] == nil or res[4] == path, tostring(res[4]))
-    -- the received descriptor is the pipe's write end: write through it
-    local f = assert(io.open("/proc/self/fd/" .. res[2][1], "w"))
-    f:write("from pyssl")
-    f:close()
-    assert.equal(1, socket.send_fds(c, {"r"}, {res[2][1]}))
-    socket.close(res[2][1])
+    -- The received descriptor is one end of python's socket pair: write
+    -- through it (a send, so a peer gone early is BrokenPipeError, never
+    -- the SIGPIPE a write() into a pipe would raise), then send it back.
+    local theirs = bag:add(socket.socket(nil, nil, nil, res[2][1]))
+    theirs:sendall("from pyssl")
+    assert.equal(1, socket.send_fds(c, {"r"}, {theirs:fileno()}))
+    theirs:close()
     local out = H.json.decode(finish(), 1, H.json.null)
     assert.same({"r", 1, 0, H.json.null, "from pyssl and back"}, out)
   end)
