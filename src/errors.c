@@ -298,9 +298,10 @@ static int unicodeencode_str(lua_State *L)
 }
 
 /* Makes the instance table: args from the n values at first.., of which
- * the first `kept` stay in args; metatable the class at cls. Leaves the
- * instance at the top. */
-static void make_instance(lua_State *L, int cls, int first, int n, int kept)
+ * the first `kept` stay in args. No class yet (set_class, once its fields
+ * are set: a table without a metatable takes new fields without a
+ * metamethod check). Leaves the instance at the top. */
+static void make_instance(lua_State *L, int first, int n, int kept)
 {
     int i;
     lua_createtable(L, 0, 4);
@@ -310,6 +311,11 @@ static void make_instance(lua_State *L, int cls, int first, int n, int kept)
         lua_rawseti(L, -2, i + 1);
     }
     lua_setfield(L, -2, "args");
+}
+
+/* Gives the instance at the top its class, the table at cls. */
+static void set_class(lua_State *L, int cls)
+{
     lua_pushvalue(L, cls);
     lua_setmetatable(L, -2);
 }
@@ -433,7 +439,8 @@ static int error_concat(lua_State *L)
 /* BaseException(*args) */
 static int base_new(lua_State *L)
 {
-    make_instance(L, 1, 2, lua_gettop(L) - 1, lua_gettop(L) - 1);
+    make_instance(L, 2, lua_gettop(L) - 1, lua_gettop(L) - 1);
+    set_class(L, 1);
     pyssl_note_origin(L, -1);
     return 1;
 }
@@ -469,7 +476,7 @@ static void build_oserror(lua_State *L, int cls, int first, int n)
             cls = lua_gettop(L);
         }
     }
-    make_instance(L, cls, first, n, (n >= 3 && n <= 5 && !lua_isnil(L, first + 2)) ? 2 : n);
+    make_instance(L, first, n, (n >= 3 && n <= 5 && !lua_isnil(L, first + 2)) ? 2 : n);
     inst = lua_gettop(L);
     if (n >= 2 && n <= 5) {
         lua_pushvalue(L, first);
@@ -485,6 +492,7 @@ static void build_oserror(lua_State *L, int cls, int first, int n)
             lua_setfield(L, inst, "filename2");
         }
     }
+    set_class(L, cls);
     /* Drop the class pushed above (OSError, or the subclass in its slot). */
     lua_remove(L, inst - 1);
 }
@@ -502,7 +510,7 @@ static int unicodedecode_new(lua_State *L)
 {
     static const char *const fields[] = {"encoding", "object", "start", "end", "reason"};
     int n = lua_gettop(L) - 1, inst, i;
-    make_instance(L, 1, 2, n, n);
+    make_instance(L, 2, n, n);
     inst = lua_gettop(L);
     if (n == 5) {
         for (i = 0; i < 5; i++) {
@@ -510,6 +518,7 @@ static int unicodedecode_new(lua_State *L)
             lua_setfield(L, inst, fields[i]);
         }
     }
+    set_class(L, 1);
     pyssl_note_origin(L, inst);
     return 1;
 }
