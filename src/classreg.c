@@ -11,8 +11,9 @@
  * Table classes (the error hierarchy, named tuples) are plain tables used
  * as the metatable of their instances.
  *
- * Every class table is recorded in registry["pyssl.classes"], which is how
- * isinstance() knows a pyssl class from any other table.
+ * Every class table is recorded in a set in the registry (at the address
+ * of classes_key: read on every isinstance(), without hashing a name),
+ * which is how isinstance() knows a pyssl class from any other table.
  *
  * This file: registration (class tables, instance metatables, table
  * classes) and class attributes. The instances' __index/__newindex, the
@@ -22,7 +23,7 @@
 #include <string.h>
 #include "pyssl.h"
 
-#define CLASSES_KEY "pyssl.classes"
+static const char classes_key = 0;
 
 void pyssl_push_metatable_name(lua_State *L, const char *name)
 {
@@ -54,11 +55,11 @@ void pyssl_push_class(lua_State *L, const char *name)
 /* Registers the table at the top of the stack as a pyssl class. */
 static void remember_class(lua_State *L)
 {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, CLASSES_KEY) != LUA_TTABLE) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &classes_key) != LUA_TTABLE) {
         lua_pop(L, 1);
         lua_newtable(L);
         lua_pushvalue(L, -1);
-        lua_setfield(L, LUA_REGISTRYINDEX, CLASSES_KEY);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &classes_key);
     }
     lua_pushvalue(L, -2);
     lua_pushboolean(L, 1);
@@ -72,7 +73,7 @@ int pyssl_is_class(lua_State *L, int idx)
     if (!lua_istable(L, idx))
         return 0;
     idx = lua_absindex(L, idx);
-    lua_getfield(L, LUA_REGISTRYINDEX, CLASSES_KEY);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &classes_key);
     lua_pushvalue(L, idx);
     found = lua_rawget(L, -2) != LUA_TNIL;
     lua_pop(L, 2);

@@ -166,8 +166,10 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         pyssl_raise(L, "TypeError", "argument must be encoded string without null bytes, not str");
     ctx = pyssl_check_context(L, ctx_index);
     if (incoming) {
-        in = pyssl_check_object(L, incoming, "MemoryBIO");
-        out = pyssl_check_object(L, outgoing, "MemoryBIO");
+        /* MemoryBIOs: the caller (_wrap_bio) has checked both, with
+         * Python's messages. */
+        in = lua_touserdata(L, incoming);
+        out = lua_touserdata(L, outgoing);
         if (!in->bio || !out->bio)
             pyssl_raise(L, "ValueError", "I/O operation on closed MemoryBIO");
         incoming = lua_absindex(L, incoming);

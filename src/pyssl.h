@@ -463,8 +463,8 @@ enum {
 pyssl_conn *pyssl_conn_of(const SSL *ssl);
 
 /* Creates a connection on the SSLContext at ctx_index and pushes it (an
- * SSLObject). Transport: the MemoryBIOs at stack indexes incoming/outgoing,
- * or, when incoming is 0, the descriptor fd (socket_fd: the caller then
+ * SSLObject). Transport: the MemoryBIOs at stack indexes incoming/outgoing
+ * (the caller has checked that they are), or, when incoming is 0, the descriptor fd (socket_fd: the caller then
  * attaches the BIO: pyssl_fdbio_attach). hostname_index: a stack index
  * holding the A-label server_hostname (or nil), 0 for none. owner_index:
  * what callbacks get as the connection (0: the object itself).

@@ -59,6 +59,14 @@ int pyssl_instance_of(lua_State *L, int obj, int cls)
     cls = lua_absindex(L, cls);
     if (!pyssl_is_class(L, cls))
         return lua_subclass_instance_of(L, lua_absindex(L, obj), cls);
+    /* An instance of exactly that table class (the retry loops' caught
+     * SSLWantReadError): its metatable is the class. */
+    if (lua_istable(L, obj) && lua_getmetatable(L, obj)) {
+        result = lua_rawequal(L, -1, cls);
+        lua_pop(L, 1);
+        if (result)
+            return 1;
+    }
     if (!push_class_of(L, obj))
         return 0;
     result = pyssl_class_derives(L, lua_gettop(L), cls, 0);
