@@ -130,14 +130,25 @@ static int count_kwonly(lua_State *L, const pyssl_sig *sig, int nparams, int kw)
     return n;
 }
 
-/* Unknown names and names also given by position. */
-static void check_keywords(lua_State *L, const pyssl_sig *sig, int nparams, int kw, int given)
+/* The keyword path: each value of the keyword table goes to its
+ * parameter's slot (first + index), parameters given neither way are nil;
+ * an unknown name or one also given by position is a TypeError. */
+static void spread_keywords(lua_State *L, const pyssl_sig *sig, int nparams, int first, int kw, int given)
 {
+    int i, table;
+    luaL_checkstack(L, nparams + 3, "too many parameters");
+    if (lua_gettop(L) < first + nparams - 1)
+        lua_settop(L, first + nparams - 1);
+    lua_pushvalue(L, kw);   /* the table may sit in a parameter's slot */
+    table = lua_gettop(L);
+    for (i = given; i < nparams; i++) {
+        lua_pushnil(L);
+        lua_replace(L, first + i);
+    }
     lua_pushnil(L);
-    while (lua_next(L, kw)) {
+    while (lua_next(L, table)) {
         const char *key = lua_tostring(L, -2);
         int at = param_index(sig, nparams, key);
-        lua_pop(L, 1);
         if (at < 0)
             pyssl_raise(L, "TypeError", "%s() got an unexpected keyword argument '%s'", sig->name, key);
         /* (3.13 gave C functions Python's wording for the unknown name.) */
@@ -146,23 +157,7 @@ static void check_keywords(lua_State *L, const pyssl_sig *sig, int nparams, int 
                         sig->name, key, at + 1);
         if (at < given)
             pyssl_raise(L, "TypeError", "%s() got multiple values for argument '%s'", sig->name, key);
-    }
-}
-
-/* The keyword path: one value per parameter, pushed then moved down. */
-static void spread_keywords(lua_State *L, const pyssl_sig *sig, int nparams, int first, int kw, int given)
-{
-    int top = lua_gettop(L), i;
-    luaL_checkstack(L, nparams, "too many parameters");
-    for (i = 0; i < nparams; i++) {
-        if (i < given)
-            lua_pushvalue(L, first + i);
-        else
-            lua_getfield(L, kw, sig->params[i]);
-    }
-    for (i = 0; i < nparams; i++) {
-        lua_pushvalue(L, top + 1 + i);
-        lua_replace(L, first + i);
+        lua_replace(L, first + at);
     }
 }
 
@@ -194,10 +189,8 @@ void pyssl_bind_call(lua_State *L, const pyssl_sig *sig, int first)
         raise_count(L, sig, given, kw && sig->params ? count_kwonly(L, sig, nparams, kw) : 0);
     if (given < sig->required && !sig->params)
         raise_count(L, sig, given, 0);
-    if (kw && sig->params) {
-        check_keywords(L, sig, nparams, kw, given);
+    if (kw && sig->params)
         spread_keywords(L, sig, nparams, first, kw, given);
-    }
     lua_settop(L, first + nparams - 1);
     if (given < sig->required)
         check_missing(L, sig, first, given);
