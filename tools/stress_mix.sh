@@ -39,7 +39,9 @@ for f in $files; do
     # The report's head: what, and the first frames.
     printf '%s\n' "$out" | grep -A 25 -m 1 -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:|Assertion .* failed|Invalid (read|write)' \
       || printf '%s\n' "$out" | tail -n 20
-    echo "FINDING: $f (exit $rc) ${mix#finalizer mix: } -- full output: $log"
+    how="exit $rc"
+    [ "$rc" -ge 128 ] && how="$how: SIG$(kill -l $((rc - 128)) 2>/dev/null)"
+    echo "FINDING: $f ($how) ${mix#finalizer mix: } -- full output: $log"
     bad=$((bad + 1))
   else
     echo "$f: no finding (specs: $summary; ${mix#finalizer mix: })"
