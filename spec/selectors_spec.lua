@@ -298,6 +298,31 @@ a, b = socket.socketpair(); ep.register(a.fileno()); p.register(a)]], {
     assert.is_true(S.now() - t0 >= 0.09)
     ep:close()
   end)
+
+  it("epoll.poll reports at most maxevents as maxevents grows and shrinks", function()
+    local ep, socks, fds = select_mod.epoll(), {}, {}
+    finally(function()
+      ep:close()
+      for _, s in ipairs(socks) do s:close() end
+    end)
+    for i = 1, 5 do
+      local a, b = socket.socketpair()
+      socks[#socks + 1], socks[#socks + 2] = a, b
+      b:send("x")
+      ep:register(a, select_mod.EPOLLIN)
+      fds[a:fileno()] = true
+    end
+    -- The event buffer grows past what each call asks (selectors raise
+    -- maxevents by one per registered descriptor) and is reused.
+    for _, maxevents in ipairs({1, 2, 3, 5, 2, 4}) do
+      local got = ep:poll(0, maxevents)
+      assert.equal(maxevents, #got)
+      for _, pair in ipairs(got) do
+        assert.is_true(fds[pair[1]])
+        assert.equal(select_mod.EPOLLIN, pair[2])
+      end
+    end
+  end)
 end)
 
 describe("pyssl.selectors with real objects", function()

@@ -184,7 +184,8 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
 
     /* The object exists (with its __gc) before any OpenSSL state does, so
      * an error raised below leaves nothing unowned. */
-    c = pyssl_new_object(L, CLASS, sizeof *c);
+    c = incoming ? pyssl_new_object(L, CLASS, sizeof *c)
+                 : pyssl_new_object_uv(L, CLASS, sizeof *c, PYSSL_CONN_NUV_SOCKET);
     self = lua_gettop(L);
     c->server_side = server_side;
     c->socket_fd = -1;

@@ -155,6 +155,8 @@ void pyssl_push_class(lua_State *L, const char *name);
  * Creates a zeroed object of class `name` with the class's user values and
  * metatable, leaves it on the stack and returns its memory. */
 void *pyssl_new_object(lua_State *L, const char *name, size_t size);
+/* The same with nuv user values instead of the class's count. */
+void *pyssl_new_object_uv(lua_State *L, const char *name, size_t size, int nuv);
 /* Tells the collector that an object now holds `bytes` more outside Lua's
  * heap (OpenSSL's memory, a kernel socket; an estimate), so that
  * unreferenced objects are collected in time. */
@@ -451,12 +453,15 @@ typedef struct pyssl_conn {
 /* User value slots of an SSLObject. */
 enum {
     PYSSL_CONN_UV_CONTEXT = 2,  /* the SSLContext (kept alive) */
-    PYSSL_CONN_UV_INCOMING,     /* MemoryBIO, or nil */
-    PYSSL_CONN_UV_OUTGOING,     /* MemoryBIO, or nil */
     PYSSL_CONN_UV_OWNER,        /* SSLSocket that owns the state, or nil */
     PYSSL_CONN_UV_HOSTNAME,     /* server_hostname string, or nil */
     PYSSL_CONN_UV_ERROR,        /* error stored by a callback */
-    PYSSL_CONN_NUV = PYSSL_CONN_UV_ERROR
+    /* The TLS state of an SSLSocket has its slots up to here only (32
+     * bytes less per held connection): the MemoryBIOs come last. */
+    PYSSL_CONN_NUV_SOCKET = PYSSL_CONN_UV_ERROR,
+    PYSSL_CONN_UV_INCOMING,     /* MemoryBIO (SSLObject over memory BIOs) */
+    PYSSL_CONN_UV_OUTGOING,     /* MemoryBIO (SSLObject over memory BIOs) */
+    PYSSL_CONN_NUV = PYSSL_CONN_UV_OUTGOING
 };
 
 /* The connection whose SSL is `ssl` (from ex_data). */
