@@ -14,12 +14,6 @@
 
 #define SHADOWING_KEY "pyssl.shadowing"   /* metatable -> its shadowing copy (weak keys) */
 
-const char *pyssl_basename(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 void pyssl_push_dict(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);

@@ -14,10 +14,6 @@
 #include <openssl/crypto.h>
 #include "pyssl.h"
 
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0
-#endif
-
 /* The BIO of an SSLSocket's TLS state: the descriptor, never closed by
  * the BIO (the socket owns it). */
 typedef struct fd_bio {

@@ -23,10 +23,6 @@
 #define CLASS "socket"
 #define BYTEARRAY "bytearray"
 
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0
-#endif
-
 /* Largest single read: recv(n) with a larger n reads at most this much
  * (a short read, as the kernel may give anyway), instead of allocating n
  * bytes up front. Larger than any datagram and any socket buffer. */

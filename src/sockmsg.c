@@ -35,10 +35,6 @@
 #define MAX_READ ((lua_Integer)64 * 1024 * 1024)
 #define MAX_ANCBUF ((lua_Integer)1024 * 1024)
 
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0
-#endif
-
 /* iovec arrays up to this size live on the C stack. */
 #define STACK_IOV 16
 

@@ -233,6 +233,9 @@ static int obj_read(lua_State *L)
     unsigned char *buffer = NULL;
     size_t buffer_len = 0, count;
 
+    /* Positional calls skip the binder: read(n) is the hot path of every
+     * reader, and even pyssl_bind's inline test plus its settop cost ~250
+     * instructions per round trip of pingpong-mem (callgrind, 2026-12-07). */
     int top = lua_gettop(L);
     if (top > 2 || lua_type(L, top) == LUA_TTABLE) {
         pyssl_bind(L, &sig, 2);

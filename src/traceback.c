@@ -6,6 +6,12 @@
 #include <string.h>
 #include "pyssl.h"
 
+const char *pyssl_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 /* Registry key (its address): the source prefix "@<dir>/" of the facade's
  * Lua files, whose frames are pyssl's, not the user's. */
 static const char facade_source_key = 0;
