@@ -39,6 +39,11 @@ end
 local MemConn = {}
 MemConn.__index = MemConn
 
+-- The two classes' __close, found once: Python frees at the last
+-- reference and calls nothing, so the loops should not pay a
+-- getmetatable() per object either.
+local close_object, close_bio
+
 local function memconn(ctx, server, session)
   local incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
   local obj
@@ -47,14 +52,16 @@ local function memconn(ctx, server, session)
   else
     obj = ctx:wrap_bio(incoming, outgoing, {server_hostname = HOST, session = session})
   end
+  if not close_object then
+    close_object, close_bio = getmetatable(obj).__close, getmetatable(incoming).__close
+  end
   return setmetatable({obj = obj, incoming = incoming, outgoing = outgoing}, MemConn)
 end
 
 function MemConn:__close()
-  local close = getmetatable(self.obj).__close
-  close(self.obj)
-  getmetatable(self.incoming).__close(self.incoming)
-  getmetatable(self.outgoing).__close(self.outgoing)
+  close_object(self.obj)
+  close_bio(self.incoming)
+  close_bio(self.outgoing)
 end
 
 local function step_handshake(obj)
