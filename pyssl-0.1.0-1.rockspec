@@ -101,6 +101,7 @@ build = {
       ["pyssl._enum"] = "lua/pyssl/_enum.lua",
       ["pyssl._compat"] = "lua/pyssl/_compat.lua",
       ["pyssl._text"] = "lua/pyssl/_text.lua",
+      ["pyssl._certutil"] = "lua/pyssl/_certutil.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
       ["pyssl.selectors"] = "lua/pyssl/selectors.lua",
       ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",
