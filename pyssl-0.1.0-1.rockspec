@@ -103,6 +103,7 @@ build = {
       ["pyssl._text"] = "lua/pyssl/_text.lua",
       ["pyssl._certutil"] = "lua/pyssl/_certutil.lua",
       ["pyssl._sockfile"] = "lua/pyssl/_sockfile.lua",
+      ["pyssl._sockutil"] = "lua/pyssl/_sockutil.lua",
       ["pyssl.select"] = "lua/pyssl/select.lua",
       ["pyssl.selectors"] = "lua/pyssl/selectors.lua",
       ["pyssl.cosocket"] = "lua/pyssl/cosocket.lua",
