@@ -21,9 +21,14 @@ void pyssl_clear_errors(void)
         ERR_clear_error();
 }
 
+/* The (lib, code) looked up; ints, so that a code the 16-bit table cannot
+ * hold finds nothing instead of a truncated match. */
+typedef struct reason_key { int lib, code; } reason_key;
+
 static int compare_reason(const void *key, const void *entry)
 {
-    const pyssl_reason_name *a = key, *b = entry;
+    const reason_key *a = key;
+    const pyssl_reason_name *b = entry;
     if (a->lib != b->lib)
         return a->lib < b->lib ? -1 : 1;
     return a->code < b->code ? -1 : a->code > b->code;
@@ -40,11 +45,11 @@ static const char *lib_name(int lib)
 
 static const char *reason_name(int lib, int reason)
 {
-    pyssl_reason_name key = {lib, reason, NULL};
+    reason_key key = {lib, reason};
     const pyssl_reason_name *found =
         bsearch(&key, pyssl_reason_names, sizeof pyssl_reason_names / sizeof pyssl_reason_names[0],
-                sizeof key, compare_reason);
-    return found ? found->name : NULL;
+                sizeof pyssl_reason_names[0], compare_reason);
+    return found ? pyssl_reason_text + found->name : NULL;
 }
 
 /* What one raised SSLError is made of. */

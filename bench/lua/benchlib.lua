@@ -8,9 +8,13 @@ local bu = require "benchutil"
 local floor = math.floor
 -- a // b for the counts (non-negative integers)
 local function idiv(a, b) return floor(a / b) end
+-- 2^53 as a literal: `2 ^ 53` is folded with libm's pow() when the file is
+-- compiled, and pow's tables would add ~190 KiB to every Lua row's bare
+-- process RSS (bench/NOTES.md, 2026-12-07, bare process).
+local TWO53 = 9007199254740992.0
 -- an integral number, or nil
 local function tointeger(v)
-  if type(v) == "number" and v == floor(v) and v > -2 ^ 53 and v < 2 ^ 53 then return floor(v) end
+  if type(v) == "number" and v == floor(v) and v > -TWO53 and v < TWO53 then return floor(v) end
 end
 
 local M = {now = bu.now, heap = bu.heap, rss = bu.rss, SUITE = "TLS_AES_128_GCM_SHA256"}

@@ -27,7 +27,11 @@ local function compile(code)
 end
 
 -- 2^63: the bound of lua_Integer as the C core checks it before 5.3.
-local TWO63 = 2 ^ 63
+-- Powers of two in pyssl are written as literals: the compiler folds
+-- `2 ^ 63` with libm's pow(), whose tables then cost a process ~190 KiB of
+-- resident pages (bench/NOTES.md, 2026-12-07, bare process).
+local TWO63 = 9223372036854775808.0
+local TWO53 = 9007199254740992.0
 
 -- math.type(v): "integer", "float" or nil.
 if math.type then
@@ -54,8 +58,8 @@ end
 
 -- The bounds of lua_Integer; before 5.3 the nearest doubles inside them
 -- (2^63 - 1 is no double).
-M.maxinteger = math.maxinteger or 2 ^ 63 - 1024
-M.mininteger = math.mininteger or -2 ^ 63
+M.maxinteger = math.maxinteger or TWO63 - 1024
+M.mininteger = math.mininteger or -TWO63
 
 -- a // b. Before 5.3 math.floor(a / b): exact for integers below 2^52.
 if M.has_integers then
@@ -69,7 +73,7 @@ end
 -- one by one, exact below 2^53; larger or negative values raise, they
 -- would not be exact doubles.
 local function check_flags(v)
-  if v < 0 or v >= 2 ^ 53 or v ~= floor(v) then
+  if v < 0 or v >= TWO53 or v ~= floor(v) then
     require("pyssl.core")._raise("OverflowError",
       "flags value " .. tostring(v) .. " is not an exact integer on " .. _VERSION)
   end

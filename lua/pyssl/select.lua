@@ -85,7 +85,7 @@ local function poll_ms(timeout)
   end
   if timeout ~= timeout then core._raise("ValueError", "Invalid value NaN (not a number)") end
   if timeout < 0 then return -1 end
-  if timeout >= 2 ^ 31 then core._raise("OverflowError", "timeout is too large") end
+  if timeout >= 2147483648.0 then core._raise("OverflowError", "timeout is too large") end
   return ceil(timeout)
 end
 

@@ -472,7 +472,7 @@ local function timeout_ms(timeout)
   if timeout == nil then return -1 end
   check_timeout(timeout)
   if timeout <= 0 then return 0 end
-  if timeout * 1e3 >= 2 ^ 31 then raise("OverflowError", "timeout is too large") end
+  if timeout * 1e3 >= 2147483648.0 then raise("OverflowError", "timeout is too large") end
   return ceil(timeout * 1e3)
 end
 

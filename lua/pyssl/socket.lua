@@ -1,14 +1,17 @@
 -- pyssl.socket: the part of Python's socket module that ssl users need.
 -- The socket class, name resolution, select and the constants are C
 -- (pyssl.core._socket); what CPython writes in Python (Lib/socket.py) is
--- here: create_connection, create_server, has_dualstack_ipv6, fromfd, getfqdn,
--- the enums (AddressFamily, SocketKind, MsgFlag, AddressInfo), send_fds, recv_fds.
+-- here: create_connection, the enums (AddressFamily, SocketKind, MsgFlag,
+-- AddressInfo) and the close() that files defer; create_server,
+-- has_dualstack_ipv6, fromfd, getfqdn, sendfile, send_fds and recv_fds are
+-- in pyssl._sockutil and makefile()'s files in pyssl._sockfile, loaded on
+-- first use.
 local core = require "pyssl.core"
 core._own_files()   -- frames of this directory are pyssl's: error places name the caller
 local bind = core._bind
 local compat = require "pyssl._compat"
 local C = core._socket
-local math_type, tointeger = compat.math_type, compat.tointeger
+local math_type = compat.math_type
 
 local M = {}
 for name, value in pairs(C) do
@@ -26,18 +29,6 @@ M.herror = core.herror
 local socket = C.socket
 local isinstance = core.isinstance
 local OSError = core.OSError
-
--- Python's tuple repr of a sequence: ('127.0.0.1', 80)
-local function tuple_repr(t)
-  if type(t) ~= "table" then
-    return core._repr(t)
-  end
-  local parts = {}
-  for i = 1, #t do
-    parts[i] = core._repr(t[i])
-  end
-  return "(" .. table.concat(parts, ", ") .. (#t == 1 and ",)" or ")")
-end
 
 -- Python's `host, port = address`.
 local function unpack_pair(address)
@@ -116,107 +107,6 @@ function M.create_connection(...)
   core._raise("OSError", "getaddrinfo returns an empty list")
 end
 
--- has_dualstack_ipv6(): can one AF_INET6 socket accept IPv4 too?
-function M.has_dualstack_ipv6()
-  if not M.has_ipv6 or not M.IPPROTO_IPV6 or not M.IPV6_V6ONLY then
-    return false
-  end
-  local ok, sock = pcall(socket, M.AF_INET6, M.SOCK_STREAM)
-  if not ok then return false end
-  ok = pcall(sock.setsockopt, sock, M.IPPROTO_IPV6, M.IPV6_V6ONLY, 0)
-  sock:close()
-  return ok
-end
-
-local GETFQDN_SIG = core._signature{name = "getfqdn", pos = {"name"}, required = 0}
-
--- getfqdn(name="") -> the fully qualified name of `name` (of this host
--- when empty or a wildcard address): the first of the name gethostbyaddr()
--- reports and its aliases that contains a dot, else that name; `name`
--- itself when the lookup fails.
-function M.getfqdn(...)
-  local name = bind(GETFQDN_SIG, ...)
-  if name == nil then name = "" end
-  if type(name) ~= "string" then
-    core._raise("AttributeError", string.format("'%s' object has no attribute 'strip'",
-      core._typename(name)))
-  end
-  -- str.strip(): ASCII whitespace, and the separators \x1c-\x1f
-  name = name:match("^[%s\28-\31]*(.-)[%s\28-\31]*$")
-  if name == "" or name == "0.0.0.0" or name == "::" then
-    name = M.gethostname()
-  end
-  local ok, entry = pcall(M.gethostbyaddr, name)
-  if not ok then
-    if not isinstance(entry, OSError) then error(entry, 0) end
-    return name
-  end
-  local hostname = entry[1]
-  if hostname:find(".", 1, true) then return hostname end
-  for _, alias in ipairs(entry[2]) do
-    if alias:find(".", 1, true) then return alias end
-  end
-  return hostname
-end
-
-local CREATE_SERVER_SIG = core._signature{name = "create_server", pos = {"address"}, kwonly = {"family", "backlog", "reuse_port", "dualstack_ipv6"}, wording = "keywords"}
--- create_server(address, {family=AF_INET, backlog=nil, reuse_port=false, dualstack_ipv6=false})
-function M.create_server(...)
-  local address, family, backlog, reuse_port, dualstack_ipv6 =
-    core._bind(CREATE_SERVER_SIG, ...)
-  family = family or M.AF_INET
-  if reuse_port and not M.SO_REUSEPORT then
-    core._raise("ValueError", "SO_REUSEPORT not supported on this platform")
-  end
-  if dualstack_ipv6 then
-    if not M.has_dualstack_ipv6() then
-      core._raise("ValueError", "dualstack_ipv6 not supported on this platform")
-    end
-    if family ~= M.AF_INET6 then
-      core._raise("ValueError", "dualstack_ipv6 requires AF_INET6 family")
-    end
-  end
-  local sock = socket(family, M.SOCK_STREAM)
-  local ok, err = pcall(function()
-    pcall(sock.setsockopt, sock, M.SOL_SOCKET, M.SO_REUSEADDR, 1)
-    if reuse_port then
-      sock:setsockopt(M.SOL_SOCKET, M.SO_REUSEPORT, 1)
-    end
-    if M.has_ipv6 and family == M.AF_INET6 then
-      sock:setsockopt(M.IPPROTO_IPV6, M.IPV6_V6ONLY, dualstack_ipv6 and 0 or 1)
-    end
-    local bound, berr = pcall(sock.bind, sock, address)
-    if not bound then
-      if isinstance(berr, OSError) then
-        core._raise("OSError", berr.errno, string.format("%s (while attempting to bind on address %s)",
-          tostring(berr.strerror), tuple_repr(address)))
-      end
-      error(berr, 0)
-    end
-    if backlog == nil then
-      sock:listen()
-    else
-      sock:listen(backlog)
-    end
-  end)
-  if not ok then
-    close_quietly(sock)
-    error(err, 0)
-  end
-  return sock
-end
-
--- fromfd(fd, family, type, proto=0): a socket on a duplicate of fd.
-function M.fromfd(fd, family, type_, proto)
-  local nfd = C.dup(fd)
-  local ok, sock = pcall(socket, family, type_, proto or 0, nfd)
-  if not ok then
-    C.close(nfd)
-    error(sock, 0)
-  end
-  return sock
-end
-
 -- socket:makefile(): Python's buffered file objects over a socket
 -- (BufferedReader / BufferedWriter / BufferedRWPair, TextIOWrapper in text
 -- mode). Lua strings are bytes, so text mode differs from binary mode only
@@ -227,9 +117,6 @@ local UnsupportedOperation = core._table_class({
   __bases = {core.OSError, core.ValueError},
 })
 M._UnsupportedOperation = UnsupportedOperation
-
-local DEFAULT_BUFFER_SIZE = 8192
-local EAGAIN = 11
 
 -- Python's socket._io_refs: a close() while files are open is deferred
 -- until the last file is closed.
@@ -269,381 +156,34 @@ local function decref(sock)
   end
 end
 
-local File = {}
-File.__index = File
-File.__name = "SocketFile"
-
-local function raise(cls, msg)
-  error(core[cls](msg), 2)
-end
-
-local function check_open(self, binary_msg)
-  if self.closed then
-    raise("ValueError", (self.binary and binary_msg) or "I/O operation on closed file.")
+-- has_dualstack_ipv6, getfqdn, create_server, fromfd, socket.sendfile,
+-- send_fds and recv_fds are pyssl._sockutil, compiled on their first call
+-- (~15 KB of Lua heap that most programs never use: bench/NOTES.md,
+-- 2026-12-07, bare process). The stubs tail-call, so tracebacks and error
+-- places are those of a direct call.
+local sockutil
+local function from_sockutil(name)
+  return function(...)
+    sockutil = sockutil or require("pyssl._sockutil")(close_quietly)
+    return sockutil[name](...)
   end
 end
+M.has_dualstack_ipv6 = from_sockutil("has_dualstack_ipv6")
+M.getfqdn = from_sockutil("getfqdn")
+M.create_server = from_sockutil("create_server")
+M.fromfd = from_sockutil("fromfd")
+socket.sendfile = from_sockutil("sendfile")
+M.send_fds = from_sockutil("send_fds")
+M.recv_fds = from_sockutil("recv_fds")
 
--- One chunk from the socket through the newline layer: a string, "" at
--- EOF, nil when a non-blocking socket has nothing now.
-local function fill(self)
-  if self.timed_out then
-    core._raise("OSError", "cannot read from timed out object")
-  end
-  local ok, data = pcall(self.sock.recv, self.sock, self.bufsize)
-  if not ok then
-    if isinstance(data, core.TimeoutError) then
-      self.timed_out = true
-    elseif isinstance(data, OSError) and data.errno == EAGAIN then
-      return nil
-    end
-    error(data, 0)
-  end
-  if self.translate then
-    if self.pending_cr then
-      data = "\r" .. data
-      self.pending_cr = false
-    end
-    if data ~= "" and data:sub(-1) == "\r" then
-      data = data:sub(1, -2)
-      self.pending_cr = true
-      if data == "" then return fill(self) end
-    end
-    data = data:gsub("\r\n?", "\n")
-    if data == "" and self.pending_cr then
-      self.pending_cr = false
-      data = "\n"
-      self.eof_next = true
-    end
-  end
-  return data
-end
-
--- Reads more into the buffer; returns false at EOF, nil when it would block.
-local function more(self)
-  if self.eof_next then
-    self.eof_next = false
-    return false
-  end
-  local data = fill(self)
-  if data == nil then return nil end
-  if data == "" then return false end
-  self.rbuf = self.rbuf .. data
-  return true
-end
-
-local function check_size(size, dflt)
-  if size == nil then return dflt end
-  if math_type(size) ~= "integer" then
-    if type(size) == "number" and size == math.floor(size) then return tointeger(size) end
-    core._raise("TypeError", string.format("argument should be integer or None, not '%s'", core._typename(size)))
-  end
-  return size
-end
-
-function File:readable()
-  if self.closed then core._raise("ValueError", "I/O operation on closed socket.") end
-  return self.reading
-end
-
-function File:writable()
-  if self.closed then core._raise("ValueError", "I/O operation on closed socket.") end
-  return self.writing
-end
-
-function File:seekable()
-  if self.closed then core._raise("ValueError", "I/O operation on closed socket.") end
-  return false
-end
-
-function File:fileno()
-  check_open(self)
-  return self.sock:fileno()
-end
-
--- Lua's io formats, so that Lua code can read the file as an io file:
--- "l" a line without its "\n" and "L" with it (nil at EOF), "a" the rest
--- ("" at EOF); a leading "*" is accepted (Lua 5.1).
-local LUA_FORMATS = {l = true, L = true, a = true, ["*l"] = true, ["*L"] = true, ["*a"] = true}
-
-local function read_format(self, fmt)
-  fmt = fmt:sub(-1)
-  if fmt == "a" then return self:read(-1) end
-  local line = self:readline()
-  if line == "" then return nil end
-  if fmt == "l" and line:sub(-1) == "\n" then line = line:sub(1, -2) end
-  return line
-end
-
--- read(size=-1): up to size bytes (all until EOF when -1/nil); "" at EOF;
--- nil when a non-blocking socket has no data. Also read("l"), read("L"),
--- read("a") and several formats at once, as Lua's file:read.
-function File:read(size, ...)
-  if LUA_FORMATS[size] or select("#", ...) > 0 then
-    check_open(self, "read of closed file")
-    local out, n = {}, select("#", ...) + 1
-    for i = 1, n do
-      local fmt = select(i, size, ...)
-      local v
-      if LUA_FORMATS[fmt] then v = read_format(self, fmt) else v = self:read(fmt) end
-      out[i] = v
-      if v == nil then return compat.unpack(out, 1, i) end
-    end
-    return compat.unpack(out, 1, n)
-  end
-  check_open(self, "read of closed file")
-  if not self.reading then error(UnsupportedOperation(self.binary and "read" or "not readable"), 2) end
-  size = check_size(size, -1)
-  if size < -1 then core._raise("ValueError", "read length must be non-negative or -1") end
-  if size == -1 then
-    local parts = {self.rbuf}
-    self.rbuf = ""
-    while true do
-      if self.eof_next then self.eof_next = false break end
-      local data = fill(self)
-      if data == nil then
-        if #parts == 1 and parts[1] == "" then return nil end
-        break
-      end
-      if data == "" then break end
-      parts[#parts + 1] = data
-    end
-    return table.concat(parts)
-  end
-  while #self.rbuf < size do
-    local got = more(self)
-    if got == nil then
-      if self.rbuf == "" then return nil end
-      break
-    end
-    if not got then break end
-  end
-  local out = self.rbuf:sub(1, size)
-  self.rbuf = self.rbuf:sub(size + 1)
-  return out
-end
-
--- Position of the end of the first line in s (or nil).
-local function line_end(self, s, at_eof)
-  local nl = self.newline
-  if nl == "" then
-    local i = s:find("[\r\n]")
-    if not i then return nil end
-    if s:sub(i, i) == "\n" then return i end
-    if i < #s then return s:sub(i + 1, i + 1) == "\n" and i + 1 or i end
-    return at_eof and i or nil
-  end
-  local term = (self.binary or nl == nil) and "\n" or nl
-  local i = s:find(term, 1, true)
-  return i and i + #term - 1 or nil
-end
-
--- readline(size=-1): one line with its terminator; "" at EOF.
-function File:readline(size)
-  check_open(self, "readline of closed file")
-  if not self.reading then error(UnsupportedOperation(self.binary and "read" or "not readable"), 2) end
-  size = check_size(size, -1)
-  local at_eof = false
-  while true do
-    local e = line_end(self, self.rbuf, at_eof)
-    if size >= 0 and (e == nil or e > size) and #self.rbuf >= size then e = size end
-    if e or at_eof then
-      e = e or #self.rbuf
-      local out = self.rbuf:sub(1, e)
-      self.rbuf = self.rbuf:sub(e + 1)
-      return out
-    end
-    local got = more(self)
-    if got == nil then e = #self.rbuf; at_eof = true
-    elseif not got then at_eof = true end
-  end
-end
-
--- readlines(hint=-1): a sequence of lines.
-function File:readlines(hint)
-  hint = check_size(hint, -1)
-  local lines, total = {}, 0
-  while true do
-    local line = self:readline()
-    if line == "" then break end
-    lines[#lines + 1] = line
-    total = total + #line
-    if hint > 0 and total >= hint then break end
-  end
-  return lines
-end
-
--- for line in f:lines() do ... end (Python's `for line in f`: lines keep
--- their terminator); f:lines(fmt, ...) reads Lua's formats ("l": lines
--- without "\n") until the first nil.
-function File:lines(...)
-  if select("#", ...) > 0 then
-    local formats = table.pack(...)
-    return function()
-      return self:read(compat.unpack(formats, 1, formats.n))
-    end
-  end
-  return function()
-    local line = self:readline()
-    if line ~= "" then return line end
-  end
-end
-
--- write(data) -> number of bytes; buffered until flush() (or the buffer fills).
-function File:write(data)
-  check_open(self, "write to closed file")
-  if not self.writing then error(UnsupportedOperation(self.binary and "write" or "not writable"), 2) end
-  local bytes = core._socket.bytearray
-  if type(data) ~= "string" then
-    if self.binary and isinstance(data, bytes) then
-      data = tostring(data)
-    elseif self.binary then
-      core._raise("TypeError", string.format("a bytes-like object is required, not '%s'", core._typename(data)))
-    else
-      core._raise("TypeError", string.format("write() argument must be str, not %s", core._typename(data)))
-    end
-  end
-  local n = #data
-  if not self.binary and (self.newline == "\r" or self.newline == "\r\n") then
-    data = data:gsub("\n", self.newline)
-  end
-  self.wbuf[#self.wbuf + 1] = data
-  self.wsize = self.wsize + #data
-  if self.unbuffered or self.wsize >= self.bufsize then
-    self:flush()
-  end
-  return n
-end
-
-function File:flush()
-  check_open(self, "flush of closed file")
-  if self.wsize > 0 then
-    local data = table.concat(self.wbuf)
-    self.wbuf, self.wsize = {}, 0
-    self.sock:sendall(data)
-  end
-end
-
--- close(): flushes, then lets the socket close if it was waiting for us.
-function File:close()
-  if self.closed then return end
-  local ok, err = true, nil
-  if self.writing then ok, err = pcall(self.flush, self) end
-  self.closed = true
-  decref(self.sock)
-  if not ok then error(err, 0) end
-end
-
-File.__close = File.close
-File.__gc = function(self) pcall(File.close, self) end
-
-File.__tostring = function(self)
-  if self.binary then
-    if self.reading and self.writing then
-      return string.format("<_io.BufferedRWPair object at %s>", self.addr)
-    end
-    return string.format("<_io.%s name=%d>", self.reading and "BufferedReader" or "BufferedWriter", self.name)
-  end
-  return string.format("<_io.TextIOWrapper name=%d mode=%s encoding=%s>", self.name,
-    core._repr(self.mode), core._repr(self.encoding or "UTF-8"))
-end
-
-local SOCKET_MAKEFILE_SIG = core._signature{name = "socket.makefile", pos = {"mode", "buffering"}, kwonly = {"encoding", "errors", "newline"}, wording = "keywords"}
--- makefile(mode="r", buffering=nil, {encoding=, errors=, newline=})
+-- socket:makefile() and its file objects are pyssl._sockfile, compiled on
+-- the first makefile() call (their code is ~20 KB of Lua heap that most
+-- programs never use: bench/NOTES.md, 2026-12-07, bare process). It shares
+-- the reference counts that close() above consults.
+local makefile
 function socket.makefile(self, ...)
-  local mode, buffering, encoding, errors, newline =
-    core._bind(SOCKET_MAKEFILE_SIG, ...)
-  mode = mode or "r"
-  if type(mode) ~= "string" then
-    core._raise("TypeError", string.format("'%s' object is not iterable", core._typename(mode)))
-  end
-  if mode:find("[^rwb]") then
-    core._raise("ValueError", string.format("invalid mode %s (only r, w, b allowed)", core._repr(mode)))
-  end
-  local writing = mode:find("w") ~= nil
-  local reading = mode:find("r") ~= nil or not writing
-  local binary = mode:find("b") ~= nil
-  local rawmode = (reading and "r" or "") .. (writing and "w" or "")
-  buffering = buffering == nil and -1 or buffering
-  if type(buffering) ~= "number" then
-    core._raise("TypeError", string.format("'<' not supported between instances of '%s' and 'int'",
-      core._typename(buffering)))
-  elseif math_type(buffering) ~= "integer" then
-    core._raise("TypeError", "'float' object cannot be interpreted as an integer")
-  end
-  if buffering == 0 and not binary then
-    core._raise("ValueError", "unbuffered streams must be binary")
-  end
-  if newline ~= nil and newline ~= "" and newline ~= "\n" and newline ~= "\r" and newline ~= "\r\n" then
-    core._raise("ValueError", string.format("illegal newline value: %s", tostring(newline)))
-  end
-  local f = setmetatable({
-    sock = self, reading = reading, writing = writing, binary = binary,
-    bufsize = (buffering > 0) and buffering or DEFAULT_BUFFER_SIZE,
-    unbuffered = buffering == 0,
-    rbuf = "", wbuf = {}, wsize = 0, closed = false,
-    newline = not binary and newline or nil,
-    translate = not binary and reading and newline == nil,
-    encoding = encoding, errors = errors,
-    name = self:fileno(),
-    mode = binary and (rawmode .. "b") or rawmode,
-  }, File)
-  compat.table_gc(f, File.__gc)
-  f.addr = tostring({}):match("0x%x+") or "0x0"
-  io_refs[self] = (io_refs[self] or 0) + 1
-  return f
-end
-
--- v[name], or nil where indexing v fails (a userdata without that field).
-local function field_of(v, name)
-  local ok, f = pcall(function() return v[name] end)
-  if ok then return f end
-  return nil
-end
-
-local SOCKET_SENDFILE_SIG = core._signature{name = "socket.sendfile", pos = {"file", "offset", "count"}, wording = "keywords"}
--- sendfile(file, offset=0, count=nil) -> bytes sent. file: a Lua file
--- (io.open(path, "rb")) or anything with read(n) and seek(whence, offset).
--- Data goes through sendall() (so an SSLSocket, which inherits this,
--- encrypts it); Python uses os.sendfile() for a plain socket, pyssl
--- reads and sends in every case.
-function socket.sendfile(self, ...)
-  local file, offset, count = core._bind(SOCKET_SENDFILE_SIG, ...)
-  offset = offset or 0
-  local mode = field_of(file, "mode")
-  if type(mode) == "string" and not mode:find("b", 1, true) then
-    core._raise("ValueError", "file should be opened in binary mode")
-  end
-  if count ~= nil then
-    if math_type(count) ~= "integer" then
-      core._raise("TypeError", "count must be a positive integer (got " .. core._repr(count) .. ")")
-    end
-    if count <= 0 then
-      core._raise("ValueError", "count must be a positive integer (got " .. core._repr(count) .. ")")
-    end
-  end
-  if self:gettimeout() == 0 then
-    core._raise("ValueError", "non-blocking sockets are not supported")
-  end
-  if offset ~= 0 then file:seek("set", offset) end
-  local blocksize = count and math.min(count, 8192) or 8192
-  local total = 0
-  local ok, err = pcall(function()
-    while true do
-      if count then
-        blocksize = math.min(count - total, blocksize)
-        if blocksize <= 0 then break end
-      end
-      local data = file:read(blocksize)
-      if data == nil or data == "" then break end
-      self:sendall(data)
-      total = total + #data
-    end
-  end)
-  if total > 0 and type(field_of(file, "seek")) == "function" then
-    file:seek("set", offset + total)
-  end
-  if not ok then error(err, 0) end
-  return total
+  makefile = makefile or require("pyssl._sockfile")(io_refs, decref)
+  return makefile(self, ...)
 end
 
 ---------------------------------------------------------------------------
@@ -670,78 +210,6 @@ M.AddressInfo = make_enum("AddressInfo", "flag", constants("AI_"))
 ---------------------------------------------------------------------------
 -- send_fds / recv_fds: Python-level functions over sendmsg/recvmsg with
 -- SCM_RIGHTS (as 3.14 has them: flags and address are passed on).
-
--- obj.name as Python's attribute lookup: AttributeError when missing.
-local function method_of(obj, name)
-  local ok, f = pcall(function() return obj[name] end)
-  if ok and f ~= nil then return f end
-  if not ok and isinstance(f, core.BaseException) and not isinstance(f, core.AttributeError) then
-    error(f, 0)
-  end
-  core._raise("AttributeError", string.format("'%s' object has no attribute '%s'", core._typename(obj), name))
-end
-
-local INT_MAX, INT_MIN = 2147483647, -2147483648
-
--- Python's array.array("i", fds) as bytes: a sequence of C ints, or a
--- string taken as their bytes.
-local function pack_fds(fds)
-  if type(fds) == "string" then
-    if #fds % 4 ~= 0 then core._raise("ValueError", "bytes length not a multiple of item size") end
-    return fds
-  end
-  if type(fds) ~= "table" or getmetatable(fds) ~= nil then
-    core._raise("TypeError", string.format("'%s' object is not iterable", core._typename(fds)))
-  end
-  local parts = {}
-  for i = 1, #fds do
-    local fd = fds[i]
-    if fd == true or fd == false then fd = fd and 1 or 0 end
-    local v = math_type(fd) == "float" and tointeger(fd) or fd
-    if math_type(v) ~= "integer" then
-      core._raise("TypeError", string.format("'%s' object cannot be interpreted as an integer", core._typename(fd)))
-    elseif v > INT_MAX then
-      core._raise("OverflowError", "signed integer is greater than maximum")
-    elseif v < INT_MIN then
-      core._raise("OverflowError", "signed integer is less than minimum")
-    end
-    parts[i] = C._int_bytes(v)
-  end
-  return table.concat(parts)
-end
-
-local SEND_FDS_SIG = core._signature{name = "send_fds", pos = {"sock", "buffers", "fds", "flags", "address"}, required = 3}
-local RECV_FDS_SIG = core._signature{name = "recv_fds", pos = {"sock", "bufsize", "maxfds", "flags"}, required = 3}
-
--- send_fds(sock, buffers, fds, flags=0, address=nil) -> bytes sent
-function M.send_fds(...)
-  local sock, buffers, fds, flags, address =
-    bind(SEND_FDS_SIG, ...)
-  local sendmsg = method_of(sock, "sendmsg")
-  return sendmsg(sock, buffers, {{M.SOL_SOCKET, M.SCM_RIGHTS, pack_fds(fds)}}, flags or 0, address)
-end
-
--- recv_fds(sock, bufsize, maxfds, flags=0) -> data, fds, msg_flags, address
-function M.recv_fds(...)
-  local sock, bufsize, maxfds, flags = bind(RECV_FDS_SIG, ...)
-  local recvmsg = method_of(sock, "recvmsg")
-  local n = math_type(maxfds) == "float" and tointeger(maxfds) or maxfds
-  if math_type(n) == "integer" and (n > compat.idiv(compat.maxinteger, 4) or n < compat.idiv(compat.mininteger, 4)) then
-    core._raise("OverflowError", "Python int too large to convert to C ssize_t")
-  end
-  local ancbufsize = M.CMSG_LEN(math_type(n) == "integer" and n * 4 or maxfds)
-  local data, ancdata, msg_flags, address = recvmsg(sock, bufsize, ancbufsize, flags or 0)
-  local fdlist = {}
-  for _, item in ipairs(ancdata) do
-    if item[1] == M.SOL_SOCKET and item[2] == M.SCM_RIGHTS then
-      local packed = item[3]
-      for i = 1, #packed - #packed % 4, 4 do
-        fdlist[#fdlist + 1] = C._bytes_int(packed, i)
-      end
-    end
-  end
-  return data, fdlist, msg_flags, address
-end
 
 -- Python's sentinel for "use the default timeout" (create_connection).
 M._GLOBAL_DEFAULT_TIMEOUT = setmetatable({}, {
