@@ -368,8 +368,32 @@ except OSError as e:
              socket.create_server, {"127.0.0.1", 0}, {dualstack_ipv6 = true})
     H.raises(ssl.TypeError, "create_server() got an unexpected keyword argument 'reuse_addr'",
              socket.create_server, {"127.0.0.1", 0}, {reuse_addr = true})
-    H.raises(ssl.TypeError, "create_server() takes at most 1 positional argument (2 given)",
-             socket.create_server, {"127.0.0.1", 0}, AF_INET)
+  end)
+
+  it("binds its arguments as Python's create_server (a Python function) does", function()
+    local problems = S.compare_errors("import socket", {
+      {"extra", lua = function() socket.create_server({"127.0.0.1", 0}, AF_INET) end,
+       py = 'socket.create_server(("127.0.0.1", 0), socket.AF_INET)'},
+      {"none", lua = function() socket.create_server() end, py = 'socket.create_server()'},
+      {"kwonly", lua = function() socket.create_server({family = AF_INET}) end,
+       py = 'socket.create_server(family=socket.AF_INET)'},
+    })
+    assert.same({}, problems)
+  end)
+
+  it("binds the other functions socket.py writes in Python as Python does", function()
+    local s = socket.socket()
+    finally(function() s:close() end)
+    local problems = S.compare_errors("import socket\ns = socket.socket()", {
+      {"makefile", lua = function() s:makefile("r", nil, nil, false) end, py = 's.makefile("r", None, None, None)'},
+      {"makefile_kw", lua = function() s:makefile({bogus = 1}) end, py = 's.makefile(bogus=1)'},
+      {"sendfile", lua = function() s:sendfile(1, 2, 3, 4) end, py = 's.sendfile(1, 2, 3, 4)'},
+      {"sendfile_none", lua = function() s:sendfile() end, py = 's.sendfile()'},
+      {"connection", lua = function() socket.create_connection({"a", 1}, 1, false, 4) end,
+       py = 'socket.create_connection(("a", 1), 1, None, 4)'},
+      {"connection_none", lua = function() socket.create_connection() end, py = 'socket.create_connection()'},
+    })
+    assert.same({}, problems)
   end)
 
   it("takes backlog and reuse_port", function()

@@ -1388,3 +1388,26 @@ print(json.dumps(out))
     assert.same(H.python(PY), out)
   end)
 end)
+
+describe("SSLSocket methods ssl.py writes in Python", function()
+  it("bind their arguments as Python does", function()
+    local socket = ssl.socket
+    local ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    local plain = socket.socket()
+    local ss = ctx:wrap_socket(socket.socket(), {server_hostname = "x", do_handshake_on_connect = false})
+    finally(function() plain:close(); ss:close() end)
+    local problems = S.compare_errors([[
+import socket, ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+plain = socket.socket()
+ss = ctx.wrap_socket(socket.socket(), server_hostname="x", do_handshake_on_connect=False)]], {
+      {"wrap_many", lua = function() ctx:wrap_socket(plain, false, true, true, false, false, 7) end,
+       py = 'ctx.wrap_socket(plain, False, True, True, None, None, 7)'},
+      {"wrap_none", lua = function() ctx:wrap_socket() end, py = 'ctx.wrap_socket()'},
+      {"do_handshake", lua = function() ss:do_handshake(1, 2) end, py = 'ss.do_handshake(1, 2)'},
+      {"getpeercert", lua = function() ss:getpeercert(1, 2) end, py = 'ss.getpeercert(1, 2)'},
+      {"channel_binding", lua = function() ss:get_channel_binding(1, 2) end, py = 'ss.get_channel_binding(1, 2)'},
+    }, "3.13")
+    assert.same({}, problems)
+  end)
+end)

@@ -293,7 +293,7 @@ File.__tostring = function(self)
     core._repr(self.mode), core._repr(self.encoding or "UTF-8"))
 end
 
-local SOCKET_MAKEFILE_SIG = core._signature{name = "socket.makefile", pos = {"mode", "buffering"}, kwonly = {"encoding", "errors", "newline"}, wording = "keywords"}
+local SOCKET_MAKEFILE_SIG = core._signature{name = "socket.makefile", pos = {"mode", "buffering"}, kwonly = {"encoding", "errors", "newline"}, self = true}
 -- makefile(mode="r", buffering=nil, {encoding=, errors=, newline=})
 local function makefile(self, ...)
   local mode, buffering, encoding, errors, newline =

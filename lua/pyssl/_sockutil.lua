@@ -74,7 +74,7 @@ function U.getfqdn(...)
   return hostname
 end
 
-local CREATE_SERVER_SIG = core._signature{name = "create_server", pos = {"address"}, kwonly = {"family", "backlog", "reuse_port", "dualstack_ipv6"}, wording = "keywords"}
+local CREATE_SERVER_SIG = core._signature{name = "create_server", pos = {"address"}, required = 1, kwonly = {"family", "backlog", "reuse_port", "dualstack_ipv6"}}
 -- create_server(address, {family=AF_INET, backlog=nil, reuse_port=false, dualstack_ipv6=false})
 function U.create_server(...)
   local address, family, backlog, reuse_port, dualstack_ipv6 =
@@ -139,7 +139,7 @@ local function field_of(v, name)
   return nil
 end
 
-local SOCKET_SENDFILE_SIG = core._signature{name = "socket.sendfile", pos = {"file", "offset", "count"}, wording = "keywords"}
+local SOCKET_SENDFILE_SIG = core._signature{name = "socket.sendfile", pos = {"file", "offset", "count"}, required = 1, self = true}
 -- sendfile(file, offset=0, count=nil) -> bytes sent. file: a Lua file
 -- (io.open(path, "rb")) or anything with read(n) and seek(whence, offset).
 -- Data goes through sendall() (so an SSLSocket, which inherits this,

@@ -71,7 +71,7 @@ local function connect_one(attempt, af, socktype, proto, sa, timeout, source_add
   sock:connect(sa)
 end
 
-local CREATE_CONNECTION_SIG = core._signature{name = "create_connection", pos = {"address", "timeout", "source_address"}, kwonly = {"all_errors"}, wording = "keywords"}
+local CREATE_CONNECTION_SIG = core._signature{name = "create_connection", pos = {"address", "timeout", "source_address"}, required = 1, kwonly = {"all_errors"}}
 -- create_connection(address, timeout=<default>, source_address=nil, {all_errors=false})
 -- A nil timeout means Python's "not given": the socket keeps
 -- getdefaulttimeout().

@@ -190,7 +190,7 @@ local function adopt(sock)
   end
 end
 
-local SSLCONTEXT_WRAP_SOCKET_SIG = core._signature{name = "SSLContext.wrap_socket", pos = {"sock", "server_side", "do_handshake_on_connect", "suppress_ragged_eofs", "server_hostname", "session"}, wording = "keywords"}
+local SSLCONTEXT_WRAP_SOCKET_SIG = core._signature{name = "SSLContext.wrap_socket", pos = {"sock", "server_side", "do_handshake_on_connect", "suppress_ragged_eofs", "server_hostname", "session"}, required = 1, self = true}
 -- ctx:wrap_socket(sock, server_side=false, do_handshake_on_connect=true,
 -- suppress_ragged_eofs=true, server_hostname=nil, session=nil)
 function SSLContext.wrap_socket(self, ...)
@@ -268,7 +268,7 @@ local function handshake(self, timeout, block)
   self:_do_handshake()
 end
 
-local SSLSOCKET_DO_HANDSHAKE_SIG = core._signature{name = "SSLSocket.do_handshake", pos = {"block"}, wording = "keywords"}
+local SSLSOCKET_DO_HANDSHAKE_SIG = core._signature{name = "SSLSocket.do_handshake", pos = {"block"}, self = true}
 -- do_handshake(block=false)
 function SSLSocket.do_handshake(self, ...)
   local block = select("#", ...) > 0 and core._bind(SSLSOCKET_DO_HANDSHAKE_SIG, ...) or nil
@@ -353,7 +353,7 @@ function SSLSocket.shutdown(self, how)
   return plain.shutdown(self, how)
 end
 
-local SSLSOCKET_GETPEERCERT_SIG = core._signature{name = "SSLSocket.getpeercert", pos = {"binary_form"}, wording = "keywords"}
+local SSLSOCKET_GETPEERCERT_SIG = core._signature{name = "SSLSocket.getpeercert", pos = {"binary_form"}, self = true}
 function SSLSocket.getpeercert(self, ...)
   local binary_form = core._bind(SSLSOCKET_GETPEERCERT_SIG, ...)
   self:_check_connected()
@@ -393,7 +393,7 @@ end
 
 local CHANNEL_BINDING_TYPES = {["tls-unique"] = true}
 
-local SSLSOCKET_GET_CHANNEL_BINDING_SIG = core._signature{name = "SSLSocket.get_channel_binding", pos = {"cb_type"}, wording = "keywords"}
+local SSLSOCKET_GET_CHANNEL_BINDING_SIG = core._signature{name = "SSLSocket.get_channel_binding", pos = {"cb_type"}, self = true}
 -- get_channel_binding(cb_type="tls-unique")
 function SSLSocket.get_channel_binding(self, ...)
   local cb_type = core._bind(SSLSOCKET_GET_CHANNEL_BINDING_SIG, ...)
