@@ -2,11 +2,12 @@
 -- CPU 0) against the client load of bench-load (c/load.c, pinned to CPU 1),
 -- for C (c/server.c, epoll), Python (py/server.py, selectors), pyssl
 -- (pyssl/server.lua, pyssl.selectors; on Lua 5.4 and on LuaJIT) and nginx
--- (Debian's, one worker, nginx.conf). Each row is measured in several
+-- (Debian's, one worker, nginx.conf). The rows are measured in several
 -- rounds (--rounds, default 3), the implementations alternating (each
 -- round starts with the next one, as bench/run.lua does), and reported as
 -- median (min-max) of the rounds; a round starts each server afresh and
--- runs all its rows:
+-- runs its rows in this order (idle only in the first --idle-rounds
+-- rounds, default 1: 10,000 handshakes per server make it the longest):
 --   idle      10,000 TLS connections held at once: the server's RSS per
 --             connection, then all of them send a request at once and
 --             every answer must come back
@@ -17,7 +18,7 @@
 --             of a 100-byte request and its 100-byte answer
 --
 --   lua5.4 bench/server.lua --out build/bench [--smoke] [--impls c,python,pyssl,pyssl-luajit,nginx]
---        [--idle N] [--seconds S] [--rounds N] [--readme FILE]
+--        [--idle N] [--seconds S] [--rounds N] [--idle-rounds N] [--readme FILE]
 local json = require "dkjson"
 
 local function capture(cmd)
@@ -32,7 +33,7 @@ local BENCH = capture("cd " .. sh_quote(arg[0]:match("^(.*)/[^/]*$") or ".") .. 
 local TOP = capture("cd " .. sh_quote(BENCH .. "/..") .. " && pwd")
 
 local opt = {out = TOP .. "/build/bench", smoke = false, impls = "c,python,pyssl,pyssl-luajit,nginx",
-             idle = 10000, seconds = 4, rounds = nil, readme = nil}
+             idle = 10000, seconds = 3, rounds = nil, idle_rounds = 1, readme = nil}
 do
   local i = 1
   while i <= #arg do
@@ -43,6 +44,7 @@ do
     elseif a == "--idle" then opt.idle = tonumber(v)
     elseif a == "--seconds" then opt.seconds = tonumber(v)
     elseif a == "--rounds" then opt.rounds = tonumber(v)
+    elseif a == "--idle-rounds" then opt.idle_rounds = tonumber(v)
     elseif a == "--readme" then opt.readme = v
     else
       io.stderr:write("server.lua: unknown argument ", a, "\n")
@@ -221,15 +223,17 @@ for id in opt.impls:gmatch("[^,]+") do
 end
 
 -- One round of one implementation: a fresh server, every row.
-local function run_round(im)
+local function run_round(im, round)
   local res = {}
   local s, why = start_server(im)
   if not s then
     res.error = why
     return res
   end
-  res.idle = run_idle(s)
-  io.stderr:write(".")
+  if round <= opt.idle_rounds then
+    res.idle = run_idle(s)
+    io.stderr:write(".")
+  end
   res.hs = run_load(s, string.format("--mode hs --conns %d --seconds %g", HS_CLIENTS, opt.seconds))
   io.stderr:write(".")
   res.resume = run_load(s, string.format("--mode hs --resume 1 --conns %d --seconds %g", HS_CLIENTS, opt.seconds))
@@ -248,15 +252,15 @@ local results = {}
 for _, im in ipairs(selected) do results[im.id] = {} end
 local t_start = os.time()
 local raw = assert(io.open(opt.out .. "/server.jsonl", "w"))
-io.stderr:write(string.format("pyssl server rows: %d round%s, idle %d, %g s per timed row\n",
-  ROUNDS, ROUNDS == 1 and "" or "s", opt.idle, opt.seconds))
+io.stderr:write(string.format("pyssl server rows: %d round%s (idle: %d), idle %d, %g s per timed row\n",
+  ROUNDS, ROUNDS == 1 and "" or "s", math.min(ROUNDS, opt.idle_rounds), opt.idle, opt.seconds))
 for r = 1, ROUNDS do
   io.stderr:write(string.format("  round %d:", r))
   -- Alternate: each round starts with the next implementation.
   for k = 0, #selected - 1 do
     local im = selected[(r - 1 + k) % #selected + 1]
     io.stderr:write(" ", im.id)
-    local res = run_round(im)
+    local res = run_round(im, r)
     res.impl, res.round = im.id, r
     raw:write(json.encode(res), "\n")
     raw:flush()
@@ -360,11 +364,13 @@ for _, im in ipairs(selected) do
 end
 local head = string.format(
   "Server rows (`make -C bench server`), %s; %s; server on CPU 0, bench-load on CPU 1; "
-  .. "idle %d connections, %g s per timed row; took %d s.\n"
+  .. "idle %d connections (%s), %g s per timed row; took %d s.\n"
   .. "%sRatios: pyssl's median over the other's (memory and latency: the other's over pyssl's), so > 1 is pyssl ahead.",
   opt.smoke and "smoke (not a measurement)" or
     (ROUNDS == 1 and "one round" or ROUNDS .. " rounds, implementations alternating"),
-  os.date("!%Y-%m-%d %H:%M UTC"), opt.idle, opt.seconds, os.time() - t_start,
+  os.date("!%Y-%m-%d %H:%M UTC"), opt.idle,
+  math.min(ROUNDS, opt.idle_rounds) == 1 and "one round" or math.min(ROUNDS, opt.idle_rounds) .. " rounds",
+  opt.seconds, os.time() - t_start,
   ROUNDS > 1 and "Cells: median (min–max) of the rounds; \"answered\": the worst round. " or "")
 local text = head .. "\n\n" .. table.concat(lines, "\n") .. "\n" ..
   (#notes > 0 and ("\n" .. table.concat(notes, "\n") .. "\n") or "")
