@@ -220,30 +220,6 @@ describe("descriptors of unreferenced sockets", function()
     end)
   end
 
-  for _, m in ipairs(MODES) do
-    local mode, rule = m[1], m[2]
-    it("closed by their owner give their debt back (" .. mode .. ") (" .. rule .. " only)", function()
-      H.only(rule)
-      -- A socket closed at once holds nothing the collector must free, so
-      -- a loop making and closing them (a server's accept loop) paces
-      -- collections by its Lua garbage only. The same loop leaving its
-      -- sockets to the collector still counts their descriptors in full:
-      -- its garbage is collected as it is made. Before the debt went back
-      -- on close both loops left 12 (generational) and 4-5 (incremental)
-      -- of their 2000 tables alive; now 111 and 721 against 3 and 43.
-      local closed = survivors(mode, 2000, function()
-        socket.socket():close()
-        return {}
-      end)
-      local dropped = survivors(mode, 2000, function()
-        socket.socket()
-        return {}
-      end)
-      assert.is_true(closed > 2 * dropped + 20, closed .. " tables alive with closed sockets, "
-        .. dropped .. " with sockets left to the collector")
-    end)
-  end
-
   it("still run out when the program stopped the collector, with Python's error", function()
     assert.are.equal("[Errno 24] Too many open files\t24\n", drop_descriptors(nil, true))
   end)

@@ -358,19 +358,6 @@ void *pyssl_new_object_uv(lua_State *L, const char *name, size_t size, int nuv)
     return new_object_of(L, size, nuv);
 }
 
-/* Registry key of the collector credit: a size_t in a userdata, made by
- * pyssl_open_gc_credit (see pyssl_return_gc_debt). */
-static const char gc_credit_key = 'c';
-
-static size_t *gc_credit(lua_State *L)
-{
-    size_t *credit;
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &gc_credit_key);
-    credit = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    return credit;
-}
-
 /* OpenSSL's memory is invisible to Lua's collector: an SSLContext with
  * the system's CAs holds ~850 KB, a connection 15-40 KB, while their
  * userdata weigh a few hundred bytes. Unreferenced ones would pile up
@@ -380,48 +367,9 @@ static size_t *gc_credit(lua_State *L)
  * memory really held. */
 void pyssl_add_gc_debt(lua_State *L, size_t bytes)
 {
-    size_t kbytes, *credit;
-    if (!PYSSL_GC_RUNNING(L))
-        return;
-    credit = gc_credit(L);
-    if (credit && *credit) {
-        size_t used = *credit < bytes ? *credit : bytes;
-        *credit -= used;
-        bytes -= used;
-        if (!bytes)
-            return;
-    }
-    kbytes = bytes / 1024;
-    lua_gc(L, LUA_GCSTEP, (int)(kbytes > INT_MAX ? INT_MAX : kbytes));
-}
-
-/* An object closed by its owner (socket.close(), not its finalizer) gives
- * its OpenSSL memory back at once: the debt its creation added paced a
- * collection that it no longer needs. That debt becomes a credit which the
- * next debts use up first, so that a server opening and closing
- * connections paces its collector by its Lua garbage alone, as a program
- * freeing by hand would, while objects left to the collector still count
- * in full. A finalizer's free returns nothing: that is the collection the
- * debt paced. Capped, so that closing many objects cannot hide the memory
- * of as many new ones from the collector. */
-#define GC_CREDIT_MAX (1024 * 1024)
-
-void pyssl_return_gc_debt(lua_State *L, size_t bytes)
-{
-    size_t *credit;
-    if (!PYSSL_GC_RUNNING(L) || !(credit = gc_credit(L)))
-        return;
-    *credit = bytes > GC_CREDIT_MAX - *credit ? GC_CREDIT_MAX : *credit + bytes;
-}
-
-void pyssl_open_gc_credit(lua_State *L)
-{
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &gc_credit_key) != LUA_TUSERDATA) {
-        size_t *credit = lua_newuserdatauv(L, sizeof *credit, 0);
-        *credit = 0;
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &gc_credit_key);
-    }
-    lua_pop(L, 1);
+    size_t kbytes = bytes / 1024;
+    if (PYSSL_GC_RUNNING(L))
+        lua_gc(L, LUA_GCSTEP, (int)(kbytes > INT_MAX ? INT_MAX : kbytes));
 }
 
 void *pyssl_test_object(lua_State *L, int idx, const char *name)

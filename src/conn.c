@@ -248,12 +248,6 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
     return c;
 }
 
-/* The collector debt pyssl_conn_new added for c. */
-size_t pyssl_conn_gc_bytes(const pyssl_conn *c)
-{
-    return c->server_side ? SERVER_CONN_BYTES : CLIENT_CONN_BYTES;
-}
-
 /* ----------------------------------------------------------------- end */
 
 /* __gc / __close: frees the SSL (and OpenSSL's references to the BIOs). */

@@ -161,11 +161,6 @@ void *pyssl_new_object_uv(lua_State *L, const char *name, size_t size, int nuv);
  * heap (OpenSSL's memory, a kernel socket; an estimate), so that
  * unreferenced objects are collected in time. */
 void pyssl_add_gc_debt(lua_State *L, size_t bytes);
-/* The debt of an object its owner closed (not its finalizer) goes back:
- * the next debts use it up first (class.c). */
-void pyssl_return_gc_debt(lua_State *L, size_t bytes);
-/* Makes the state's collector credit (at module load). */
-void pyssl_open_gc_credit(lua_State *L);
 /* The object at idx if it is an instance of `name` or of a subclass, else NULL. */
 void *pyssl_test_object(lua_State *L, int idx, const char *name);
 /* Same, or raises TypeError "descriptor 'm' requires a 'X' object but received 'Y'"-style
@@ -484,8 +479,6 @@ pyssl_conn *pyssl_conn_of(const SSL *ssl);
 pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hostname_index,
                            int incoming, int outgoing, int fd, int owner_index,
                            int session_index);
-/* The collector debt pyssl_conn_new added for c (conn.c). */
-size_t pyssl_conn_gc_bytes(const pyssl_conn *c);
 
 /* The hostname checks of creation (str.encode("idna") on an all-ASCII
  * name, Python 3.13): whether the name is all ASCII; the IDNA codec's
@@ -556,8 +549,6 @@ pyssl_socket *pyssl_new_socket(lua_State *L, const char *classname, int fd, int 
                                int type, int proto, double timeout);
 /* Closes s's descriptor (if any) and sets fd = -1; returns 0 or an errno. */
 int pyssl_socket_close_fd(pyssl_socket *s);
-/* Same for a close() the program asked for: its descriptor's debt goes back. */
-int pyssl_socket_close_by_owner(lua_State *L, pyssl_socket *s);
 /* Python's settimeout(): sets s->timeout and the descriptor's O_NONBLOCK;
  * raises OSError (EBADF on a closed socket). */
 void pyssl_socket_settimeout(lua_State *L, pyssl_socket *s, double timeout);

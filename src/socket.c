@@ -178,16 +178,6 @@ int pyssl_socket_close_fd(pyssl_socket *s)
     return 0;
 }
 
-/* pyssl_socket_close_fd for a close() its owner asked for: the debt the
- * descriptor added goes back to the collector (pyssl_return_gc_debt). */
-int pyssl_socket_close_by_owner(lua_State *L, pyssl_socket *s)
-{
-    int had_fd = s->fd >= 0, err = pyssl_socket_close_fd(s);
-    if (had_fd)
-        pyssl_return_gc_debt(L, DESCRIPTOR_BYTES);
-    return err;
-}
-
 /* After an operation failed with errno `err`: returns when it should be
  * retried (EINTR, or the descriptor became ready within the timeout),
  * raises otherwise. *deadline < 0 means "not started": the timeout starts
@@ -416,7 +406,7 @@ static int sock_close_method(lua_State *L)
 {
     static const pyssl_sig sig = PYSSL_SOCKET_SIG("close", PYSSL_WORDING_PYTHON, 0, 0);
     pyssl_socket *s = pyssl_socket_bind(L, &sig);
-    int err = pyssl_socket_close_by_owner(L, s);
+    int err = pyssl_socket_close_fd(s);
     if (err && err != ECONNRESET)
         return pyssl_raise_errno(L, err, NULL);
     return 0;

@@ -666,14 +666,10 @@ static int sslsock_dirty(lua_State *L)
 static int sslsock_real_close(lua_State *L)
 {
     pyssl_socket *s = check_sslsocket(L, 1);
-    pyssl_conn *c;
     int err;
     lua_settop(L, 1);
-    c = push_conn(L, 1);   /* kept on the stack while drop_conn runs */
     pyssl_sslsocket_drop_conn(L, 1);
-    if (c && !c->ssl)   /* freed by this close: its debt goes back */
-        pyssl_return_gc_debt(L, pyssl_conn_gc_bytes(c));
-    err = pyssl_socket_close_by_owner(L, s);
+    err = pyssl_socket_close_fd(s);
     if (err && err != ECONNRESET)
         return pyssl_raise_errno(L, err, NULL);
     return 0;

@@ -237,5 +237,4 @@ void pyssl_open_class(lua_State *L)
     lua_setfield(L, -2, "_subclass");
     lua_pushcfunction(L, l_is_plain);
     lua_setfield(L, -2, "_is_plain");
-    pyssl_open_gc_credit(L);
 }
