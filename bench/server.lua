@@ -2,7 +2,12 @@
 -- CPU 0) against the client load of bench-load (c/load.c, pinned to CPU 1),
 -- for C (c/server.c, epoll), Python (py/server.py, selectors), pyssl
 -- (pyssl/server.lua, pyssl.selectors; on Lua 5.4 and on LuaJIT) and nginx
--- (Debian's, one worker, nginx.conf). One run of each row:
+-- (Debian's, one worker, nginx.conf). The rows are measured in several
+-- rounds (--rounds, default 3), the implementations alternating (each
+-- round starts with the next one, as bench/run.lua does), and reported as
+-- median (min-max) of the rounds; a round starts each server afresh and
+-- runs its rows in this order (idle only in the first --idle-rounds
+-- rounds, default 1: 10,000 handshakes per server make it the longest):
 --   idle      10,000 TLS connections held at once: the server's RSS per
 --             connection, then all of them send a request at once and
 --             every answer must come back
@@ -13,7 +18,7 @@
 --             of a 100-byte request and its 100-byte answer
 --
 --   lua5.4 bench/server.lua --out build/bench [--smoke] [--impls c,python,pyssl,pyssl-luajit,nginx]
---        [--idle N] [--seconds S] [--readme FILE]
+--        [--idle N] [--seconds S] [--rounds N] [--idle-rounds N] [--readme FILE]
 local json = require "dkjson"
 
 local function capture(cmd)
@@ -28,7 +33,7 @@ local BENCH = capture("cd " .. sh_quote(arg[0]:match("^(.*)/[^/]*$") or ".") .. 
 local TOP = capture("cd " .. sh_quote(BENCH .. "/..") .. " && pwd")
 
 local opt = {out = TOP .. "/build/bench", smoke = false, impls = "c,python,pyssl,pyssl-luajit,nginx",
-             idle = 10000, seconds = 5, readme = nil}
+             idle = 10000, seconds = 3, rounds = nil, idle_rounds = 1, readme = nil}
 do
   local i = 1
   while i <= #arg do
@@ -38,6 +43,8 @@ do
     elseif a == "--impls" then opt.impls = v
     elseif a == "--idle" then opt.idle = tonumber(v)
     elseif a == "--seconds" then opt.seconds = tonumber(v)
+    elseif a == "--rounds" then opt.rounds = tonumber(v)
+    elseif a == "--idle-rounds" then opt.idle_rounds = tonumber(v)
     elseif a == "--readme" then opt.readme = v
     else
       io.stderr:write("server.lua: unknown argument ", a, "\n")
@@ -49,6 +56,7 @@ do
 end
 local HS_CLIENTS, RR_CONNS = 500, 1000
 if opt.smoke then opt.idle, opt.seconds, HS_CLIENTS, RR_CONNS = 50, 0.3, 20, 50 end
+local ROUNDS = opt.rounds or (opt.smoke and 1 or 3)
 
 local WORK = capture("mktemp -d /tmp/pyssl-server.XXXXXX")
 assert(WORK:match("^/tmp/pyssl%-server%."), "mktemp failed")
@@ -214,43 +222,73 @@ for id in opt.impls:gmatch("[^,]+") do
   for _, im in ipairs(IMPLS) do if im.id == id then selected[#selected + 1] = im end end
 end
 
-local results = {}
-local t_start = os.time()
-local raw = assert(io.open(opt.out .. "/server.jsonl", "w"))
-io.stderr:write(string.format("pyssl server rows: idle %d, %g s per timed row\n", opt.idle, opt.seconds))
-for _, im in ipairs(selected) do
-  io.stderr:write(string.format("  %-14s", im.id))
+-- One round of one implementation: a fresh server, every row.
+local function run_round(im, round)
   local res = {}
   local s, why = start_server(im)
   if not s then
     res.error = why
-  else
+    return res
+  end
+  if round <= opt.idle_rounds then
     res.idle = run_idle(s)
     io.stderr:write(".")
-    res.hs = run_load(s, string.format("--mode hs --conns %d --seconds %g", HS_CLIENTS, opt.seconds))
-    io.stderr:write(".")
-    res.resume = run_load(s, string.format("--mode hs --resume 1 --conns %d --seconds %g", HS_CLIENTS, opt.seconds))
-    io.stderr:write(".")
-    res.rr = run_load(s, string.format("--mode rr --conns %d --seconds %g", RR_CONNS, opt.seconds))
-    io.stderr:write(".")
-    if not io.open("/proc/" .. s.pid .. "/status") then
-      res.error = "the server died: " .. capture("tail -c 300 " .. sh_quote(s.out))
-    end
-    stop_server(s)
   end
-  res.impl = im.id
-  raw:write(json.encode(res), "\n")
-  results[im.id] = res
-  io.stderr:write(string.format(" %d s\n", os.time() - t_start))
+  res.hs = run_load(s, string.format("--mode hs --conns %d --seconds %g", HS_CLIENTS, opt.seconds))
+  io.stderr:write(".")
+  res.resume = run_load(s, string.format("--mode hs --resume 1 --conns %d --seconds %g", HS_CLIENTS, opt.seconds))
+  io.stderr:write(".")
+  res.rr = run_load(s, string.format("--mode rr --conns %d --seconds %g", RR_CONNS, opt.seconds))
+  io.stderr:write(".")
+  if not io.open("/proc/" .. s.pid .. "/status") then
+    res.error = "the server died: " .. capture("tail -c 300 " .. sh_quote(s.out))
+  end
+  stop_server(s)
+  return res
+end
+
+-- results[id] = the rounds of that implementation, in order.
+local results = {}
+for _, im in ipairs(selected) do results[im.id] = {} end
+local t_start = os.time()
+local raw = assert(io.open(opt.out .. "/server.jsonl", "w"))
+io.stderr:write(string.format("pyssl server rows: %d round%s (idle: %d), idle %d, %g s per timed row\n",
+  ROUNDS, ROUNDS == 1 and "" or "s", math.min(ROUNDS, opt.idle_rounds), opt.idle, opt.seconds))
+for r = 1, ROUNDS do
+  io.stderr:write(string.format("  round %d:", r))
+  -- Alternate: each round starts with the next implementation.
+  for k = 0, #selected - 1 do
+    local im = selected[(r - 1 + k) % #selected + 1]
+    io.stderr:write(" ", im.id)
+    local res = run_round(im, r)
+    res.impl, res.round = im.id, r
+    raw:write(json.encode(res), "\n")
+    raw:flush()
+    table.insert(results[im.id], res)
+  end
+  io.stderr:write(string.format(" (%d s)\n", os.time() - t_start))
 end
 raw:close()
+
+local function median(xs)
+  local s = {}
+  for i, x in ipairs(xs) do s[i] = x end
+  table.sort(s)
+  local n = #s
+  if n == 0 then return nil end
+  local h = math.floor(n / 2)
+  if n % 2 == 1 then return s[h + 1] end
+  return (s[h] + s[h + 1]) / 2
+end
 
 -- The table.
 local ROWS = {
   {"idle " .. opt.idle .. ": RSS per connection", "B", function(r) return r.idle and r.idle.rss_per_conn end, "low"},
+  -- the worst round's count
   {"idle " .. opt.idle .. ": answered when all send", "", function(r)
      return r.idle and r.idle.connected and r.idle.answered and
-       string.format("%d/%d", r.idle.answered, r.idle.connected) end},
+       string.format("%d/%d", r.idle.answered, r.idle.connected) end, nil,
+   function(r) return r.idle and r.idle.answered and r.idle.answered - (r.idle.connected or 0) end},
   {"new connections, " .. HS_CLIENTS .. " clients: full handshakes", "hs/s", function(r) return r.hs and r.hs.hs_per_s end, "high"},
   {"new connections, " .. HS_CLIENTS .. " clients: resumed", "hs/s", function(r) return r.resume and r.resume.hs_per_s end, "high"},
   {"requests, " .. RR_CONNS .. " keep-alive connections", "req/s", function(r) return r.rr and r.rr.rps end, "high"},
@@ -262,6 +300,29 @@ local function fmt(v)
   if v >= 100 then return string.format("%.0f", v) end
   return string.format("%.2f", v)
 end
+-- A row's cell for one implementation: its text and its median (numbers),
+-- over the rounds without an error.
+local function cell(row, id)
+  local vals, worst, worst_key, errors = {}, nil, nil, 0
+  for _, r in ipairs(results[id]) do
+    local v = not r.error and row[3](r)
+    if type(v) == "number" then
+      vals[#vals + 1] = v
+    elseif v then   -- a text: the worst round's
+      local key = row[5](r)
+      if not worst or key < worst_key then worst, worst_key = v, key end
+    else
+      errors = errors + 1
+    end
+  end
+  if worst then return worst end
+  if #vals == 0 then return errors > 0 and "error" or "-" end
+  local med = median(vals)
+  if #vals == 1 then return fmt(med), med end
+  local lo, hi = vals[1], vals[1]
+  for _, v in ipairs(vals) do lo, hi = math.min(lo, v), math.max(hi, v) end
+  return string.format("%s (%s–%s)", fmt(med), fmt(lo), fmt(hi)), med
+end
 local header = {"row", "unit"}
 for _, im in ipairs(selected) do header[#header + 1] = im.title end
 header[#header + 1] = "pyssl vs Python"
@@ -272,17 +333,17 @@ for i = 1, #header do sep[i] = i <= 2 and "---" or "---:" end
 lines[#lines + 1] = "|" .. table.concat(sep, "|") .. "|"
 local notes = {}
 for _, row in ipairs(ROWS) do
-  local cols = {row[1], row[2]}
+  local cols, medians = {row[1], row[2]}, {}
   for _, im in ipairs(selected) do
-    local r = results[im.id]
-    local v = r and not r.error and row[3](r)
-    cols[#cols + 1] = r and r.error and "error" or fmt(v)
+    local text, med = cell(row, im.id)
+    cols[#cols + 1] = text
+    medians[im.id] = med
   end
+  -- the ratio of the medians; "higher is better" rows: pyssl/other,
+  -- memory and latency: other/pyssl
   local function ratio(other)
-    local p, o = results.pyssl, results[other]
-    local a, b = p and not p.error and row[3](p), o and not o.error and row[3](o)
-    if type(a) ~= "number" or type(b) ~= "number" or b == 0 or not row[4] then return "" end
-    -- "higher is better" rows: pyssl/other; memory and latency: other/pyssl
+    local a, b = medians.pyssl, medians[other]
+    if not a or not b or b == 0 or a == 0 or not row[4] then return "" end
     return string.format("%.2f", row[4] == "high" and a / b or b / a)
   end
   cols[#cols + 1] = ratio("python")
@@ -290,21 +351,27 @@ for _, row in ipairs(ROWS) do
   lines[#lines + 1] = "| " .. table.concat(cols, " | ") .. " |"
 end
 for _, im in ipairs(selected) do
-  local r = results[im.id]
-  if r.error then notes[#notes + 1] = "- " .. im.title .. ": " .. r.error end
-  for _, k in ipairs({"idle", "hs", "resume", "rr"}) do
-    if r[k] and r[k].error then notes[#notes + 1] = "- " .. im.title .. " " .. k .. ": " .. r[k].error end
-    if r[k] and (r[k].failures or 0) > 0 then
-      notes[#notes + 1] = string.format("- %s %s: %d failed connections", im.title, k, r[k].failures)
+  for _, r in ipairs(results[im.id]) do
+    local where = ROUNDS > 1 and string.format(" (round %d)", r.round) or ""
+    if r.error then notes[#notes + 1] = "- " .. im.title .. where .. ": " .. r.error end
+    for _, k in ipairs({"idle", "hs", "resume", "rr"}) do
+      if r[k] and r[k].error then notes[#notes + 1] = "- " .. im.title .. " " .. k .. where .. ": " .. r[k].error end
+      if r[k] and (r[k].failures or 0) > 0 then
+        notes[#notes + 1] = string.format("- %s %s%s: %d failed connections", im.title, k, where, r[k].failures)
+      end
     end
   end
 end
 local head = string.format(
   "Server rows (`make -C bench server`), %s; %s; server on CPU 0, bench-load on CPU 1; "
-  .. "idle %d connections, %g s per timed row; took %d s.\n"
-  .. "Ratios: pyssl's figure over the other's (memory and latency: the other's over pyssl's), so > 1 is pyssl ahead.",
-  opt.smoke and "smoke (not a measurement)" or "one run",
-  os.date("!%Y-%m-%d %H:%M UTC"), opt.idle, opt.seconds, os.time() - t_start)
+  .. "idle %d connections (%s), %g s per timed row; took %d s.\n"
+  .. "%sRatios: pyssl's median over the other's (memory and latency: the other's over pyssl's), so > 1 is pyssl ahead.",
+  opt.smoke and "smoke (not a measurement)" or
+    (ROUNDS == 1 and "one round" or ROUNDS .. " rounds, implementations alternating"),
+  os.date("!%Y-%m-%d %H:%M UTC"), opt.idle,
+  math.min(ROUNDS, opt.idle_rounds) == 1 and "one round" or math.min(ROUNDS, opt.idle_rounds) .. " rounds",
+  opt.seconds, os.time() - t_start,
+  ROUNDS > 1 and "Cells: median (min–max) of the rounds; \"answered\": the worst round. " or "")
 local text = head .. "\n\n" .. table.concat(lines, "\n") .. "\n" ..
   (#notes > 0 and ("\n" .. table.concat(notes, "\n") .. "\n") or "")
 io.write("\n", text)
