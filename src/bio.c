@@ -98,8 +98,8 @@ static int bio_write(lua_State *L)
     PYSSL_COUNT_CALL(L, self, CLASS);
     size_t len;
     const char *data;
-    /* write(data) skips the binder: a compare. */
-    if (lua_gettop(L) != 2)
+    /* write(data) skips the binder: a compare and a type test. */
+    if (lua_gettop(L) != 2 || lua_type(L, 2) == LUA_TTABLE)
         pyssl_check_nargs(L, "MemoryBIO.write", 1);
     data = pyssl_check_bytes(L, 2, &len);
     if (len > INT_MAX)
