@@ -300,12 +300,7 @@ static int obj_write(lua_State *L)
     PYSSL_COUNT_CALL(L, c, CLASS);
     pyssl_io_result res;
     size_t len, count = 0;
-    const char *data;
-    /* As read(): write(data) skips the binder (a compare and a type test);
-     * other counts and write{data = d} bind. */
-    if (lua_gettop(L) != 2 || lua_type(L, 2) == LUA_TTABLE)
-        pyssl_bind(L, &sig, 2);
-    data = pyssl_check_bytes(L, 2, &len);
+    const char *data = pyssl_bind_bytes(L, &sig, &len);
     if (len > INT_MAX)
         return pyssl_raise(L, "OverflowError", "string longer than %d bytes", INT_MAX);
     if (!pyssl_conn_write_step(L, c, 1, data, len, &count, &res))
