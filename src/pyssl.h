@@ -301,7 +301,9 @@ enum {
                              * arguments (3 given)", "got multiple values for argument" */
     PYSSL_WORDING_CLINIC,   /* Argument Clinic: "f() takes at most 2 arguments (3 given)",
                              * "takes no arguments", "takes exactly one argument",
-                             * "argument for f() given by name ('a') and position (1)" */
+                             * "argument for f() given by name ('a') and position (1)";
+                             * positional-only with optional ones (params NULL):
+                             * "read expected at most 1 argument, got 2" */
     PYSSL_WORDING_TUPLE     /* PyArg_ParseTuple: "recv() takes at least 1 argument (0 given)"
                              * (the name without its class) */
 };
