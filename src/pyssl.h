@@ -641,13 +641,18 @@ static inline const char *pyssl_check_data(lua_State *L, int idx, size_t *len)
 /* Registers the class (core._socket.bytearray is set by socket.c). */
 void pyssl_open_bytearray(lua_State *L);
 /* The one bytes argument of a per-record write(data) method (self at 1)
- * whose signature is sig: write(s) with a string skips the binder (a
- * compare and a type test); any other call binds, then pyssl_check_bytes. */
+ * whose signature is sig: write(s) with a string or a bytearray skips the
+ * binder (a compare); any other call binds, then pyssl_check_bytes. */
 const char *pyssl_bind_bytes_call(lua_State *L, const pyssl_sig *sig, size_t *len);
 static inline const char *pyssl_bind_bytes(lua_State *L, const pyssl_sig *sig, size_t *len)
 {
-    if (lua_gettop(L) == 2 && lua_type(L, 2) == LUA_TSTRING)
-        return lua_tolstring(L, 2, len);
+    unsigned char *b;
+    if (lua_gettop(L) == 2) {
+        if (lua_type(L, 2) == LUA_TSTRING)
+            return lua_tolstring(L, 2, len);
+        if ((b = pyssl_test_bytearray(L, 2, len)) != NULL)
+            return (const char *)b;
+    }
     return pyssl_bind_bytes_call(L, sig, len);
 }
 
