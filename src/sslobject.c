@@ -49,6 +49,16 @@ static pyssl_conn *check_conn_no_arguments(lua_State *L, const pyssl_sig *sig)
     return check_conn(L, 1);
 }
 
+/* The same for a method that holds OpenSSL references while it pushes
+ * (*h, src/hold.c): the hold is pushed before the check, as its
+ * allocation may run a finalizer that closes this object. */
+static pyssl_conn *check_conn_held(lua_State *L, const pyssl_sig *sig, pyssl_hold **h)
+{
+    bind_no_arguments(L, sig);
+    *h = pyssl_push_hold(L);
+    return check_conn(L, 1);
+}
+
 /* ------------------------------------------------------------- creation */
 
 /* SSLObject._create's checks (Python's, in its order) on server_side, the
@@ -413,10 +423,7 @@ static int obj_get_verified_chain(lua_State *L)
 {
     static const pyssl_sig sig = NO_ARGUMENTS("get_verified_chain");
     pyssl_hold *h;
-    pyssl_conn *c;
-    bind_no_arguments(L, &sig);
-    h = pyssl_push_hold(L);   /* before the check: it may run a finalizer */
-    c = check_conn(L, 1);
+    pyssl_conn *c = check_conn_held(L, &sig, &h);
     hold_chain(L, h, SSL_get0_verified_chain(c->ssl));
     push_der_chain(L, h);
     pyssl_release_hold(L, -2);
@@ -429,10 +436,7 @@ static int obj_get_unverified_chain(lua_State *L)
 {
     static const pyssl_sig sig = NO_ARGUMENTS("get_unverified_chain");
     pyssl_hold *h;
-    pyssl_conn *c;
-    bind_no_arguments(L, &sig);
-    h = pyssl_push_hold(L);   /* before the check: it may run a finalizer */
-    c = check_conn(L, 1);
+    pyssl_conn *c = check_conn_held(L, &sig, &h);
     STACK_OF(X509) *chain;
     chain = SSL_get_peer_cert_chain(c->ssl);
     hold_chain(L, h, chain);
@@ -476,10 +480,7 @@ static int obj_shared_ciphers(lua_State *L)
 {
     static const pyssl_sig sig = NO_ARGUMENTS("shared_ciphers");
     pyssl_hold *h;
-    pyssl_conn *c;
-    bind_no_arguments(L, &sig);
-    h = pyssl_push_hold(L);   /* before the check: it may run a finalizer */
-    c = check_conn(L, 1);
+    pyssl_conn *c = check_conn_held(L, &sig, &h);
     STACK_OF(SSL_CIPHER) *server, *client;
     int i, j, n;
     server = SSL_get_ciphers(c->ssl);
