@@ -441,7 +441,7 @@ describe("closing and collecting", function()
                        "getpeercert", "get_verified_chain", "get_unverified_chain", "shared_ciphers",
                        "compression", "selected_alpn_protocol", "get_channel_binding",
                        "verify_client_post_handshake"} do
-      H.raises(ssl.ValueError, "SSLObject has been closed", kept[m], kept, "x")
+      H.raises(ssl.ValueError, "SSLObject has been closed", kept[m], kept, m == "write" and "x" or nil)
     end
     H.raises(ssl.ValueError, "SSLObject has been closed", function() return kept.session end)
     H.raises(ssl.ValueError, "SSLObject has been closed", function() return kept.session_reused end)

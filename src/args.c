@@ -137,6 +137,13 @@ const char *pyssl_check_bytes(lua_State *L, int idx, size_t *len)
     return NULL;
 }
 
+const char *pyssl_bind_bytes_call(lua_State *L, const pyssl_sig *sig, size_t *len)
+{
+    if (lua_gettop(L) != 2 || lua_type(L, 2) == LUA_TTABLE)
+        pyssl_bind(L, sig, 2);
+    return pyssl_check_bytes(L, 2, len);
+}
+
 const char *pyssl_check_cstring(lua_State *L, int idx, const char *type_error,
                                 const char *nul_cls, const char *nul_error)
 {

@@ -76,9 +76,15 @@ static void raise_count(lua_State *L, const pyssl_sig *sig, int given, int nkwon
         pyssl_raise(L, "TypeError", "%s() takes no arguments (%d given)", name, given);
     if (sig->wording == PYSSL_WORDING_CLINIC && !sig->params && sig->npos == 1 && sig->required == 1)
         pyssl_raise(L, "TypeError", "%s() takes exactly one argument (%d given)", name, given);
-    /* PyArg_ParseTuple's "...:recv" names the function without its class. */
-    if (sig->wording == PYSSL_WORDING_TUPLE && (dot = strrchr(name, '.')) != NULL)
+    /* PyArg_ParseTuple's "...:recv" names the function without its class,
+     * and so does Clinic's check of optional positional-only arguments:
+     * "read expected at most 1 argument, got 2". */
+    if ((sig->wording == PYSSL_WORDING_TUPLE || (sig->wording == PYSSL_WORDING_CLINIC && !sig->params)) &&
+        (dot = strrchr(name, '.')) != NULL)
         name = dot + 1;
+    if (sig->wording == PYSSL_WORDING_CLINIC && !sig->params)
+        pyssl_raise(L, "TypeError", "%s expected %s %d argument%s, got %d", name,
+                    given > sig->npos ? "at most" : "at least", bound, plural(bound), given);
     pyssl_raise(L, "TypeError", "%s() takes %s %d %sargument%s (%d given)", name,
                 sig->npos == sig->required ? "exactly" : given > sig->npos ? "at most" : "at least",
                 bound, positional ? "positional " : "", plural(bound), given);

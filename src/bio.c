@@ -51,12 +51,26 @@ static void account_growth(lua_State *L, pyssl_bio *self, size_t buffered)
 /* read(size=-1) -> bytes */
 static int bio_read(lua_State *L)
 {
+    static const pyssl_sig sig = {"MemoryBIO.read", NULL, 1, 1, 0, PYSSL_WORDING_CLINIC, 0};
     pyssl_bio *self = check_bio(L);
     PYSSL_COUNT_CALL(L, self, CLASS);
-    lua_Integer size = lua_isnoneornil(L, 2) ? -1 : pyssl_check_index(L, 2);
+    lua_Integer size = -1;
     char *data;
-    long avail = BIO_get_mem_data(self->bio, &data);
+    long avail;
     size_t n;
+    int top = lua_gettop(L), type;
+    /* read() and read(n) skip the binder: a compare (and the type test
+     * read(n) needs anyway). */
+    if (top >= 2) {
+        type = lua_type(L, 2);
+        if (top > 2 || type == LUA_TTABLE) {
+            pyssl_bind(L, &sig, 2);
+            type = lua_type(L, 2);
+        }
+        if (type != LUA_TNIL)
+            size = pyssl_check_index(L, 2);
+    }
+    avail = BIO_get_mem_data(self->bio, &data);
     if (avail <= 0 || size == 0) {
         lua_pushliteral(L, "");
         return 1;
@@ -88,10 +102,11 @@ static int bio_read(lua_State *L)
 /* write(data) -> number of bytes written */
 static int bio_write(lua_State *L)
 {
+    static const pyssl_sig sig = {"MemoryBIO.write", NULL, 1, 1, 1, PYSSL_WORDING_CLINIC, 0};
     pyssl_bio *self = check_bio(L);
     PYSSL_COUNT_CALL(L, self, CLASS);
     size_t len;
-    const char *data = pyssl_check_bytes(L, 2, &len);
+    const char *data = pyssl_bind_bytes(L, &sig, &len);
     if (len > INT_MAX)
         return pyssl_raise(L, "OverflowError", "string longer than 2147483647 bytes");
     if (self->eof_written)
@@ -113,6 +128,7 @@ static int bio_write(lua_State *L)
 static int bio_write_eof(lua_State *L)
 {
     pyssl_bio *self = check_bio(L);
+    pyssl_check_nargs(L, "MemoryBIO.write_eof", 0);
     self->eof_written = 1;
     BIO_set_mem_eof_return(self->bio, 0);
     return 0;

@@ -301,7 +301,9 @@ enum {
                              * arguments (3 given)", "got multiple values for argument" */
     PYSSL_WORDING_CLINIC,   /* Argument Clinic: "f() takes at most 2 arguments (3 given)",
                              * "takes no arguments", "takes exactly one argument",
-                             * "argument for f() given by name ('a') and position (1)" */
+                             * "argument for f() given by name ('a') and position (1)";
+                             * positional-only with optional ones (params NULL):
+                             * "read expected at most 1 argument, got 2" */
     PYSSL_WORDING_TUPLE     /* PyArg_ParseTuple: "recv() takes at least 1 argument (0 given)"
                              * (the name without its class) */
 };
@@ -638,6 +640,21 @@ static inline const char *pyssl_check_data(lua_State *L, int idx, size_t *len)
 }
 /* Registers the class (core._socket.bytearray is set by socket.c). */
 void pyssl_open_bytearray(lua_State *L);
+/* The one bytes argument of a per-record write(data) method (self at 1)
+ * whose signature is sig: write(s) with a string or a bytearray skips the
+ * binder (a compare); any other call binds, then pyssl_check_bytes. */
+const char *pyssl_bind_bytes_call(lua_State *L, const pyssl_sig *sig, size_t *len);
+static inline const char *pyssl_bind_bytes(lua_State *L, const pyssl_sig *sig, size_t *len)
+{
+    unsigned char *b;
+    if (lua_gettop(L) == 2) {
+        if (lua_type(L, 2) == LUA_TSTRING)
+            return lua_tolstring(L, 2, len);
+        if ((b = pyssl_test_bytearray(L, 2, len)) != NULL)
+            return (const char *)b;
+    }
+    return pyssl_bind_bytes_call(L, sig, len);
+}
 
 /* ------------------------------------------------------------- sockconst.c */
 

@@ -31,6 +31,34 @@ static pyssl_conn *check_conn(lua_State *L, int idx)
     return c;
 }
 
+/* A method ssl.py's SSLObject writes in Python without parameters but
+ * self: "SSLObject.version() takes 1 positional argument but 2 were
+ * given". Binds only when given more than self (a compare otherwise). */
+static const char *const NO_PARAMS[] = {NULL};
+#define NO_ARGUMENTS(method) {"SSLObject." method, PYSSL_PARAMS(NO_PARAMS), 0, 0, PYSSL_WORDING_PYTHON, 1}
+
+static void bind_no_arguments(lua_State *L, const pyssl_sig *sig)
+{
+    if (lua_gettop(L) > 1)
+        pyssl_bind(L, sig, 2);
+}
+
+static pyssl_conn *check_conn_no_arguments(lua_State *L, const pyssl_sig *sig)
+{
+    bind_no_arguments(L, sig);
+    return check_conn(L, 1);
+}
+
+/* The same for a method that holds OpenSSL references while it pushes
+ * (*h, src/hold.c): the hold is pushed before the check, as its
+ * allocation may run a finalizer that closes this object. */
+static pyssl_conn *check_conn_held(lua_State *L, const pyssl_sig *sig, pyssl_hold **h)
+{
+    bind_no_arguments(L, sig);
+    *h = pyssl_push_hold(L);
+    return check_conn(L, 1);
+}
+
 /* ------------------------------------------------------------- creation */
 
 /* SSLObject._create's checks (Python's, in its order) on server_side, the
@@ -136,7 +164,7 @@ static int ctx_wrap_bio_public(lua_State *L)
     static const char *const names[] = {
         "incoming", "outgoing", "server_side", "server_hostname", "session", NULL
     };
-    static const pyssl_sig sig = {"wrap_bio", PYSSL_PARAMS(names), 5, 0, PYSSL_WORDING_KEYWORDS, 0};
+    static const pyssl_sig sig = {"SSLContext.wrap_bio", PYSSL_PARAMS(names), 5, 2, PYSSL_WORDING_PYTHON, 1};
     enum { SELF = 1, INCOMING, OUTGOING, SERVER_SIDE, HOSTNAME, SESSION, CLS, CREATE };
     pyssl_context *ctx;
     int server_side, core_creates, i;
@@ -196,7 +224,8 @@ static int l_wrap_bio_function(lua_State *L)
 /* do_handshake() */
 static int obj_do_handshake(lua_State *L)
 {
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("do_handshake");
+    pyssl_conn *c = check_conn_no_arguments(L, &sig);
     pyssl_io_result res;
     if (!pyssl_conn_handshake_step(L, c, 1, &res))
         return pyssl_conn_raise(L, c, 1, &res, PYSSL_LOC);
@@ -226,7 +255,7 @@ static size_t read_into(lua_State *L, pyssl_conn *c, unsigned char *buf, size_t 
 static int obj_read(lua_State *L)
 {
     static const char *const names[] = {"len", "buffer", NULL};
-    static const pyssl_sig sig = {"SSLObject.read", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
+    static const pyssl_sig sig = {"SSLObject.read", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_PYTHON, 1};
     pyssl_conn *c = check_conn(L, 1);
     PYSSL_COUNT_CALL(L, c, CLASS);
     lua_Integer len = 1024;
@@ -275,11 +304,13 @@ static int obj_read(lua_State *L)
 /* write(data) -> number of bytes written (all of them) */
 static int obj_write(lua_State *L)
 {
+    static const char *const names[] = {"data", NULL};
+    static const pyssl_sig sig = {"SSLObject.write", PYSSL_PARAMS(names), 1, 1, PYSSL_WORDING_PYTHON, 1};
     pyssl_conn *c = check_conn(L, 1);
     PYSSL_COUNT_CALL(L, c, CLASS);
     pyssl_io_result res;
     size_t len, count = 0;
-    const char *data = pyssl_check_bytes(L, 2, &len);
+    const char *data = pyssl_bind_bytes(L, &sig, &len);
     if (len > INT_MAX)
         return pyssl_raise(L, "OverflowError", "string longer than %d bytes", INT_MAX);
     if (!pyssl_conn_write_step(L, c, 1, data, len, &count, &res))
@@ -293,7 +324,8 @@ static int obj_write(lua_State *L)
 /* pending() -> number of decrypted bytes buffered */
 static int obj_pending(lua_State *L)
 {
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("pending");
+    pyssl_conn *c = check_conn_no_arguments(L, &sig);
     lua_pushinteger(L, SSL_pending(c->ssl));
     return 1;
 }
@@ -303,7 +335,8 @@ static int obj_pending(lua_State *L)
  * SSLWantReadError while waiting for it. */
 static int obj_unwrap(lua_State *L)
 {
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("unwrap");
+    pyssl_conn *c = check_conn_no_arguments(L, &sig);
     pyssl_io_result res;
     int zeros = 0, ret;
     while ((ret = pyssl_conn_shutdown_round(L, c, 1, &res, &zeros)) == 0)
@@ -318,7 +351,8 @@ static int obj_unwrap(lua_State *L)
 /* verify_client_post_handshake() */
 static int obj_verify_client_post_handshake(lua_State *L)
 {
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("verify_client_post_handshake");
+    pyssl_conn *c = check_conn_no_arguments(L, &sig);
     pyssl_io_result res = {0, 0, 0};
     int ok;
     pyssl_conn_enter(L, c, 1);
@@ -338,7 +372,7 @@ static int obj_verify_client_post_handshake(lua_State *L)
 static int obj_getpeercert(lua_State *L)
 {
     static const char *const names[] = {"binary_form", NULL};
-    static const pyssl_sig sig = {"SSLObject.getpeercert", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_KEYWORDS, 0};
+    static const pyssl_sig sig = {"SSLObject.getpeercert", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_PYTHON, 1};
     pyssl_conn *c = check_conn(L, 1);
     pyssl_hold *h;
     int verified;
@@ -387,8 +421,9 @@ static void hold_chain(lua_State *L, pyssl_hold *h, STACK_OF(X509) *chain)
 /* get_verified_chain() -> sequence of DER strings ({} when none) */
 static int obj_get_verified_chain(lua_State *L)
 {
-    pyssl_hold *h = pyssl_push_hold(L);   /* first: it may run a finalizer */
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("get_verified_chain");
+    pyssl_hold *h;
+    pyssl_conn *c = check_conn_held(L, &sig, &h);
     hold_chain(L, h, SSL_get0_verified_chain(c->ssl));
     push_der_chain(L, h);
     pyssl_release_hold(L, -2);
@@ -399,8 +434,9 @@ static int obj_get_verified_chain(lua_State *L)
  * the client's certificate, which OpenSSL leaves out of the chain. */
 static int obj_get_unverified_chain(lua_State *L)
 {
-    pyssl_hold *h = pyssl_push_hold(L);   /* first: it may run a finalizer */
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("get_unverified_chain");
+    pyssl_hold *h;
+    pyssl_conn *c = check_conn_held(L, &sig, &h);
     STACK_OF(X509) *chain;
     chain = SSL_get_peer_cert_chain(c->ssl);
     hold_chain(L, h, chain);
@@ -426,7 +462,8 @@ static void push_cipher(lua_State *L, const SSL_CIPHER *cipher)
 /* cipher() -> {name, protocol, bits} or nil */
 static int obj_cipher(lua_State *L)
 {
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("cipher");
+    pyssl_conn *c = check_conn_no_arguments(L, &sig);
     const SSL_CIPHER *cipher = SSL_get_current_cipher(c->ssl);
     if (!cipher)
         lua_pushnil(L);
@@ -441,8 +478,9 @@ static int obj_cipher(lua_State *L)
  * finalizer that closes this object) and held while it is pushed. */
 static int obj_shared_ciphers(lua_State *L)
 {
-    pyssl_hold *h = pyssl_push_hold(L);   /* first: it may run a finalizer */
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("shared_ciphers");
+    pyssl_hold *h;
+    pyssl_conn *c = check_conn_held(L, &sig, &h);
     STACK_OF(SSL_CIPHER) *server, *client;
     int i, j, n;
     server = SSL_get_ciphers(c->ssl);
@@ -477,7 +515,8 @@ static int obj_shared_ciphers(lua_State *L)
 /* compression() -> name or nil */
 static int obj_compression(lua_State *L)
 {
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("compression");
+    pyssl_conn *c = check_conn_no_arguments(L, &sig);
     const char *name = NULL;
 #ifndef OPENSSL_NO_COMP
     const COMP_METHOD *method = SSL_get_current_compression(c->ssl);
@@ -536,7 +575,8 @@ static int obj_finished(lua_State *L)
 /* version() -> "TLSv1.3", ... or nil before the handshake */
 static int obj_version(lua_State *L)
 {
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("version");
+    pyssl_conn *c = check_conn_no_arguments(L, &sig);
     const char *version;
     if (!SSL_is_init_finished(c->ssl)) {
         lua_pushnil(L);
@@ -553,7 +593,8 @@ static int obj_version(lua_State *L)
 /* selected_alpn_protocol() -> string or nil */
 static int obj_selected_alpn_protocol(lua_State *L)
 {
-    pyssl_conn *c = check_conn(L, 1);
+    static const pyssl_sig sig = NO_ARGUMENTS("selected_alpn_protocol");
+    pyssl_conn *c = check_conn_no_arguments(L, &sig);
     const unsigned char *proto = NULL;
     unsigned int len = 0;
     char copy[255];   /* an ALPN name is at most 255 bytes */
@@ -573,7 +614,7 @@ static int obj_selected_alpn_protocol(lua_State *L)
 static int obj_get_channel_binding(lua_State *L)
 {
     static const char *const names[] = {"cb_type", NULL};
-    static const pyssl_sig sig = {"SSLObject.get_channel_binding", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_KEYWORDS, 0};
+    static const pyssl_sig sig = {"SSLObject.get_channel_binding", PYSSL_PARAMS(names), 1, 0, PYSSL_WORDING_PYTHON, 1};
     pyssl_conn *c = check_conn(L, 1);
     unsigned char buf[FINISHED_MAX];
     const char *type = "tls-unique";

@@ -449,7 +449,7 @@ static int read_common(lua_State *L, lua_Integer len, int buffer_idx)
 static int sslsock_read(lua_State *L)
 {
     static const char *const names[] = {"len", "buffer", NULL};
-    static const pyssl_sig sig = {"SSLSocket.read", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
+    static const pyssl_sig sig = {"SSLSocket.read", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_PYTHON, 1};
     check_sslsocket(L, 1);
     pyssl_bind(L, &sig, 2);
     return read_common(L, check_len(L, 2), 3);
@@ -459,7 +459,7 @@ static int sslsock_read(lua_State *L)
 static int sslsock_recv(lua_State *L)
 {
     static const char *const names[] = {"buflen", "flags", NULL};
-    static const pyssl_sig sig = {"SSLSocket.recv", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
+    static const pyssl_sig sig = {"SSLSocket.recv", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_PYTHON, 1};
     check_sslsocket(L, 1);
     pyssl_bind(L, &sig, 2);
     lua_getiuservalue(L, 1, UV_SSLOBJ);
@@ -490,7 +490,7 @@ static int sslsock_recv(lua_State *L)
 static int sslsock_recv_into(lua_State *L)
 {
     static const char *const names[] = {"buffer", "nbytes", "flags", NULL};
-    static const pyssl_sig sig = {"SSLSocket.recv_into", PYSSL_PARAMS(names), 3, 0, PYSSL_WORDING_KEYWORDS, 0};
+    static const pyssl_sig sig = {"SSLSocket.recv_into", PYSSL_PARAMS(names), 3, 1, PYSSL_WORDING_PYTHON, 1};
     lua_Integer nbytes;
     size_t buflen = 0;
     check_sslsocket(L, 1);
@@ -531,8 +531,10 @@ static int sslsock_write(lua_State *L)
     op o;
     size_t len;
     const char *data;
+    static const char *const names[] = {"data", NULL};
+    static const pyssl_sig sig = {"SSLSocket.write", PYSSL_PARAMS(names), 1, 1, PYSSL_WORDING_PYTHON, 1};
     check_sslsocket(L, 1);
-    lua_settop(L, 2);
+    pyssl_bind(L, &sig, 2);
     if (!op_begin(L, &o))
         return pyssl_raise(L, "ValueError", "Write on closed or unwrapped SSL socket.");
     data = pyssl_check_data(L, 2, &len);
@@ -561,7 +563,7 @@ static int send_begin(lua_State *L, const pyssl_sig *sig, const char *method, op
 static int sslsock_send(lua_State *L)
 {
     static const char *const names[] = {"data", "flags", NULL};
-    static const pyssl_sig sig = {"SSLSocket.send", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
+    static const pyssl_sig sig = {"SSLSocket.send", PYSSL_PARAMS(names), 2, 1, PYSSL_WORDING_PYTHON, 1};
     op o;
     size_t len;
     const char *data;
@@ -615,7 +617,7 @@ static int sendall_through(lua_State *L)
 static int sslsock_sendall(lua_State *L)
 {
     static const char *const names[] = {"data", "flags", NULL};
-    static const pyssl_sig sig = {"SSLSocket.sendall", PYSSL_PARAMS(names), 2, 0, PYSSL_WORDING_KEYWORDS, 0};
+    static const pyssl_sig sig = {"SSLSocket.sendall", PYSSL_PARAMS(names), 2, 1, PYSSL_WORDING_PYTHON, 1};
     op o;
     size_t len, done = 0;
     const char *data;
@@ -639,9 +641,11 @@ static int sslsock_sendall(lua_State *L)
 /* pending() -> decrypted bytes buffered (0 without TLS) */
 static int sslsock_pending(lua_State *L)
 {
+    static const char *const no_params[] = {NULL};
+    static const pyssl_sig sig = {"SSLSocket.pending", PYSSL_PARAMS(no_params), 0, 0, PYSSL_WORDING_PYTHON, 1};
     pyssl_conn *c;
     check_sslsocket(L, 1);
-    lua_settop(L, 1);
+    pyssl_bind(L, &sig, 2);
     c = push_conn(L, 1);
     lua_pushinteger(L, c ? SSL_pending(c->ssl) : 0);
     return 1;

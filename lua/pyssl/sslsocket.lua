@@ -250,7 +250,20 @@ end
 
 ------------------------------------------------------------------ methods
 
-function SSLSocket.dup(self)
+-- The signature of ssl.py's SSLSocket.<name>(self, <pos>...), the first
+-- `required` of pos required.
+local function signature(name, pos, required)
+  return core._signature{name = "SSLSocket." .. name, pos = pos, required = required, self = true}
+end
+
+-- Binds a method without parameters but self: only when given more.
+local function no_arguments(sig, ...)
+  if select("#", ...) > 0 then core._bind(sig, ...) end
+end
+
+local SSLSOCKET_DUP_SIG = signature("dup", {})
+function SSLSocket.dup(self, ...)
+  no_arguments(SSLSOCKET_DUP_SIG, ...)
   local _ = self.family   -- the usual self check
   raise("NotImplementedError", "Can't dup() SSLSocket instances")
 end
@@ -312,18 +325,22 @@ local function real_connect(self, addr, connect_ex)
   return rc
 end
 
+local SSLSOCKET_CONNECT_SIG = signature("connect", {"addr"}, 1)
 -- connect(addr): TCP connect, then the handshake (do_handshake_on_connect)
-function SSLSocket.connect(self, addr)
-  real_connect(self, addr, false)
+function SSLSocket.connect(self, ...)
+  real_connect(self, core._bind(SSLSOCKET_CONNECT_SIG, ...), false)
 end
 
+local SSLSOCKET_CONNECT_EX_SIG = signature("connect_ex", {"addr"}, 1)
 -- connect_ex(addr) -> errno (0 on success); handshake errors still raise
-function SSLSocket.connect_ex(self, addr)
-  return real_connect(self, addr, true)
+function SSLSocket.connect_ex(self, ...)
+  return real_connect(self, core._bind(SSLSOCKET_CONNECT_EX_SIG, ...), true)
 end
 
+local SSLSOCKET_ACCEPT_SIG = signature("accept", {})
 -- accept() -> conn, addr with conn a server-side SSLSocket
-function SSLSocket.accept(self)
+function SSLSocket.accept(self, ...)
+  no_arguments(SSLSOCKET_ACCEPT_SIG, ...)
   local newsock, addr = plain.accept(self)
   newsock = self.context:wrap_socket(newsock, {
     do_handshake_on_connect = self.do_handshake_on_connect,
@@ -333,22 +350,28 @@ function SSLSocket.accept(self)
   return newsock, addr
 end
 
+local SSLSOCKET_UNWRAP_SIG = signature("unwrap", {})
 -- unwrap(): close_notify both ways; returns this socket, now plain.
-function SSLSocket.unwrap(self)
+function SSLSocket.unwrap(self, ...)
+  no_arguments(SSLSOCKET_UNWRAP_SIG, ...)
   if self._sslobj == nil then no_wrapper(self) end
   local s = self:_unwrap()
   self._sslobj = nil
   return s
 end
 
-function SSLSocket.verify_client_post_handshake(self)
+local SSLSOCKET_VERIFY_CLIENT_POST_HANDSHAKE_SIG = signature("verify_client_post_handshake", {})
+function SSLSocket.verify_client_post_handshake(self, ...)
+  no_arguments(SSLSOCKET_VERIFY_CLIENT_POST_HANDSHAKE_SIG, ...)
   local obj = self._sslobj
   if obj == nil then no_wrapper(self) end
   return obj:verify_client_post_handshake()
 end
 
+local SSLSOCKET_SHUTDOWN_SIG = signature("shutdown", {"how"}, 1)
 -- shutdown(how): drops the TLS state (no close_notify), then TCP shutdown.
-function SSLSocket.shutdown(self, how)
+function SSLSocket.shutdown(self, ...)
+  local how = core._bind(SSLSOCKET_SHUTDOWN_SIG, ...)
   self._sslobj = nil
   return plain.shutdown(self, how)
 end
@@ -364,13 +387,17 @@ end
 
 -- get_verified_chain() / get_unverified_chain(): {} without TLS (Python
 -- 3.13/3.14 raise AttributeError there, gh-155327).
-function SSLSocket.get_verified_chain(self)
+local SSLSOCKET_GET_VERIFIED_CHAIN_SIG = signature("get_verified_chain", {})
+function SSLSocket.get_verified_chain(self, ...)
+  no_arguments(SSLSOCKET_GET_VERIFIED_CHAIN_SIG, ...)
   local obj = self._sslobj
   if obj == nil then return {} end
   return obj:get_verified_chain()
 end
 
-function SSLSocket.get_unverified_chain(self)
+local SSLSOCKET_GET_UNVERIFIED_CHAIN_SIG = signature("get_unverified_chain", {})
+function SSLSocket.get_unverified_chain(self, ...)
+  no_arguments(SSLSOCKET_GET_UNVERIFIED_CHAIN_SIG, ...)
   local obj = self._sslobj
   if obj == nil then return {} end
   return obj:get_unverified_chain()
@@ -384,7 +411,9 @@ end
 
 -- The inspection methods: nil without TLS.
 for _, name in ipairs({"selected_alpn_protocol", "cipher", "shared_ciphers", "compression", "version"}) do
-  SSLSocket[name] = function(self)
+  local sig = signature(name, {})
+  SSLSocket[name] = function(self, ...)
+    no_arguments(sig, ...)
     local obj = self._sslobj
     if obj == nil then return nil end
     return obj[name](obj)
@@ -408,7 +437,9 @@ function SSLSocket.get_channel_binding(self, ...)
   return nil
 end
 
-function SSLSocket.sendto(self, data, flags_or_addr, addr)
+local SSLSOCKET_SENDTO_SIG = signature("sendto", {"data", "flags_or_addr", "addr"}, 2)
+function SSLSocket.sendto(self, ...)
+  local data, flags_or_addr, addr = core._bind(SSLSOCKET_SENDTO_SIG, ...)
   if self._sslobj ~= nil then
     raise("ValueError", "sendto not allowed on instances of " .. class_repr())
   end
@@ -418,14 +449,18 @@ function SSLSocket.sendto(self, data, flags_or_addr, addr)
   return plain.sendto(self, data, flags_or_addr, addr)
 end
 
-function SSLSocket.recvfrom(self, buflen, flags)
+local SSLSOCKET_RECVFROM_SIG = signature("recvfrom", {"buflen", "flags"})
+function SSLSocket.recvfrom(self, ...)
+  local buflen, flags = core._bind(SSLSOCKET_RECVFROM_SIG, ...)
   if self._sslobj ~= nil then
     raise("ValueError", "recvfrom not allowed on instances of " .. class_repr())
   end
   return plain.recvfrom(self, buflen == nil and 1024 or buflen, flags == nil and 0 or flags)
 end
 
-function SSLSocket.recvfrom_into(self, buffer, nbytes, flags)
+local SSLSOCKET_RECVFROM_INTO_SIG = signature("recvfrom_into", {"buffer", "nbytes", "flags"}, 1)
+function SSLSocket.recvfrom_into(self, ...)
+  local buffer, nbytes, flags = core._bind(SSLSOCKET_RECVFROM_INTO_SIG, ...)
   if self._sslobj ~= nil then
     raise("ValueError", "recvfrom_into not allowed on instances of " .. class_repr())
   end
