@@ -13,6 +13,8 @@
 -- OpenSSL config that pins TLS 1.3, TLS_AES_128_GCM_SHA256 and X25519 for
 -- every implementation are generated in a temporary directory.
 local json = require "dkjson"
+package.path = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/lua/?.lua;" .. package.path
+local stats = require "stats"
 
 local BENCH = (arg[0]:match("^(.*)/[^/]*$") or ".")
 local function abspath(p)
@@ -300,15 +302,7 @@ end
 
 ---------------------------------------------------------------- statistics and table
 
-local function median(xs)
-  local s = {}
-  for i, x in ipairs(xs) do s[i] = x end
-  table.sort(s)
-  local n = #s
-  if n == 0 then return nil end
-  if n % 2 == 1 then return s[(n + 1) // 2] end
-  return (s[n // 2] + s[n // 2 + 1]) / 2
-end
+local median = stats.median
 
 local function minmax(xs)
   local lo, hi = math.huge, -math.huge

@@ -20,6 +20,8 @@
 --   lua5.4 bench/server.lua --out build/bench [--smoke] [--impls c,python,pyssl,pyssl-luajit,nginx]
 --        [--idle N] [--seconds S] [--rounds N] [--idle-rounds N] [--readme FILE]
 local json = require "dkjson"
+package.path = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/lua/?.lua;" .. package.path
+local stats = require "stats"
 
 local function capture(cmd)
   local h = io.popen(cmd .. " 2>/dev/null")
@@ -270,16 +272,7 @@ for r = 1, ROUNDS do
 end
 raw:close()
 
-local function median(xs)
-  local s = {}
-  for i, x in ipairs(xs) do s[i] = x end
-  table.sort(s)
-  local n = #s
-  if n == 0 then return nil end
-  local h = math.floor(n / 2)
-  if n % 2 == 1 then return s[h + 1] end
-  return (s[h] + s[h + 1]) / 2
-end
+local median = stats.median
 
 -- The table.
 local ROWS = {
