@@ -187,7 +187,6 @@ void pyssl_open_bio(lua_State *L)
         .construct = bio_new,
         .close = bio_close,
         .tostring = bio_tostring,
-        .nuv = 1,
     };
     pyssl_class_register(L, &cls);
     pyssl_push_class(L, CLASS);

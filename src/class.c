@@ -346,12 +346,6 @@ void *pyssl_new_object(lua_State *L, const char *name, size_t size)
     return new_object_of(L, size, nuv);
 }
 
-void *pyssl_new_object_uv(lua_State *L, const char *name, size_t size, int nuv)
-{
-    push_metatable_of(L, name);
-    return new_object_of(L, size, nuv);
-}
-
 /* OpenSSL's memory is invisible to Lua's collector: an SSLContext with
  * the system's CAs holds ~850 KB, a connection 15-40 KB, while their
  * userdata weigh a few hundred bytes. Unreferenced ones would pile up

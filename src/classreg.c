@@ -269,6 +269,8 @@ void pyssl_class_register(lua_State *L, const pyssl_class *cls)
 {
     int base = 0, klass, mt;
 
+    /* Attributes and class attributes live in user value 1. */
+    PYSSL_ASSERT(cls->nuv >= 1 || (!cls->has_dict && !cls->class_attributes));
     if (cls->base) {
         pyssl_push_class(L, cls->base);
         base = lua_gettop(L);

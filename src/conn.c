@@ -172,8 +172,6 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         out = lua_touserdata(L, outgoing);
         if (!in->bio || !out->bio)
             pyssl_raise(L, "ValueError", "I/O operation on closed MemoryBIO");
-        incoming = lua_absindex(L, incoming);
-        outgoing = lua_absindex(L, outgoing);
     }
     if (server_side && ctx->protocol == PYSSL_PROTOCOL_TLS_CLIENT)
         pyssl_raise_located(L, "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context",
@@ -184,8 +182,7 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
 
     /* The object exists (with its __gc) before any OpenSSL state does, so
      * an error raised below leaves nothing unowned. */
-    c = incoming ? pyssl_new_object(L, CLASS, sizeof *c)
-                 : pyssl_new_object_uv(L, CLASS, sizeof *c, PYSSL_CONN_NUV_SOCKET);
+    c = pyssl_new_object(L, CLASS, sizeof *c);
     self = lua_gettop(L);
     c->server_side = server_side;
     c->socket_fd = -1;
@@ -211,10 +208,6 @@ pyssl_conn *pyssl_conn_new(lua_State *L, int ctx_index, int server_side, int hos
         if (out->bio != in->bio)   /* one BIO for both: OpenSSL takes one reference */
             BIO_up_ref(out->bio);
         SSL_set_bio(c->ssl, in->bio, out->bio);
-        lua_pushvalue(L, incoming);
-        lua_setiuservalue(L, self, PYSSL_CONN_UV_INCOMING);
-        lua_pushvalue(L, outgoing);
-        lua_setiuservalue(L, self, PYSSL_CONN_UV_OUTGOING);
     } else {
         PYSSL_ASSERT(fd >= 0);
         c->socket_fd = fd;   /* the caller attaches its descriptor BIO */

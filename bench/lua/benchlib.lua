@@ -89,8 +89,8 @@ end
 -- (bench/pyssl) and the Lua floor's (bench/luafloor), call for call the
 -- same loops. `bind` gives what differs between the two bindings:
 --   make_ctx(server), check_cipher(conn), bytearray (Python's, or nil);
---   memory BIOs: memconn(ctx, server, session) -> {obj, incoming,
---     outgoing} with __close; step_handshake(obj) -> done (false: wants
+--   memory BIOs: memconn(ctx, server, session) -> a connection record
+--     {obj, incoming, outgoing} (by position, below) with __close; step_handshake(obj) -> done (false: wants
 --     input); drain(obj) (reads the session tickets); session(obj),
 --     session_reused(obj);
 --   loopback TCP (blocking, one process per side, opt.role): listen()
@@ -99,6 +99,11 @@ end
 -- Adds the workloads to W; returns the helpers pyssl's memory rows use.
 function M.speed_workloads(W, opt, R, bind)
   ------------------------------------------------ memory BIOs
+  -- A connection record holds its SSL object at [1] and its incoming and
+  -- outgoing MemoryBIOs at [2] and [3]: an array of three is Lua's most
+  -- compact record (104 bytes against 152 with named fields), as
+  -- bench.py's MemConn, with __slots__, is Python's. The idle-mem rows
+  -- keep one per connection.
 
   local function move(src, dst)
     local data = src:read()
@@ -108,10 +113,10 @@ function M.speed_workloads(W, opt, R, bind)
   local function handshake_pair(c, s)
     local cdone, sdone = false, false
     while not (cdone and sdone) do
-      if not cdone then cdone = bind.step_handshake(c.obj) end
-      move(c.outgoing, s.incoming)
-      if not sdone then sdone = bind.step_handshake(s.obj) end
-      move(s.outgoing, c.incoming)
+      if not cdone then cdone = bind.step_handshake(c[1]) end
+      move(c[3], s[2])
+      if not sdone then sdone = bind.step_handshake(s[1]) end
+      move(s[3], c[2])
     end
   end
 
@@ -121,8 +126,8 @@ function M.speed_workloads(W, opt, R, bind)
     local cctx, sctx = bind.make_ctx(false), bind.make_ctx(true)
     local c, s = bind.memconn(cctx, false), bind.memconn(sctx, true)
     handshake_pair(c, s)
-    bind.drain(c.obj)
-    bind.check_cipher(c.obj)
+    bind.drain(c[1])
+    bind.check_cipher(c[1])
     return c, s, cctx, sctx
   end
 
@@ -132,7 +137,7 @@ function M.speed_workloads(W, opt, R, bind)
     local payload = string.rep("x", chunk)
     local chunks = idiv(opt.bytes, chunk)
     local warm = M.warmup_of(opt, idiv(chunks, 16) + 1)
-    local client, server, c_out, s_in = c.obj, s.obj, c.outgoing, s.incoming
+    local client, server, c_out, s_in = c[1], s[1], c[3], s[2]
     local t0 = 0
     for i = -warm, chunks - 1 do
       if i == 0 then t0 = M.now() end
@@ -156,7 +161,7 @@ function M.speed_workloads(W, opt, R, bind)
     local payload, buffer = bind.bytearray(string.rep("x", chunk)), bind.bytearray(chunk)
     local chunks = idiv(opt.bytes, chunk)
     local warm = M.warmup_of(opt, idiv(chunks, 16) + 1)
-    local client, server, c_out, s_in = c.obj, s.obj, c.outgoing, s.incoming
+    local client, server, c_out, s_in = c[1], s[1], c[3], s[2]
     local t0 = 0
     for i = -warm, chunks - 1 do
       if i == 0 then t0 = M.now() end
@@ -175,7 +180,7 @@ function M.speed_workloads(W, opt, R, bind)
     -- The first pair stays open (in these locals) while its session is
     -- reused, as in C.
     local c0, _, cctx, sctx = connected_pair()
-    local session = resume and bind.session(c0.obj) or nil
+    local session = resume and bind.session(c0[1]) or nil
     local warm = M.warmup_of(opt, idiv(opt.count, 10) + 1)
     local t0 = 0
     for i = -warm, opt.count - 1 do
@@ -183,8 +188,8 @@ function M.speed_workloads(W, opt, R, bind)
       local c = bind.memconn(cctx, false, session)
       local s = bind.memconn(sctx, true)
       handshake_pair(c, s)
-      bind.drain(c.obj)
-      if resume and (i == -warm or i == opt.count - 1) and not bind.session_reused(c.obj) then
+      bind.drain(c[1])
+      if resume and (i == -warm or i == opt.count - 1) and not bind.session_reused(c[1]) then
         error("session not reused")
       end
       s:__close()
@@ -209,8 +214,8 @@ function M.speed_workloads(W, opt, R, bind)
     local c, s = connected_pair()
     local size = opt.size
     local msg = string.rep("p", size)
-    local client, server = c.obj, s.obj
-    local c_in, c_out, s_in, s_out = c.incoming, c.outgoing, s.incoming, s.outgoing
+    local client, server = c[1], s[1]
+    local c_in, c_out, s_in, s_out = c[2], c[3], s[2], s[3]
     local warm = M.warmup_of(opt, idiv(opt.count, 10) + 1)
     local t0 = 0
     for i = -warm, opt.count - 1 do

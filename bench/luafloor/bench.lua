@@ -25,13 +25,13 @@ MemConn.__index = MemConn
 local function memconn(ctx, server, session)
   local incoming, outgoing = floor.MemoryBIO(), floor.MemoryBIO()
   local obj = ctx:wrap_bio(incoming, outgoing, server, session)
-  return setmetatable({obj = obj, incoming = incoming, outgoing = outgoing}, MemConn)
+  return setmetatable({obj, incoming, outgoing}, MemConn)   -- benchlib's record
 end
 
 function MemConn:__close()
-  self.obj:close()
-  self.incoming:close()
-  self.outgoing:close()
+  self[1]:close()
+  self[2]:close()
+  self[3]:close()
 end
 
 -- Reads the session tickets; expects "wants more input" afterwards.

@@ -55,13 +55,13 @@ local function memconn(ctx, server, session)
   if not close_object then
     close_object, close_bio = getmetatable(obj).__close, getmetatable(incoming).__close
   end
-  return setmetatable({obj = obj, incoming = incoming, outgoing = outgoing}, MemConn)
+  return setmetatable({obj, incoming, outgoing}, MemConn)   -- benchlib's record
 end
 
 function MemConn:__close()
-  close_object(self.obj)
-  close_bio(self.incoming)
-  close_bio(self.outgoing)
+  close_object(self[1])
+  close_bio(self[2])
+  close_bio(self[3])
 end
 
 local function step_handshake(obj)
@@ -135,7 +135,7 @@ local function idle_mem(keep_server)
     end
     local c, s = memconn(cctx, false), memconn(sctx, true)
     helpers.handshake_pair(c, s)
-    drain(c.obj)
+    drain(c[1])
     if i < 0 then
       c:__close(); s:__close()
     elseif keep_server then
