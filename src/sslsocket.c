@@ -256,13 +256,16 @@ static void read_failed(lua_State *L, op *o, const pyssl_io_result *res)
     suppress = lua_toboolean(L, -1);
     lua_pop(L, 2);
     if (suppress) {
+        /* Only an SSLError with args[1] == SSL_ERROR_EOF is suppressed;
+         * anything else (an OSError such as ConnectionResetError, a
+         * callback's error) is raised as it is. */
+        int error = lua_gettop(L);
         lua_getfield(L, LUA_REGISTRYINDEX, "pyssl.SSLError");
-        if (pyssl_isinstance(L, -2, -1) && lua_getfield(L, -2, "args") == LUA_TTABLE) {
+        if (pyssl_isinstance(L, error, -1) && lua_getfield(L, error, "args") == LUA_TTABLE) {
             lua_rawgeti(L, -1, 1);
             eof = lua_isinteger(L, -1) && lua_tointeger(L, -1) == PY_SSL_ERROR_EOF;
-            lua_pop(L, 1);
         }
-        lua_pop(L, 2);
+        lua_settop(L, error);
     }
     if (!eof)
         lua_error(L);
