@@ -12,6 +12,7 @@
 #   sh bench/profile.sh resume-mem 200 "c pyssl"
 #   sh bench/profile.sh bulk-mem 2000 "c luafloor pyssl"   (the Lua floor too)
 #   sh bench/profile.sh pingpong-mem 5000 "c pyssl pyssl-luajit"   (pyssl on LuaJIT)
+#   sh bench/profile.sh hs-mem 100 "pyssl python python-malloc"   (CPython without pymalloc)
 set -eu
 workload=$1
 n=${2:-1000}
@@ -33,14 +34,16 @@ size() {   # the amount of work for `count` operations
 instructions() {
   file=$1
   shift
-  LUA_CPATH=${cpath:-$LUA_CPATH} valgrind --tool=callgrind --callgrind-out-file="$file" "$@" 2>&1 >/dev/null |
+  env LUA_CPATH="${cpath:-$LUA_CPATH}" ${pyalloc:+PYTHONMALLOC=$pyalloc} valgrind --tool=callgrind --callgrind-out-file="$file" "$@" 2>&1 >/dev/null |
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 for impl in $impls; do
-  cpath=
+  cpath= pyalloc=
   case $impl in
     c) cmd="$top/build/bench/bench-c" ;;
     python) cmd="$python $bench/py/bench.py" ;;
+    python-malloc) cmd="$python $bench/py/bench.py"   # CPython's objects on glibc's malloc, as Lua's are
+                   pyalloc=malloc ;;
     pyssl) cmd="lua5.4 $bench/pyssl/bench.lua" ;;
     luafloor) cmd="lua5.4 $bench/luafloor/bench.lua" ;;
     pyssl-luajit) cmd="luajit $bench/pyssl/bench.lua"
