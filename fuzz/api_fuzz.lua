@@ -1,7 +1,7 @@
 -- A stateful API fuzzer for pyssl: seeded random sequences of calls on
 -- random live objects (SSLContext, MemoryBIO, SSLObject, sockets,
 -- SSLSockets over socketpairs and loopback, SSLSession, makefile() files)
--- with plausible and hostile arguments, random close(), collections,
+-- with plausible and hostile arguments, random close() and resets, collections,
 -- planted finalizers and callbacks that raise, close or collect.
 --
 -- Any Lua error is fine (every call is pcall'd); a crash, a hang, a
@@ -64,7 +64,7 @@ end
 local pools
 local function new_pools()
   pools = { ctx = {}, bio = {}, obj = {}, sock = {}, sslsock = {},
-            session = {}, file = {}, listener = {}, pair = {} }
+            session = {}, file = {}, listener = {}, pair = {}, tcp = {} }
 end
 local function add(kind, o) local p = pools[kind]; p[#p + 1] = o; return o end
 local function any_object()
@@ -87,7 +87,10 @@ end
 -- The object whose method is being called: callbacks and finalizers
 -- close it more often than others (closing what is in use).
 local current_target
+-- After teardown has begun (pools is nil) there is nothing to pick: a
+-- finalizer or callback run by the teardown's own closes finds nothing.
 local function close_random()
+  if pools == nil then return end
   if current_target ~= nil and chance(0.3) then close_obj(current_target) else close_obj(any_object()) end
 end
 
@@ -99,7 +102,7 @@ end
 -- Finalizers planted at random: when collected, they close something.
 local newproxy = newproxy
 local function plant()
-  local function fin() if pools then close_random() end end
+  local function fin() close_random() end
   if newproxy then
     local p = newproxy(true); getmetatable(p).__gc = fin
   else
@@ -361,7 +364,37 @@ local function new_loopback()
       local ss = add("sslsock", ctx_of(true):wrap_socket(s, { server_side = true, do_handshake_on_connect = false }))
       safe_timeout(sc); safe_timeout(ss)
       add("pair", { kind = "sock", c = sc, s = ss })
+      add("tcp", { sc, ss })
+    else
+      add("tcp", { c, s })
     end
+  end
+end
+
+-- What a failed call may raise: a Python error object, or a string (the
+-- fuzzer's callbacks and hostile values raise strings, and so does Lua).
+-- Anything else, a pyssl object say, is a raise of the wrong value: a
+-- finding (the exit status tells tools/fuzz_api.sh).
+local function check_raised(what, err)
+  if type(err) == "string" or ssl.isinstance(err, ssl.BaseException) then return end
+  io.stderr:write("api_fuzz: ", what, " raised a ", type(err), " that is no error: ", tostring(err), "\n")
+  os.exit(3)
+end
+
+-- Resets one end of a loopback connection (SO_LINGER 0, then close); the
+-- other end's next read or write meets ECONNRESET, or the other end is
+-- left for later calls.
+local function reset_random()
+  local ends = pick(pools.tcp)
+  if not ends then return end
+  local i = rnd(2)
+  local gone, peer = ends[i], ends[3 - i]
+  local int = socket._int_bytes
+  pcall(gone.setsockopt, gone, socket.SOL_SOCKET, socket.SO_LINGER, int(1) .. int(0))
+  close_obj(gone)
+  if chance(0.5) then
+    local ok, err = pcall(peer.recv, peer, rnd(100))
+    if not ok then check_raised("recv after a reset", err) end
   end
 end
 
@@ -451,7 +484,7 @@ local function call_method()
   if ok and type(f) == "function" then
     executions = executions + 1
     local ok2, r = pcall(f, o, unpack(args, 1, n))
-    if ok2 then succeeded = succeeded + 1 end
+    if ok2 then succeeded = succeeded + 1 else check_raised(name, r) end
     if ok2 and (type(r) == "userdata" or type(r) == "table") then
       local rmt = getmetatable(r)
       if type(rmt) == "table" and (rmt.__gc or rmt.__close) then add("file", r) end
@@ -526,6 +559,7 @@ local actions = {
   { 10, touch_attr, "touch_attr" },
   { 4, function() pick(module_calls)() end, "module_call" },
   { 3, close_random, "close" },
+  { 1, reset_random, "reset" },
   { 2, function() collectgarbage(chance(0.5) and "collect" or "step") end, "collect" },
   { 2, plant, "plant" },
   { 1, function() local p = pick(pools.bio); if p then p:write_eof() end end, "write_eof" },
@@ -566,7 +600,8 @@ local function run_seed(seed)
     local a = pick_action()
     trace(seed .. ":" .. step, a[3])
     executions = executions + 1
-    pcall(a[2])
+    local ok, err = pcall(a[2])
+    if not ok then check_raised(a[3], err) end
   end
   current_target = nil
   teardown()
