@@ -190,7 +190,11 @@ local function run_idle(s)
     local text = f and f:read("a") or ""
     if f then f:close() end
     ready = tonumber(text:match("READY (%d+)"))
-    if ready or text:match("bench%-load:") then break end
+    if ready or text:match("bench%-load") then break end   -- its error, or timeout's
+  end
+  if not ready then   -- no reader left on the fifo: writing would be SIGPIPE
+    go:close()
+    return {error = "idle run failed: " .. capture("tail -c 300 " .. sh_quote(out))}
   end
   local rss1 = rss_of(s.measured)
   go:write("GO\n")
@@ -224,14 +228,8 @@ for id in opt.impls:gmatch("[^,]+") do
   for _, im in ipairs(IMPLS) do if im.id == id then selected[#selected + 1] = im end end
 end
 
--- One round of one implementation: a fresh server, every row.
-local function run_round(im, round)
-  local res = {}
-  local s, why = start_server(im)
-  if not s then
-    res.error = why
-    return res
-  end
+-- The rows of one round against the running server s, into res.
+local function run_rows(s, res, round)
   if round <= opt.idle_rounds then
     res.idle = run_idle(s)
     io.stderr:write(".")
@@ -248,6 +246,19 @@ local function run_round(im, round)
   if probe.connected ~= 1 or probe.requests == 0 then
     res.error = "the server died or stopped answering: " .. capture("tail -c 300 " .. sh_quote(s.out))
   end
+end
+
+-- One round of one implementation: a fresh server, every row; the server
+-- is stopped whatever happens to the rows.
+local function run_round(im, round)
+  local res = {}
+  local s, why = start_server(im)
+  if not s then
+    res.error = why
+    return res
+  end
+  local ok, err = pcall(run_rows, s, res, round)
+  if not ok then res.error = "the bench failed: " .. tostring(err) end
   stop_server(s)
   return res
 end
