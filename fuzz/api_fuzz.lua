@@ -4,8 +4,9 @@
 -- with plausible and hostile arguments, random close() and resets, collections,
 -- planted finalizers and callbacks that raise, close or collect.
 --
--- Any Lua error is fine (every call is pcall'd); a crash, a hang, a
--- sanitizer report or a leak is a finding. Run by tools/fuzz_api.sh under
+-- Any error object or string is fine (every call is pcall'd); a crash, a
+-- hang, a sanitizer report, a leak or a raise of anything else is a
+-- finding. Run by tools/fuzz_api.sh under
 -- the ASan host (`make fuzz-api`), which keeps the seed being run in a
 -- progress file so that a crash names its seed.
 --
