@@ -18,7 +18,14 @@ SEED=${FUZZ_SEED:-1}
 STEPS=${FUZZ_STEPS:-200}
 OUT=${OUT:-build-fuzz-api}
 SEEDS_FILE=${FUZZ_SEEDS_FILE-fuzz/api_seeds.txt}
-mkdir -p "$OUT"
+# The fuzzer runs in a scratch directory: the files its hostile arguments
+# name (a keylog file called by random bytes, say) land there, not in the
+# tree. Paths it is given are made absolute first.
+TOP=$(pwd)
+case $OUT in /*) ;; *) OUT=$TOP/$OUT ;; esac
+case $LUA in */*) case $LUA in /*) ;; *) LUA=$TOP/$LUA ;; esac ;; esac
+export PYSSL_PKI=${PYSSL_PKI:-$TOP/build/pki}
+mkdir -p "$OUT/cwd"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:max_free_fill_size=1048576}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 start=$(date +%s)
@@ -31,15 +38,15 @@ first=$SEED
 run_batch() {
   prog="$OUT/progress"
   rm -f "$prog"
-  timeout -k 5 $(( $3 + ${FUZZ_HANG_SECONDS:-300} )) "$LUA" fuzz/api_fuzz.lua --seed "$1" --count "$2" --seconds "$3" \
-    --steps "$STEPS" --progress "$prog" >"$OUT/batch.log" 2>&1
+  (cd "$OUT/cwd" && exec timeout -k 5 $(( $3 + ${FUZZ_HANG_SECONDS:-300} )) "$LUA" "$TOP/fuzz/api_fuzz.lua" \
+    --seed "$1" --count "$2" --seconds "$3" --steps "$STEPS" --progress "$prog") >"$OUT/batch.log" 2>&1
   rc=$?
   last=$(cat "$prog" 2>/dev/null)
   line=$(grep -E '^seeds [0-9]+\.\.' "$OUT/batch.log" | tail -n 1)
   if [ "$rc" -ne 0 ] || [ -z "$line" ] || grep -q -E 'Sanitizer|runtime error' "$OUT/batch.log"; then
     [ "$last" = "done" ] && last="$1..$(( $1 + ${n:-1} - 1 )) (at exit: a leak names the range)"
     f="$OUT/finding-$(echo "$last" | cut -d' ' -f1 | tr -c '0-9.\n' '_').log"
-    { echo "seed $last, exit $rc; replay: $LUA fuzz/api_fuzz.lua --seed ${last%%[ .]*} --count 1 --steps $STEPS --trace"; cat "$OUT/batch.log"; } > "$f"
+    { echo "seed $last, exit $rc; replay (in $OUT/cwd): $LUA $TOP/fuzz/api_fuzz.lua --seed ${last%%[ .]*} --count 1 --steps $STEPS --trace"; cat "$OUT/batch.log"; } > "$f"
     echo "fuzz-api: FINDING at seed $last (exit $rc), log: $f"
     grep -E 'ERROR: |SUMMARY|runtime error' "$OUT/batch.log" | head -n 5
     findings=$((findings + 1))
