@@ -325,25 +325,19 @@ static void push_metatable_of(lua_State *L, const char *name)
     lua_rawsetp(L, LUA_REGISTRYINDEX, name);
 }
 
-/* A zeroed userdata of size bytes with nuv user values and the metatable
- * at the top of the stack (which it replaces). */
-static void *new_object_of(lua_State *L, size_t size, int nuv)
-{
-    void *p = lua_newuserdatauv(L, size, nuv);
-    memset(p, 0, size);
-    lua_insert(L, -2);
-    lua_setmetatable(L, -2);
-    return p;
-}
-
 void *pyssl_new_object(lua_State *L, const char *name, size_t size)
 {
     int nuv;
+    void *p;
     push_metatable_of(L, name);
     lua_rawgeti(L, -1, MT_NUV_SLOT);
     nuv = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
-    return new_object_of(L, size, nuv);
+    p = lua_newuserdatauv(L, size, nuv);
+    memset(p, 0, size);
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
+    return p;
 }
 
 /* OpenSSL's memory is invisible to Lua's collector: an SSLContext with

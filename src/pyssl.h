@@ -459,10 +459,10 @@ enum {
     PYSSL_CONN_UV_OWNER,        /* SSLSocket that owns the state, or nil */
     PYSSL_CONN_UV_HOSTNAME,     /* server_hostname string, or nil */
     PYSSL_CONN_UV_ERROR,        /* error stored by a callback */
-    PYSSL_CONN_NUV = PYSSL_CONN_UV_ERROR
     /* No slots for the MemoryBIOs: OpenSSL holds its own references to
      * their BIOs, and Python's SSLObject keeps no reference to them
      * either (16 bytes less per slot and connection). */
+    PYSSL_CONN_NUV = PYSSL_CONN_UV_ERROR
 };
 
 /* The connection whose SSL is `ssl` (from ex_data). */
