@@ -1,14 +1,15 @@
 -- A stateful API fuzzer for pyssl: seeded random sequences of calls on
 -- random live objects (SSLContext, MemoryBIO, SSLObject, sockets,
 -- SSLSockets over socketpairs and loopback, SSLSession, makefile() files)
--- with plausible and hostile arguments, random close() and resets, collections,
--- planted finalizers and callbacks that raise, close or collect.
+-- with plausible and hostile arguments, random close() and resets,
+-- collections, planted finalizers and callbacks that raise, close or
+-- collect.
 --
 -- Any error object or string is fine (every call is pcall'd); a crash, a
 -- hang, a sanitizer report, a leak or a raise of anything else is a
--- finding. Run by tools/fuzz_api.sh under
--- the ASan host (`make fuzz-api`), which keeps the seed being run in a
--- progress file so that a crash names its seed.
+-- finding. Run by tools/fuzz_api.sh under the ASan host (`make
+-- fuzz-api`), which keeps the seed being run in a progress file so that a
+-- crash names its seed.
 --
 -- usage: lua fuzz/api_fuzz.lua [--seed S] [--count N] [--seconds T]
 --                              [--steps K] [--progress FILE] [--trace]

@@ -23,7 +23,10 @@ SEEDS_FILE=${FUZZ_SEEDS_FILE-fuzz/api_seeds.txt}
 # tree. Paths it is given are made absolute first.
 TOP=$(pwd)
 case $OUT in /*) ;; *) OUT=$TOP/$OUT ;; esac
-case $LUA in */*) case $LUA in /*) ;; *) LUA=$TOP/$LUA ;; esac ;; esac
+case $LUA in
+  /*) ;;
+  */*) LUA=$TOP/$LUA ;;   # a command name without a slash stays for PATH
+esac
 export PYSSL_PKI=${PYSSL_PKI:-$TOP/build/pki}
 mkdir -p "$OUT/cwd"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:max_free_fill_size=1048576}

@@ -90,9 +90,9 @@ end
 -- same loops. `bind` gives what differs between the two bindings:
 --   make_ctx(server), check_cipher(conn), bytearray (Python's, or nil);
 --   memory BIOs: memconn(ctx, server, session) -> a connection record
---     {obj, incoming, outgoing} (by position, below) with __close; step_handshake(obj) -> done (false: wants
---     input); drain(obj) (reads the session tickets); session(obj),
---     session_reused(obj);
+--     {obj, incoming, outgoing} (by position, below) with __close;
+--     step_handshake(obj) -> done (false: wants input); drain(obj) (reads
+--     the session tickets); session(obj), session_reused(obj);
 --   loopback TCP (blocking, one process per side, opt.role): listen()
 --     (prints "PORT n"), accept(ls, ctx), connect(ctx), both returning a
 --     connection with Python's recv/sendall/close, handshake done.
