@@ -186,6 +186,18 @@ def ragged(suppress):
 out["57_suppress"] = ragged(True)
 out["57_strict"] = ragged(False)
 
+# 57: a non-blocking recv with nothing to read, then with data, per suppress_ragged_eofs
+def retry(suppress):
+    sc, ss = tls_pair(suppress_ragged_eofs=suppress)
+    sc.setblocking(False)
+    res = [run(lambda: sc.recv(100)), run(lambda: sc.recv(100))]
+    ss.sendall(b"late")
+    select.select([sc], [], [], 5)
+    res.append(run(lambda: sc.recv(100)))
+    sc.close(); ss.close()
+    return res
+out["57_retry"] = [retry(True), retry(False)]
+
 # 58: STARTTLS
 def starttls():
     sc, ss = tls_pair()
@@ -467,6 +479,24 @@ describe("SSLSocket", function()
       {err = {cls = "SSLEOFError", msg = "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol",
               errno = 8, library = "SSL", reason = "UNEXPECTED_EOF_WHILE_READING"}},
       {err = {cls = "SSLEOFError", msg = "EOF occurred in violation of protocol", errno = 8}}}, strict)
+  end)
+
+  -- The retry of every non-blocking recv: raised without the ragged-EOF
+  -- check (it can never be that EOF), the same error either way.
+  it("raises SSLWantReadError from a non-blocking recv as Python does, per suppress_ragged_eofs (#57)", function()
+    local function retry(suppress)
+      local sc, ss = P.tls_pair(bag, {client = {suppress_ragged_eofs = suppress}})
+      sc:setblocking(false)
+      local res = {run(sc.recv, sc, 100), run(sc.recv, sc, 100)}
+      ss:sendall("late")
+      select_({sc}, {}, {}, 5)
+      res[3] = run(sc.recv, sc, 100)
+      return res
+    end
+    local got = {retry(true), retry(false)}
+    assert.same(oracle()["57_retry"], got)
+    assert.same({err = {cls = "SSLWantReadError", msg = "The operation did not complete (read)", errno = 2}}, got[1][1])
+    assert.same({ok = "late"}, got[2][3])
   end)
 
   it("unwraps to plain text and back is refused once plain (#58, STARTTLS)", function()
