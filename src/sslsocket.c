@@ -246,8 +246,7 @@ static void read_failed(lua_State *L, op *o, const pyssl_io_result *res)
     int suppress, eof = 0;
     /* A retry (every non-blocking recv that finds no data) is never that
      * EOF, unless a callback stored an error: raise it without the check. */
-    if ((res->ssl_error == SSL_ERROR_WANT_READ || res->ssl_error == SSL_ERROR_WANT_WRITE) &&
-        !o->c->callback_failed)
+    if (wants_io(res) && !o->c->callback_failed)
         pyssl_conn_raise(L, o->c, o->conn, res, PYSSL_LOC);
     f.o = o;
     f.res = res;
