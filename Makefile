@@ -90,9 +90,12 @@ $(BUILD)/host: examples/host/host.c src/pyssl_api.h
 $(BUILD)/capi_probe.so: spec/support/capi_probe.c src/pyssl_api.h
 	$(CC) $(CFLAGS) $(WARNINGS) -fPIC -shared $(PKG_CFLAGS) -Isrc -o $@ $< $(LDFLAGS) $(PKG_LIBS)
 
-# Regenerate the OpenSSL error mnemonics (needs only the headers).
+# Regenerate the OpenSSL error mnemonics (needs only the headers). Through a
+# temporary file: a generator that fails (no lua5.4 yet) must not leave an
+# empty header behind for the next build.
 src/err_names.h: tools/gen_err_names.lua
-	$(LUA) tools/gen_err_names.lua $$(pkg-config --variable=includedir openssl)/openssl > $@
+	$(LUA) tools/gen_err_names.lua $$(pkg-config --variable=includedir openssl)/openssl > $@.tmp || { rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
 
 pki:
 	@sh spec/support/mkpki.sh $(PKI)
