@@ -180,7 +180,7 @@ check-nginx: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory build >/dev/null
-	@$(MAKE) --no-print-directory build LUA=luajit >/dev/null
+	@$(MAKE) --no-print-directory deps build LUA=luajit >/dev/null
 	@$(MAKE) --no-print-directory -C bench run
 
 # The C core against every Lua version (the core alone): each built

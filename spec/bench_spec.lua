@@ -61,9 +61,11 @@ end
 
 -- Builds the cores and bench programs the benchmarks run: the plain 5.4
 -- and LuaJIT builds, whatever interpreter runs the specs (make check-asan
--- exports its sanitized host as LUA).
+-- exports its sanitized host as LUA). `make test` installs 5.4's packages
+-- only: the LuaJIT build installs its own (OpenResty's luajit2) first, as
+-- `make bench` does.
 local BUILD_BENCH = "LUA=lua5.4 make --no-print-directory build >/dev/null && "
-  .. "LUA=luajit make --no-print-directory build >/dev/null && "
+  .. "LUA=luajit make --no-print-directory deps build >/dev/null && "
   .. "LUA=lua5.4 make --no-print-directory -C bench deps all OUT=../" .. OUT .. " >/dev/null"
 
 describe("make bench", function()
